@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "events"
+    verbose_name = "Incident archive"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,910 @@
+"""The archive's records: incidents and everything that gives them context and sources.
+
+Every seeded model has a natural key (its slug or key), so fixtures refer to rows by name and loading
+them twice updates rows instead of duplicating them.
+"""
+
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from .querysets import (
+    IncidentQuerySet,
+    NaturalKeyManager,
+    OrganizationQuerySet,
+    PersonQuerySet,
+    PlaceQuerySet,
+    PublishableQuerySet,
+    ReactionQuerySet,
+)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def format_partial_date(value, precision):
+    """Show a date only as precisely as it is known: '1978', 'January 2024', '3 January 2024'."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return date_format(value, "F Y")
+    return date_format(value, "j F Y")
+
+
+def check_partial_date(value, precision, field, precision_field):
+    """Errors for a date whose precision is missing or that claims detail the precision denies."""
+    errors = {}
+    if value is None:
+        if precision:
+            errors[precision_field] = "Leave the precision empty when the date is unknown."
+        return errors
+    if not precision:
+        errors[precision_field] = "Say how precisely the date is known (day, month or year)."
+    elif precision == DatePrecision.MONTH and value.day != 1:
+        errors[field] = "A date known only to the month is entered as the 1st of that month."
+    elif precision == DatePrecision.YEAR and (value.month, value.day) != (1, 1):
+        errors[field] = "A date known only to the year is entered as 1 January of that year."
+    return errors
+
+
+def date_precision_pair_constraint(field, precision_field, name):
+    return models.CheckConstraint(
+        condition=(Q(**{f"{field}__isnull": True}) & Q(**{precision_field: ""}))
+        | (Q(**{f"{field}__isnull": False}) & ~Q(**{precision_field: ""})),
+        name=name,
+        violation_error_message=f"The {field.replace('_', ' ')} and its precision are given together or not at all.",
+    )
+
+
+class Publishable(models.Model):
+    """Records with a public page: only published ones are shown to the public."""
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Only published records appear on the public site.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+class Source(models.Model):
+    """A citation. The seed article is the base source of every fixture record."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, unique=True, help_text="Stable identifier used in fixtures and URLs.")
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Who published it (agency, outlet, ministry), as the citation gives it."
+    )
+    url = models.URLField(blank=True, help_text="Leave empty when no address is known.")
+    published_on = models.DateField(null=True, blank=True)
+    reported_in = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_cited",
+        help_text="The source through which this one is known (e.g. a statement quoted in the seed article).",
+    )
+    note = models.TextField(blank=True)
+
+    objects = NaturalKeyManager("slug")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Place(Publishable):
+    """Countries, provinces, cities, sites and streets, nested by `parent`."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region"
+        PROVINCE = "province", "Province"
+        CITY = "city", "City"
+        SITE = "site", "Site"
+        STREET = "street", "Street"
+        OTHER = "other", "Other"
+
+    class GeoPrecision(models.TextChoices):
+        EXACT = "exact", "Exact site"
+        CITY = "city", "City"
+        PROVINCE = "province", "Province"
+        COUNTRY = "country", "Country"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The place this one lies in (a site's city, a city's province, a province's country).",
+    )
+    native_name = models.CharField(max_length=200, blank=True, help_text="The name in its own script, if known.")
+    native_name_lang = models.CharField(
+        max_length=12, blank=True, help_text="Language code of the native name, e.g. 'fa' for Persian."
+    )
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    geo_precision = models.CharField(
+        max_length=10,
+        choices=GeoPrecision.choices,
+        blank=True,
+        help_text="How precise the coordinates are (as GTD's specificity). Required with coordinates.",
+    )
+    description = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="places")
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True) & Q(geo_precision=""))
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False) & ~Q(geo_precision="")),
+                name="place_coordinates_complete",
+                violation_error_message="Give latitude, longitude and their precision together, or none of them.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="place_latitude_range",
+                violation_error_message="Latitude must lie between -90 and 90.",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="place_longitude_range",
+                violation_error_message="Longitude must lie between -180 and 180.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="place_not_own_parent",
+                violation_error_message="A place cannot lie inside itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:place-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": "A place cannot lie inside one of its own sub-places."})
+            ancestor = ancestor.parent
+
+    def ancestors(self):
+        """The chain of enclosing places, nearest first (Kerman → Kerman Province → Iran)."""
+        chain, seen, node = [], {self.pk}, self.parent
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+    @property
+    def country(self):
+        if self.kind == self.Kind.COUNTRY:
+            return self
+        return next((p for p in self.ancestors() if p.kind == self.Kind.COUNTRY), None)
+
+
+class Organization(Publishable):
+    class Kind(models.TextChoices):
+        STATE_GOVERNMENT = "state_government", "State government"
+        MINISTRY = "ministry", "Ministry or agency"
+        MILITARY = "military", "Military or security force"
+        INTELLIGENCE = "intelligence", "Intelligence"
+        MILITANT = "militant", "Militant group"
+        POLITICAL = "political", "Political or legislative body"
+        MEDIA = "media", "News agency or media"
+        HUMANITARIAN = "humanitarian", "Humanitarian"
+        SUPRANATIONAL = "supranational", "Supranational"
+        RELIGIOUS = "religious", "Religious"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    short_name = models.CharField(max_length=60, blank=True, help_text="Acronym or short name, e.g. IRGC, ISIS–K.")
+    aliases = models.TextField(blank=True, help_text="Other names the organization is known by, one per line.")
+    native_name = models.CharField(max_length=200, blank=True)
+    native_name_lang = models.CharField(max_length=12, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    country = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},
+        help_text="The country the organization belongs to; empty for international ones.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="branches",
+        help_text="The organization this one is part of (Quds Force → IRGC).",
+    )
+    description = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="organizations")
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="organization_not_own_parent",
+                violation_error_message="An organization cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def get_absolute_url(self):
+        return reverse("events:organization-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def alias_list(self):
+        return [a.strip() for a in self.aliases.splitlines() if a.strip()]
+
+
+class Person(Publishable):
+    name = models.CharField(max_length=200, db_index=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    name_is_alias = models.BooleanField(
+        default=False, help_text="Tick when the only name known is an alias (e.g. 'Abdollah Tajiki')."
+    )
+    aliases = models.TextField(blank=True, help_text="Other names and spellings, one per line.")
+    native_name = models.CharField(max_length=200, blank=True, help_text="The name in its own script, if known.")
+    native_name_lang = models.CharField(max_length=12, blank=True, help_text="Language code, e.g. 'fa'.")
+    nationalities = models.ManyToManyField(
+        Place,
+        blank=True,
+        related_name="nationals",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},
+        help_text="Every nationality the sources give; a person can have more than one.",
+    )
+    born_on = models.DateField(null=True, blank=True)
+    born_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    died_on = models.DateField(null=True, blank=True)
+    died_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    description = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="people")
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        constraints = [
+            date_precision_pair_constraint("born_on", "born_precision", "person_born_precision_pair"),
+            date_precision_pair_constraint("died_on", "died_precision", "person_died_precision_pair"),
+            models.CheckConstraint(
+                condition=Q(born_on__isnull=True) | Q(died_on__isnull=True) | Q(died_on__gte=models.F("born_on")),
+                name="person_died_after_born",
+                violation_error_message="The date of death cannot be before the date of birth.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (alias)" if self.name_is_alias else self.name
+
+    def get_absolute_url(self):
+        return reverse("events:person-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        errors = check_partial_date(self.born_on, self.born_precision, "born_on", "born_precision")
+        errors |= check_partial_date(self.died_on, self.died_precision, "died_on", "died_precision")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def alias_list(self):
+        return [a.strip() for a in self.aliases.splitlines() if a.strip()]
+
+    @property
+    def born_display(self):
+        return format_partial_date(self.born_on, self.born_precision)
+
+    @property
+    def died_display(self):
+        return format_partial_date(self.died_on, self.died_precision)
+
+
+class KeyedRecord(models.Model):
+    """Rows with no page of their own, identified in fixtures by a stable `key`."""
+
+    key = models.SlugField(
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text="Stable identifier used by fixtures; filled in automatically when left empty.",
+    )
+
+    objects = NaturalKeyManager("key")
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.key,)
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = f"{self._meta.model_name}-{uuid.uuid4().hex[:12]}"
+        super().save(*args, **kwargs)
+
+
+class Role(KeyedRecord):
+    """A position a person held, in an organization or for a country (Raisi, President of Iran)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    title = models.CharField(max_length=200, help_text="The position as the source names it, e.g. 'Commander'.")
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roles",
+        help_text="The organization the position is in. Give this or a country, or both.",
+    )
+    country = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roles",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},
+        help_text="For offices of a state (president, foreign minister) with no organization on record.",
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="roles")
+
+    class Meta:
+        ordering = ["person__name", "start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False) | Q(country__isnull=False),
+                name="role_has_organization_or_country",
+                violation_error_message="A role needs an organization or a country.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="role_ends_after_start",
+                violation_error_message="A role cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.organization or self.country
+        return f"{self.person}: {self.title}, {where}" if where else f"{self.person}: {self.title}"
+
+
+
+class Incident(Publishable):
+    class Kind(models.TextChoices):
+        BOMBING = "bombing", "Bombing"
+        SUICIDE_BOMBING = "suicide_bombing", "Suicide bombing"
+        MASS_SHOOTING = "mass_shooting", "Mass shooting"
+        STAMPEDE = "stampede", "Stampede"
+        TARGETED_KILLING = "targeted_killing", "Targeted killing"
+        AIR_STRIKE = "air_strike", "Air or drone strike"
+        MISSILE_STRIKE = "missile_strike", "Missile strike"
+        ARSON = "arson", "Arson"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    date = models.DateField(
+        null=True, blank=True, db_index=True, help_text="Leave empty when the sources give no date."
+    )
+    date_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text="How precisely the date is known. A year-only date is entered as 1 January and shown as the year.",
+    )
+    end_date = models.DateField(null=True, blank=True, help_text="Last day, for incidents spanning several days.")
+    start_time = models.DateTimeField(null=True, blank=True, help_text="When it began, in the time zone below.")
+    end_time = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA zone of the place, e.g. 'Asia/Tehran'. Times are shown in it."
+    )
+    time_zone_abbreviation = models.CharField(
+        max_length=10, blank=True, help_text="Abbreviation the sources use, e.g. 'IRST'."
+    )
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+    target = models.CharField(max_length=300, blank=True)
+    method = models.CharField(max_length=300, blank=True, help_text="Method and weapons, as the sources report them.")
+    summary = models.TextField(help_text="Two or three sentences in the archive's own words.")
+    description = models.TextField(blank=True)
+    # Headline figures are copies of the preferred casualty figures (the one source of truth), kept in
+    # step by Incident.refresh_headline_figures() so that lists can sort and filter on a plain column.
+    killed = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
+    injured = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
+    perpetrators_killed = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("date").desc(nulls_last=True), "title"]
+        constraints = [
+            date_precision_pair_constraint("date", "date_precision", "incident_date_precision_pair"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(date__isnull=False, end_date__gte=models.F("date")),
+                name="incident_end_date_after_date",
+                violation_error_message="The last day cannot be before the first day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True) | Q(end_time__isnull=True) | Q(end_time__gte=models.F("start_time")),
+                name="incident_end_time_after_start",
+                violation_error_message="The end time cannot be before the start time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True) | ~Q(time_zone=""),
+                name="incident_time_has_zone",
+                violation_error_message="Give the local time zone with the times.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("events:incident-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        errors = check_partial_date(self.date, self.date_precision, "date", "date_precision")
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                errors["time_zone"] = f"'{self.time_zone}' is not a known time zone; use a name like 'Asia/Tehran'."
+        elif self.start_time:
+            errors["time_zone"] = "Give the local time zone with the times."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def date_display(self):
+        shown = format_partial_date(self.date, self.date_precision)
+        if self.end_date and self.end_date != self.date:
+            if self.date.year == self.end_date.year and self.date.month == self.end_date.month:
+                return f"{self.date.day}–{format_partial_date(self.end_date, DatePrecision.DAY)}"
+            return f"{shown} – {format_partial_date(self.end_date, DatePrecision.DAY)}"
+        return shown
+
+    @property
+    def zone(self):
+        try:
+            return ZoneInfo(self.time_zone) if self.time_zone else None
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+
+    @property
+    def time_display(self):
+        """'15:50–16:00 IRST (UTC+03:30)': the times in the place's own zone."""
+        zone = self.zone
+        if not self.start_time or zone is None:
+            return ""
+        start = timezone.localtime(self.start_time, zone)
+        shown = start.strftime("%H:%M")
+        if self.end_time:
+            shown += "–" + timezone.localtime(self.end_time, zone).strftime("%H:%M")
+        offset = start.strftime("%z")
+        utc = f"UTC{offset[:3]}:{offset[3:]}"
+        label = self.time_zone_abbreviation or start.tzname()
+        return f"{shown} {label} ({utc})"
+
+    def refresh_headline_figures(self, save=True):
+        """Copy the preferred whole-incident figures into the headline columns."""
+        preferred = {
+            f.kind: f.value
+            for f in self.casualty_figures.filter(rank=CasualtyFigure.Rank.PREFERRED, group="")
+        }
+        self.killed = preferred.get(CasualtyFigure.Kind.KILLED)
+        self.injured = preferred.get(CasualtyFigure.Kind.INJURED)
+        self.perpetrators_killed = preferred.get(CasualtyFigure.Kind.PERPETRATORS_KILLED)
+        if save:
+            Incident.objects.filter(pk=self.pk).update(
+                killed=self.killed, injured=self.injured, perpetrators_killed=self.perpetrators_killed
+            )
+
+
+class CasualtyFigure(KeyedRecord):
+    """One reported figure. Competing figures are all kept; the rank says which one the archive prefers."""
+
+    class Kind(models.TextChoices):
+        KILLED = "killed", "Killed"
+        INJURED = "injured", "Injured"
+        PERPETRATORS_KILLED = "perpetrators_killed", "Perpetrators killed"
+        ARRESTED = "arrested", "Arrested"
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", "exactly"
+        AT_LEAST = "at_least", "at least"
+        MORE_THAN = "more_than", "more than"
+        ABOUT = "about", "about"
+
+    class Rank(models.TextChoices):
+        PREFERRED = "preferred", "Preferred"
+        REPORTED = "reported", "Reported"
+        SUPERSEDED = "superseded", "Superseded"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="casualty_figures")
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    group = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Leave empty for the whole incident; otherwise who is counted, e.g. 'students'.",
+    )
+    value = models.PositiveIntegerField()
+    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT)
+    rank = models.CharField(
+        max_length=10,
+        choices=Rank.choices,
+        default=Rank.REPORTED,
+        help_text="One preferred figure per incident, kind and group sets the headline. Superseded figures stay "
+        "on record.",
+    )
+    reported_on = models.DateField(null=True, blank=True, help_text="When the figure was reported, if known.")
+    reported_by_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_figures"
+    )
+    reported_by_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_figures"
+    )
+    reported_by_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who reported it when no record fits, as the source words it, e.g. 'Iranian officials'.",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="casualty_figures")
+
+    class Meta(KeyedRecord.Meta):
+        ordering = ["incident", "kind", "group", "reported_on", "-value"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0), name="figure_value_not_negative", violation_error_message="A figure cannot be negative."
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "kind", "group"],
+                condition=Q(rank="preferred"),
+                name="figure_one_preferred_per_kind_and_group",
+                violation_error_message="This incident already has a preferred figure of this kind and group; "
+                "mark the other one as reported or superseded first.",
+            ),
+        ]
+
+    def __str__(self):
+        group = f" {self.group}" if self.group else ""
+        return f"{self.incident}: {self.value_display} {self.get_kind_display().lower()}{group}"
+
+    @property
+    def value_display(self):
+        if self.qualifier == self.Qualifier.EXACT:
+            return f"{self.value:,}"
+        return f"{self.get_qualifier_display()} {self.value:,}"
+
+    @property
+    def reported_by(self):
+        return self.reported_by_person or self.reported_by_organization or self.reported_by_label
+
+
+class Stance(models.Model):
+    """What a reaction does: condemn, console, show solidarity, vow punishment, accuse, deny..."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    objects = NaturalKeyManager("slug")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Reaction(Publishable):
+    """A statement or act about an incident by a person, an organization and/or a country."""
+
+    class Category(models.TextChoices):
+        DOMESTIC = "domestic", "Domestic"
+        COUNTRY = "country", "International: countries"
+        SUPRANATIONAL = "supranational", "International: supranational organizations"
+        NON_STATE = "non_state", "International: non-state entities"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reactions")
+    slug = models.SlugField(max_length=120, unique=True)
+    category = models.CharField(max_length=15, choices=Category.choices, db_index=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="reactions")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="reactions"
+    )
+    country = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reactions",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},
+        help_text="The country that reacted, or the country of the person or body that did.",
+    )
+    actor_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who reacted, as the source words it, when no person or organization record fits "
+        "(e.g. 'the foreign ministry', 'Iranian clerics').",
+    )
+    stances = models.ManyToManyField(Stance, related_name="reactions")
+    date = models.DateField(null=True, blank=True, db_index=True)
+    channel = models.CharField(
+        max_length=100, blank=True, help_text="How it was made, if the source says: 'social media post', 'telegram'."
+    )
+    summary = models.TextField(help_text="What was said or done, in the archive's own words.")
+    quote = models.TextField(blank=True, help_text="The exact words, only where the source quotes them.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="reactions")
+
+    objects = ReactionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "category", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(organization__isnull=False) | Q(country__isnull=False),
+                name="reaction_has_actor",
+                violation_error_message="A reaction needs an actor: a person, an organization or a country.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_name} on {self.incident}"
+
+    def get_absolute_url(self):
+        return reverse("events:reaction-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["events.incident", "events.person", "events.organization", "events.place"]
+
+    @property
+    def actor_name(self):
+        if self.person_id:
+            return self.person.name
+        if self.organization_id:
+            return self.organization.name
+        if self.actor_label and self.country_id:
+            return f"{self.country.name}: {self.actor_label}"
+        return self.country.name if self.country_id else self.actor_label
+
+
+class Attribution(KeyedRecord):
+    """Who is said to be behind an incident, and who says so. Competing claims stand side by side."""
+
+    class Kind(models.TextChoices):
+        CLAIMED = "claimed", "Claimed responsibility"
+        ASSESSED = "assessed", "Assessed responsible"
+        STATED = "stated", "Stated as responsible"
+        ACCUSED = "accused", "Accused"
+        DENIED = "denied", "Denied involvement"
+        IDENTIFIED = "identified", "Identified as involved"
+        ARRESTED = "arrested", "Arrested"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attributions")
+    kind = models.CharField(max_length=12, choices=Kind.choices, db_index=True)
+    responsible_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="attributed_incidents"
+    )
+    responsible_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attributed_incidents"
+    )
+    responsible_country = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attributed_incidents",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},
+    )
+    responsible_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who is held responsible when no record fits, e.g. '35 people believed to be involved'.",
+    )
+    role = models.CharField(
+        max_length=100, blank=True, help_text="Their part, as the source says: 'mastermind', 'suicide bomber'."
+    )
+    by_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="attributions_made"
+    )
+    by_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attributions_made"
+    )
+    by_country = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attributions_made",
+        limit_choices_to={"kind": Place.Kind.COUNTRY},
+    )
+    mode = models.CharField(
+        max_length=150, blank=True, help_text="How a claim was made, e.g. 'statement on Telegram'."
+    )
+    date = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    quote = models.TextField(blank=True, help_text="The exact words, only where the source quotes them.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="attributions")
+
+    class Meta(KeyedRecord.Meta):
+        ordering = ["incident", models.F("date").asc(nulls_last=True), "kind", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(responsible_organization__isnull=False)
+                | Q(responsible_person__isnull=False)
+                | Q(responsible_country__isnull=False)
+                | ~Q(responsible_label=""),
+                name="attribution_names_who_is_responsible",
+                violation_error_message="Say who is held responsible: an organization, a person, a country or a "
+                "description.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident}: {self.get_kind_display()} — {self.responsible_name}"
+
+    @property
+    def responsible_name(self):
+        who = self.responsible_person or self.responsible_organization or self.responsible_country
+        return str(who) if who else self.responsible_label
+
+    @property
+    def by_name(self):
+        who = self.by_person or self.by_organization or self.by_country
+        return str(who) if who else ""
+
+
+class TimelineEntry(KeyedRecord):
+    """A dated development of an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    date = models.DateField()
+    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    sequence = models.PositiveSmallIntegerField(default=0, help_text="Orders entries that share a date.")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="timeline_entries")
+    sources = models.ManyToManyField(Source, blank=True, related_name="timeline_entries")
+
+    class Meta(KeyedRecord.Meta):
+        ordering = ["incident", "date", "sequence"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["date", "sequence"], name="timeline_date_idx")]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.title}"
+
+    def clean(self):
+        errors = check_partial_date(self.date, self.date_precision, "date", "date_precision")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
+
+
+class IncidentLink(KeyedRecord):
+    """A typed link from one incident to another (retaliation for, commemorates, deadliest since...)."""
+
+    class Kind(models.TextChoices):
+        COMMEMORATES = "commemorates", "Commemorates"
+        RETALIATION_FOR = "retaliation_for", "Retaliation for"
+        CONTEXT = "context", "Context"
+        DEADLIEST_SINCE = "deadliest_since", "Deadliest since"
+        SAME_PERPETRATOR = "same_perpetrator", "Same perpetrator"
+        SEE_ALSO = "see_also", "See also"
+
+    from_incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_out")
+    to_incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=300, blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="incident_links")
+
+    class Meta(KeyedRecord.Meta):
+        ordering = ["from_incident", "kind", "to_incident"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_incident=models.F("to_incident")),
+                name="link_not_to_itself",
+                violation_error_message="An incident cannot be linked to itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["from_incident", "to_incident", "kind"],
+                name="link_unique",
+                violation_error_message="These incidents are already linked this way.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_incident} — {self.get_kind_display().lower()} → {self.to_incident}"

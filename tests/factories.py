@@ -1,0 +1,137 @@
+"""Small factories for test data; only tests/test_fixtures.py loads the real fixtures."""
+
+import datetime as dt
+
+import factory
+
+from events import models
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Source
+        django_get_or_create = ("slug",)
+
+    title = factory.Sequence(lambda n: f"Source {n}")
+    slug = factory.Sequence(lambda n: f"source-{n}")
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Place
+
+    name = factory.Sequence(lambda n: f"Place {n}")
+    slug = factory.Sequence(lambda n: f"place-{n}")
+    kind = models.Place.Kind.CITY
+    status = models.Status.PUBLISHED
+
+
+class CountryFactory(PlaceFactory):
+    name = factory.Sequence(lambda n: f"Country {n}")
+    slug = factory.Sequence(lambda n: f"country-{n}")
+    kind = models.Place.Kind.COUNTRY
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"organization-{n}")
+    kind = models.Organization.Kind.MILITANT
+    status = models.Status.PUBLISHED
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Person
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+    slug = factory.Sequence(lambda n: f"person-{n}")
+    status = models.Status.PUBLISHED
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Role
+
+    person = factory.SubFactory(PersonFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "Commander"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Incident
+
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    slug = factory.Sequence(lambda n: f"incident-{n}")
+    kind = models.Incident.Kind.BOMBING
+    date = dt.date(2024, 1, 3)
+    date_precision = models.DatePrecision.DAY
+    summary = "A test incident."
+    place = factory.SubFactory(PlaceFactory)
+    status = models.Status.PUBLISHED
+
+
+class CasualtyFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CasualtyFigure
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = models.CasualtyFigure.Kind.KILLED
+    value = 10
+    rank = models.CasualtyFigure.Rank.REPORTED
+
+
+class StanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Stance
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Stance {n}")
+    slug = factory.Sequence(lambda n: f"stance-{n}")
+
+
+class ReactionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Reaction
+
+    incident = factory.SubFactory(IncidentFactory)
+    slug = factory.Sequence(lambda n: f"reaction-{n}")
+    category = models.Reaction.Category.COUNTRY
+    country = factory.SubFactory(CountryFactory)
+    summary = "Condemned the attack."
+    status = models.Status.PUBLISHED
+
+    @factory.post_generation
+    def stances(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.stances.set(extracted)
+
+
+class AttributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Attribution
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = models.Attribution.Kind.CLAIMED
+    responsible_organization = factory.SubFactory(OrganizationFactory)
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TimelineEntry
+
+    incident = factory.SubFactory(IncidentFactory)
+    date = dt.date(2024, 1, 4)
+    title = factory.Sequence(lambda n: f"Development {n}")
+
+
+class IncidentLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.IncidentLink
+
+    from_incident = factory.SubFactory(IncidentFactory)
+    to_incident = factory.SubFactory(IncidentFactory)
+    kind = models.IncidentLink.Kind.CONTEXT

@@ -96,6 +96,7 @@ class StanceFactory(factory.django.DjangoModelFactory):
 class ReactionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Reaction
+        skip_postgeneration_save = True
 
     incident = factory.SubFactory(IncidentFactory)
     slug = factory.Sequence(lambda n: f"reaction-{n}")

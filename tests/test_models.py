@@ -1,0 +1,260 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from events.models import CasualtyFigure, DatePrecision, Incident, Person, Place, Reaction, Role, format_partial_date
+from tests.factories import (
+    AttributionFactory,
+    CasualtyFigureFactory,
+    CountryFactory,
+    IncidentFactory,
+    IncidentLinkFactory,
+    OrganizationFactory,
+    PersonFactory,
+    PlaceFactory,
+    ReactionFactory,
+    RoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_rejected_by_database(make):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make()
+
+
+@pytest.mark.parametrize(
+    ("value", "precision", "shown"),
+    [
+        (dt.date(1978, 1, 1), DatePrecision.YEAR, "1978"),
+        (dt.date(2024, 1, 1), DatePrecision.MONTH, "January 2024"),
+        (dt.date(2024, 1, 3), DatePrecision.DAY, "3 January 2024"),
+        (None, "", ""),
+    ],
+)
+def test_partial_dates_are_shown_only_as_precisely_as_known(value, precision, shown):
+    assert format_partial_date(value, precision) == shown
+
+
+def test_incident_time_is_shown_in_its_local_zone_with_offset():
+    incident = IncidentFactory(
+        start_time=dt.datetime(2024, 1, 3, 12, 20, tzinfo=dt.UTC),
+        end_time=dt.datetime(2024, 1, 3, 12, 30, tzinfo=dt.UTC),
+        time_zone="Asia/Tehran",
+        time_zone_abbreviation="IRST",
+    )
+    assert incident.time_display == "15:50–16:00 IRST (UTC+03:30)"
+
+
+def test_incident_spanning_days_shows_its_range():
+    incident = IncidentFactory(date=dt.date(2024, 1, 15), end_date=dt.date(2024, 1, 16))
+    assert incident.date_display == "15–16 January 2024"
+
+
+def test_headline_figures_follow_the_preferred_figures():
+    incident = IncidentFactory()
+    CasualtyFigureFactory(incident=incident, value=103, rank=CasualtyFigure.Rank.SUPERSEDED)
+    preferred = CasualtyFigureFactory(incident=incident, value=95, rank=CasualtyFigure.Rank.PREFERRED)
+    CasualtyFigureFactory(incident=incident, value=23, group="students", rank=CasualtyFigure.Rank.PREFERRED)
+    CasualtyFigureFactory(
+        incident=incident, kind=CasualtyFigure.Kind.INJURED, value=284, rank=CasualtyFigure.Rank.PREFERRED
+    )
+    incident.refresh_from_db()
+    assert (incident.killed, incident.injured, incident.perpetrators_killed) == (95, 284, None)
+
+    preferred.value = 89
+    preferred.save()
+    incident.refresh_from_db()
+    assert incident.killed == 89
+
+    preferred.rank = CasualtyFigure.Rank.SUPERSEDED
+    preferred.save()
+    incident.refresh_from_db()
+    assert incident.killed is None
+
+
+def test_deleting_the_preferred_figure_clears_the_headline():
+    figure = CasualtyFigureFactory(value=50, rank=CasualtyFigure.Rank.PREFERRED)
+    incident = figure.incident
+    figure.delete()
+    incident.refresh_from_db()
+    assert incident.killed is None
+
+
+def test_moving_a_figure_to_another_incident_refreshes_both():
+    figure = CasualtyFigureFactory(value=13, rank=CasualtyFigure.Rank.PREFERRED)
+    old, new = figure.incident, IncidentFactory()
+    figure.incident = new
+    figure.save()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.killed, new.killed) == (None, 13)
+
+
+def test_only_one_preferred_figure_per_incident_kind_and_group():
+    first = CasualtyFigureFactory(rank=CasualtyFigure.Rank.PREFERRED)
+    assert_rejected_by_database(
+        lambda: CasualtyFigureFactory(incident=first.incident, value=1, rank=CasualtyFigure.Rank.PREFERRED)
+    )
+    # another group may have its own preferred figure
+    CasualtyFigureFactory(incident=first.incident, group="students", rank=CasualtyFigure.Rank.PREFERRED)
+
+
+def test_negative_figures_are_rejected_with_a_plain_message():
+    figure = CasualtyFigure(incident=IncidentFactory(), kind="killed", value=-1)
+    with pytest.raises(ValidationError) as error:
+        figure.full_clean()
+    assert "value" in error.value.message_dict
+
+
+def test_figure_values_read_with_their_qualifier():
+    figure = CasualtyFigureFactory(value=1200, qualifier=CasualtyFigure.Qualifier.AT_LEAST)
+    assert figure.value_display == "at least 1,200"
+
+
+def test_reaction_needs_an_actor():
+    reaction = Reaction(incident=IncidentFactory(), slug="no-actor", category="domestic", summary="s")
+    with pytest.raises(ValidationError, match="A reaction needs an actor"):
+        reaction.full_clean()
+    assert_rejected_by_database(reaction.save)
+
+
+def test_attribution_must_name_who_is_responsible():
+    assert_rejected_by_database(lambda: AttributionFactory(responsible_organization=None))
+    AttributionFactory(responsible_organization=None, responsible_label="35 people believed to be involved")
+
+
+def test_role_cannot_end_before_it_starts():
+    role = RoleFactory.build(
+        person=PersonFactory(),
+        organization=OrganizationFactory(),
+        start_date=dt.date(2020, 1, 3),
+        end_date=dt.date(2019, 1, 1),
+    )
+    with pytest.raises(ValidationError, match="cannot end before it starts"):
+        role.full_clean()
+    assert_rejected_by_database(role.save)
+
+
+def test_role_needs_an_organization_or_a_country():
+    assert_rejected_by_database(lambda: Role.objects.create(person=PersonFactory(), title="Leader"))
+    role = Role.objects.create(person=PersonFactory(), title="President", country=CountryFactory())
+    assert role.key.startswith("role-")
+
+
+def test_incident_end_time_must_follow_start_time():
+    incident = IncidentFactory.build(
+        place=PlaceFactory(),
+        start_time=dt.datetime(2024, 1, 3, 12, 30, tzinfo=dt.UTC),
+        end_time=dt.datetime(2024, 1, 3, 12, 20, tzinfo=dt.UTC),
+        time_zone="Asia/Tehran",
+    )
+    with pytest.raises(ValidationError, match="end time cannot be before"):
+        incident.full_clean()
+    assert_rejected_by_database(incident.save)
+
+
+def test_year_only_date_must_be_entered_as_first_of_january():
+    incident = IncidentFactory.build(place=PlaceFactory(), date=dt.date(1978, 8, 19), date_precision="year")
+    with pytest.raises(ValidationError) as error:
+        incident.full_clean()
+    assert "1 January" in error.value.message_dict["date"][0]
+
+
+def test_date_and_precision_go_together():
+    incident = IncidentFactory.build(place=PlaceFactory(), date=None, date_precision="day")
+    with pytest.raises(ValidationError):
+        incident.full_clean()
+    assert_rejected_by_database(incident.save)
+
+
+def test_unknown_time_zone_is_refused_in_plain_words():
+    incident = IncidentFactory.build(place=PlaceFactory(), time_zone="Mars/Olympus")
+    with pytest.raises(ValidationError, match="not a known time zone"):
+        incident.full_clean()
+
+
+def test_slugs_are_unique():
+    IncidentFactory(slug="kerman")
+    assert_rejected_by_database(lambda: IncidentFactory(slug="kerman"))
+
+
+def test_incident_cannot_link_to_itself():
+    incident = IncidentFactory()
+    assert_rejected_by_database(lambda: IncidentLinkFactory(from_incident=incident, to_incident=incident))
+
+
+def test_place_coordinates_come_with_their_precision():
+    place = PlaceFactory.build(latitude=Decimal("30.28"), longitude=Decimal("57.08"))
+    with pytest.raises(ValidationError, match="together"):
+        place.full_clean()
+    assert_rejected_by_database(place.save)
+
+
+def test_place_hierarchy_and_descendants():
+    iran = CountryFactory(name="Iran")
+    province = PlaceFactory(name="Kerman Province", kind=Place.Kind.PROVINCE, parent=iran)
+    city = PlaceFactory(name="Kerman", parent=province)
+    cemetery = PlaceFactory(name="Golzar Shohada cemetery", kind=Place.Kind.SITE, parent=city)
+    elsewhere = PlaceFactory(name="Baghdad")
+    assert [p.name for p in cemetery.ancestors()] == ["Kerman", "Kerman Province", "Iran"]
+    assert cemetery.country == iran
+    assert Place.objects.descendant_ids(province) == {province.pk, city.pk, cemetery.pk}
+    inside = IncidentFactory(place=cemetery)
+    IncidentFactory(place=elsewhere)
+    assert list(Incident.objects.in_place(iran)) == [inside]
+
+
+def test_place_cannot_lie_inside_its_own_child():
+    parent = PlaceFactory()
+    child = PlaceFactory(parent=parent)
+    parent.parent = child
+    with pytest.raises(ValidationError, match="inside one of its own"):
+        parent.full_clean()
+
+
+def test_person_can_have_two_nationalities_and_an_alias_name():
+    person = PersonFactory(name="Abdollah Tajiki", name_is_alias=True, aliases="A. Tajiki\n\n")
+    person.nationalities.set([CountryFactory(name="Tajikistan"), CountryFactory(name="Israel")])
+    assert str(person) == "Abdollah Tajiki (alias)"
+    assert person.alias_list == ["A. Tajiki"]
+    assert sorted(n.name for n in person.nationalities.all()) == ["Israel", "Tajikistan"]
+
+
+def test_person_cannot_die_before_being_born():
+    person = Person(
+        name="X", slug="x", born_on=dt.date(2000, 1, 1), born_precision="year", died_on=dt.date(1999, 1, 1)
+    )
+    person.died_precision = "year"
+    with pytest.raises(ValidationError, match="cannot be before the date of birth"):
+        person.full_clean()
+
+
+def test_published_querysets_hide_drafts():
+    published = IncidentFactory()
+    IncidentFactory(status="draft")
+    assert list(Incident.objects.published()) == [published]
+    visible = ReactionFactory(incident=published)
+    ReactionFactory(incident=IncidentFactory(status="draft"))
+    ReactionFactory(incident=published, status="draft")
+    assert list(Reaction.objects.published()) == [visible]
+
+
+def test_natural_keys_name_rows_by_slug_or_key():
+    incident = IncidentFactory(slug="2024-kerman-bombings")
+    figure = CasualtyFigureFactory(incident=incident, key="kerman-killed-95")
+    assert Incident.objects.get_by_natural_key("2024-kerman-bombings") == incident
+    assert CasualtyFigure.objects.get_by_natural_key("kerman-killed-95") == figure
+    assert figure.natural_key() == ("kerman-killed-95",)
+
+
+def test_absolute_urls_use_slugs():
+    assert IncidentFactory(slug="kerman").get_absolute_url() == "/incidents/kerman/"
+    assert PersonFactory(slug="raisi").get_absolute_url() == "/people/raisi/"
+    assert OrganizationFactory(slug="irgc").get_absolute_url() == "/organizations/irgc/"
+    assert PlaceFactory(slug="kerman-city").get_absolute_url() == "/places/kerman-city/"
+    assert ReactionFactory(slug="putin").get_absolute_url() == "/reactions/putin/"

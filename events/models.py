@@ -636,7 +636,7 @@ class CasualtyFigure(KeyedRecord):
     sources = models.ManyToManyField(Source, blank=True, related_name="casualty_figures")
 
     class Meta(KeyedRecord.Meta):
-        ordering = ["incident", "kind", "group", "reported_on", "-value"]
+        ordering = ["incident_id", "kind", "group", "reported_on", "-value"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(value__gte=0), name="figure_value_not_negative", violation_error_message="A figure cannot be negative."
@@ -727,7 +727,7 @@ class Reaction(Publishable):
     objects = ReactionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["incident", "category", "slug"]
+        ordering = ["incident_id", "category", "slug"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | Q(organization__isnull=False) | Q(country__isnull=False),
@@ -817,7 +817,7 @@ class Attribution(KeyedRecord):
     sources = models.ManyToManyField(Source, blank=True, related_name="attributions")
 
     class Meta(KeyedRecord.Meta):
-        ordering = ["incident", models.F("date").asc(nulls_last=True), "kind", "key"]
+        ordering = ["incident_id", models.F("date").asc(nulls_last=True), "kind", "key"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(responsible_organization__isnull=False)
@@ -857,7 +857,7 @@ class TimelineEntry(KeyedRecord):
     sources = models.ManyToManyField(Source, blank=True, related_name="timeline_entries")
 
     class Meta(KeyedRecord.Meta):
-        ordering = ["incident", "date", "sequence"]
+        ordering = ["incident_id", "date", "sequence"]
         verbose_name_plural = "timeline entries"
         indexes = [models.Index(fields=["date", "sequence"], name="timeline_date_idx")]
 
@@ -892,7 +892,7 @@ class IncidentLink(KeyedRecord):
     sources = models.ManyToManyField(Source, blank=True, related_name="incident_links")
 
     class Meta(KeyedRecord.Meta):
-        ordering = ["from_incident", "kind", "to_incident"]
+        ordering = ["from_incident_id", "kind", "to_incident_id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_incident=models.F("to_incident")),

@@ -21,7 +21,6 @@ from .querysets import (
     OrganizationQuerySet,
     PersonQuerySet,
     PlaceQuerySet,
-    PublishableQuerySet,
     ReactionQuerySet,
 )
 
@@ -64,13 +63,22 @@ def check_partial_date(value, precision, field, precision_field):
     return errors
 
 
-def date_precision_pair_constraint(field, precision_field, name):
+def date_precision_pair_constraint(field, precision_field, name, label):
     return models.CheckConstraint(
         condition=(Q(**{f"{field}__isnull": True}) & Q(**{precision_field: ""}))
         | (Q(**{f"{field}__isnull": False}) & ~Q(**{precision_field: ""})),
         name=name,
-        violation_error_message=f"The {field.replace('_', ' ')} and its precision are given together or not at all.",
+        violation_error_message=f"Give the {label} and its precision together, or neither.",
     )
+
+
+def walk_parents(record):
+    """The record's parent, grandparent and so on, stopping at the first repeat so a loop cannot hang."""
+    seen, node = set(), record.parent
+    while node is not None and node.pk not in seen:
+        yield node
+        seen.add(node.pk)
+        node = node.parent
 
 
 class Publishable(models.Model):
@@ -83,11 +91,20 @@ class Publishable(models.Model):
         db_index=True,
         help_text="Only published records appear on the public site.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Defaults rather than auto_now: loaddata saves raw, which skips auto_now, and fixtures should not
+    # have to carry timestamps.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     @property
     def is_published(self):
@@ -118,6 +135,13 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reported_in=models.F("pk")),
+                name="source_not_reported_in_itself",
+                violation_error_message="A source cannot be reported in itself.",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -220,20 +244,12 @@ class Place(Publishable):
         return (self.slug,)
 
     def clean(self):
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk == self.pk and self.pk is not None:
-                raise ValidationError({"parent": "A place cannot lie inside one of its own sub-places."})
-            ancestor = ancestor.parent
+        if self.pk is not None and self.pk in {p.pk for p in walk_parents(self)}:
+            raise ValidationError({"parent": "A place cannot lie inside itself or one of its own sub-places."})
 
     def ancestors(self):
         """The chain of enclosing places, nearest first (Kerman → Kerman Province → Iran)."""
-        chain, seen, node = [], {self.pk}, self.parent
-        while node is not None and node.pk not in seen:
-            chain.append(node)
-            seen.add(node.pk)
-            node = node.parent
-        return chain
+        return [p for p in walk_parents(self) if p.pk != self.pk]
 
     @property
     def country(self):
@@ -301,6 +317,10 @@ class Organization(Publishable):
     def get_absolute_url(self):
         return reverse("events:organization-detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        if self.pk is not None and self.pk in {o.pk for o in walk_parents(self)}:
+            raise ValidationError({"parent": "An organization cannot be part of itself or of one of its branches."})
+
     def natural_key(self):
         return (self.slug,)
 
@@ -338,8 +358,8 @@ class Person(Publishable):
         ordering = ["name"]
         verbose_name_plural = "people"
         constraints = [
-            date_precision_pair_constraint("born_on", "born_precision", "person_born_precision_pair"),
-            date_precision_pair_constraint("died_on", "died_precision", "person_died_precision_pair"),
+            date_precision_pair_constraint("born_on", "born_precision", "person_born_precision_pair", "date of birth"),
+            date_precision_pair_constraint("died_on", "died_precision", "person_died_precision_pair", "date of death"),
             models.CheckConstraint(
                 condition=Q(born_on__isnull=True) | Q(died_on__isnull=True) | Q(died_on__gte=models.F("born_on")),
                 name="person_died_after_born",
@@ -390,13 +410,13 @@ class KeyedRecord(models.Model):
     class Meta:
         abstract = True
 
-    def natural_key(self):
-        return (self.key,)
-
     def save(self, *args, **kwargs):
         if not self.key:
             self.key = f"{self._meta.model_name}-{uuid.uuid4().hex[:12]}"
         super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.key,)
 
 
 class Role(KeyedRecord):
@@ -426,7 +446,7 @@ class Role(KeyedRecord):
     note = models.CharField(max_length=300, blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="roles")
 
-    class Meta:
+    class Meta(KeyedRecord.Meta):
         ordering = ["person__name", "start_date", "title"]
         constraints = [
             models.CheckConstraint(
@@ -435,7 +455,9 @@ class Role(KeyedRecord):
                 violation_error_message="A role needs an organization or a country.",
             ),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="role_ends_after_start",
                 violation_error_message="A role cannot end before it starts.",
             ),
@@ -444,7 +466,6 @@ class Role(KeyedRecord):
     def __str__(self):
         where = self.organization or self.country
         return f"{self.person}: {self.title}, {where}" if where else f"{self.person}: {self.title}"
-
 
 
 class Incident(Publishable):
@@ -480,9 +501,7 @@ class Incident(Publishable):
     time_zone_abbreviation = models.CharField(
         max_length=10, blank=True, help_text="Abbreviation the sources use, e.g. 'IRST'."
     )
-    place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
-    )
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
     target = models.CharField(max_length=300, blank=True)
     method = models.CharField(max_length=300, blank=True, help_text="Method and weapons, as the sources report them.")
     summary = models.TextField(help_text="Two or three sentences in the archive's own words.")
@@ -499,14 +518,21 @@ class Incident(Publishable):
     class Meta:
         ordering = [models.F("date").desc(nulls_last=True), "title"]
         constraints = [
-            date_precision_pair_constraint("date", "date_precision", "incident_date_precision_pair"),
+            date_precision_pair_constraint("date", "date_precision", "incident_date_precision_pair", "date"),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(date__isnull=False, end_date__gte=models.F("date")),
+                condition=Q(end_date__isnull=True) | Q(date__isnull=False),
+                name="incident_end_date_needs_date",
+                violation_error_message="Give the first day before giving a last day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(date__isnull=True) | Q(end_date__gte=models.F("date")),
                 name="incident_end_date_after_date",
                 violation_error_message="The last day cannot be before the first day.",
             ),
             models.CheckConstraint(
-                condition=Q(start_time__isnull=True) | Q(end_time__isnull=True) | Q(end_time__gte=models.F("start_time")),
+                condition=Q(start_time__isnull=True)
+                | Q(end_time__isnull=True)
+                | Q(end_time__gte=models.F("start_time")),
                 name="incident_end_time_after_start",
                 violation_error_message="The end time cannot be before the start time.",
             ),
@@ -541,8 +567,9 @@ class Incident(Publishable):
     @property
     def date_display(self):
         shown = format_partial_date(self.date, self.date_precision)
-        if self.end_date and self.end_date != self.date:
-            if self.date.year == self.end_date.year and self.date.month == self.end_date.month:
+        if self.date and self.end_date and self.end_date != self.date:
+            same_month = (self.date.year, self.date.month) == (self.end_date.year, self.end_date.month)
+            if self.date_precision == DatePrecision.DAY and same_month:
                 return f"{self.date.day}–{format_partial_date(self.end_date, DatePrecision.DAY)}"
             return f"{shown} – {format_partial_date(self.end_date, DatePrecision.DAY)}"
         return shown
@@ -572,8 +599,7 @@ class Incident(Publishable):
     def refresh_headline_figures(self, save=True):
         """Copy the preferred whole-incident figures into the headline columns."""
         preferred = {
-            f.kind: f.value
-            for f in self.casualty_figures.filter(rank=CasualtyFigure.Rank.PREFERRED, group="")
+            f.kind: f.value for f in self.casualty_figures.filter(rank=CasualtyFigure.Rank.PREFERRED, group="")
         }
         self.killed = preferred.get(CasualtyFigure.Kind.KILLED)
         self.injured = preferred.get(CasualtyFigure.Kind.INJURED)
@@ -639,7 +665,9 @@ class CasualtyFigure(KeyedRecord):
         ordering = ["incident_id", "kind", "group", "reported_on", "-value"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(value__gte=0), name="figure_value_not_negative", violation_error_message="A figure cannot be negative."
+                condition=Q(value__gte=0),
+                name="figure_value_not_negative",
+                violation_error_message="A figure cannot be negative.",
             ),
             models.UniqueConstraint(
                 fields=["incident", "kind", "group"],
@@ -712,8 +740,8 @@ class Reaction(Publishable):
     actor_label = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Who reacted, as the source words it, when no person or organization record fits "
-        "(e.g. 'the foreign ministry', 'Iranian clerics').",
+        help_text="Who reacted, as the source words it, when it is a body with no record of its own "
+        "(e.g. 'Foreign ministry', 'Iranian clerics'); give its country too.",
     )
     stances = models.ManyToManyField(Stance, related_name="reactions")
     date = models.DateField(null=True, blank=True, db_index=True)
@@ -808,9 +836,7 @@ class Attribution(KeyedRecord):
         related_name="attributions_made",
         limit_choices_to={"kind": Place.Kind.COUNTRY},
     )
-    mode = models.CharField(
-        max_length=150, blank=True, help_text="How a claim was made, e.g. 'statement on Telegram'."
-    )
+    mode = models.CharField(max_length=150, blank=True, help_text="How a claim was made, e.g. 'statement on Telegram'.")
     date = models.DateField(null=True, blank=True)
     summary = models.TextField(blank=True)
     quote = models.TextField(blank=True, help_text="The exact words, only where the source quotes them.")
@@ -882,6 +908,7 @@ class IncidentLink(KeyedRecord):
         RETALIATION_FOR = "retaliation_for", "Retaliation for"
         CONTEXT = "context", "Context"
         DEADLIEST_SINCE = "deadliest_since", "Deadliest since"
+        PREVIOUS_DEADLIEST = "previous_deadliest", "Overtook as deadliest"
         SAME_PERPETRATOR = "same_perpetrator", "Same perpetrator"
         SEE_ALSO = "see_also", "See also"
 

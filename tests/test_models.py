@@ -213,8 +213,27 @@ def test_place_cannot_lie_inside_its_own_child():
     parent = PlaceFactory()
     child = PlaceFactory(parent=parent)
     parent.parent = child
-    with pytest.raises(ValidationError, match="inside one of its own"):
+    with pytest.raises(ValidationError, match="one of its own sub-places"):
         parent.full_clean()
+
+
+def test_organization_cannot_be_part_of_its_own_branch():
+    parent = OrganizationFactory()
+    branch = OrganizationFactory(parent=parent)
+    parent.parent = branch
+    with pytest.raises(ValidationError, match="one of its branches"):
+        parent.full_clean()
+
+
+def test_month_precision_range_does_not_invent_days():
+    incident = IncidentFactory(date=dt.date(2023, 12, 1), date_precision="month", end_date=dt.date(2024, 1, 16))
+    assert incident.date_display == "December 2023 – 16 January 2024"
+
+
+def test_end_date_needs_a_first_day():
+    incident = IncidentFactory.build(place=PlaceFactory(), date=None, date_precision="", end_date=dt.date(2024, 1, 1))
+    with pytest.raises(ValidationError, match="Give the first day"):
+        incident.full_clean()
 
 
 def test_person_can_have_two_nationalities_and_an_alias_name():
@@ -226,9 +245,7 @@ def test_person_can_have_two_nationalities_and_an_alias_name():
 
 
 def test_person_cannot_die_before_being_born():
-    person = Person(
-        name="X", slug="x", born_on=dt.date(2000, 1, 1), born_precision="year", died_on=dt.date(1999, 1, 1)
-    )
+    person = Person(name="X", slug="x", born_on=dt.date(2000, 1, 1), born_precision="year", died_on=dt.date(1999, 1, 1))
     person.died_precision = "year"
     with pytest.raises(ValidationError, match="cannot be before the date of birth"):
         person.full_clean()

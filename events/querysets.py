@@ -3,6 +3,9 @@
 from django.db import models
 from django.db.models import Prefetch, Q
 
+# Attribution kinds that name an actor as behind an incident (as opposed to accusing, denying or arresting).
+PERPETRATOR_KINDS = ("claimed", "assessed", "stated", "identified")
+
 
 class NaturalKeyManager(models.Manager):
     """Looks rows up by their slug or key, so fixtures can name them instead of using primary keys."""
@@ -35,20 +38,109 @@ class PlaceQuerySet(PublishableQuerySet):
             found |= frontier
         return found
 
+    def for_detail(self):
+        """Published places with enough of their parent chain joined for a breadcrumb of ancestors."""
+        return self.published().select_related("parent__parent__parent__parent")
+
+    def countries(self):
+        return self.published().filter(kind="country")
+
+    def with_children(self):
+        return self.published().filter(children__status="published").distinct()
+
+    def incident_places_and_countries(self):
+        """Every published country, and published places with a published incident in them or up to three
+        levels below (site, city, province): the places worth filtering incidents by."""
+        from .models import Incident, Place
+
+        level = Incident.objects.published().values("place_id")
+        wanted = Q(kind="country") | Q(pk__in=level)
+        for _ in range(3):
+            level = Place.objects.filter(pk__in=level).values("parent_id")
+            wanted |= Q(pk__in=level)
+        return self.published().filter(wanted)
+
 
 class OrganizationQuerySet(PublishableQuerySet):
     def for_list(self):
         return self.published().select_related("country", "parent")
+
+    def for_detail(self):
+        """Published organizations with their public branches, people, reactions and attributions."""
+        from .models import Reaction, Role
+
+        return (
+            self.published()
+            .select_related("country", "parent")
+            .prefetch_related(
+                "sources",
+                Prefetch("branches", queryset=self.model.objects.published().select_related("country")),
+                Prefetch(
+                    "roles",
+                    queryset=Role.objects.filter(person__status="published")
+                    .select_related("person", "country")
+                    .order_by(models.F("start_date").desc(nulls_last=True), "person__name"),
+                ),
+                Prefetch("reactions", queryset=Reaction.objects.for_list().order_by("incident__date", "slug")),
+                Prefetch("attributed_incidents", queryset=_public_attributions()),
+                Prefetch("attributions_made", queryset=_public_attributions()),
+            )
+        )
+
+    def named_perpetrators(self):
+        """Published organizations named as behind a published incident (claimed, assessed, stated, identified)."""
+        return (
+            self.published()
+            .filter(
+                attributed_incidents__kind__in=PERPETRATOR_KINDS,
+                attributed_incidents__incident__status="published",
+            )
+            .distinct()
+        )
+
+    def with_branches(self):
+        return self.published().filter(branches__status="published").distinct()
+
+    def with_public_members(self):
+        return self.published().filter(roles__person__status="published").distinct()
 
 
 class PersonQuerySet(PublishableQuerySet):
     def for_list(self):
         return self.published().prefetch_related("nationalities")
 
+    def for_detail(self):
+        """Published people with their public nationalities, roles, reactions and attributions."""
+        from .models import Place, Reaction, Role
+
+        return self.published().prefetch_related(
+            "sources",
+            Prefetch("nationalities", queryset=Place.objects.published()),
+            Prefetch(
+                "roles",
+                queryset=Role.objects.select_related("organization", "country").order_by(
+                    models.F("start_date").desc(nulls_last=True), "title"
+                ),
+            ),
+            Prefetch("reactions", queryset=Reaction.objects.for_list().order_by("incident__date", "slug")),
+            Prefetch("attributed_incidents", queryset=_public_attributions()),
+            Prefetch("attributions_made", queryset=_public_attributions()),
+        )
+
 
 class IncidentQuerySet(PublishableQuerySet):
     def for_list(self):
         return self.published().select_related("place")
+
+    def attributed_to(self, organization):
+        """Incidents whose attributions name `organization` as behind them (claimed, assessed, stated, identified)."""
+        from .models import Attribution
+
+        named = Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, responsible_organization=organization)
+        return self.filter(pk__in=named.values("incident_id"))
+
+    def with_reactions(self):
+        return self.published().filter(reactions__status="published").distinct()
 
     def in_place(self, place):
         from .models import Place
@@ -58,43 +150,47 @@ class IncidentQuerySet(PublishableQuerySet):
     def for_detail(self):
         from .models import Attribution, CasualtyFigure, IncidentLink, Reaction
 
-        return self.published().select_related("place__parent__parent__parent").prefetch_related(
-            "sources",
-            Prefetch(
-                "casualty_figures",
-                queryset=CasualtyFigure.objects.select_related(
-                    "reported_by_organization", "reported_by_person"
-                ).prefetch_related("sources"),
-            ),
-            Prefetch("timeline", queryset=self._timeline_queryset()),
-            Prefetch(
-                "attributions",
-                queryset=Attribution.objects.select_related(
-                    "responsible_organization",
-                    "responsible_person",
-                    "responsible_country",
-                    "by_organization",
-                    "by_person",
-                    "by_country",
-                ).prefetch_related("sources"),
-            ),
-            Prefetch(
-                "reactions",
-                queryset=Reaction.objects.published()
-                .select_related("person", "organization", "country")
-                .prefetch_related("stances", "sources")
-                .order_by("category", "slug"),
-            ),
-            Prefetch(
-                "links_out",
-                queryset=IncidentLink.objects.filter(to_incident__status="published").select_related("to_incident"),
-            ),
-            Prefetch(
-                "links_in",
-                queryset=IncidentLink.objects.filter(from_incident__status="published").select_related(
-                    "from_incident"
+        return (
+            self.published()
+            .select_related("place__parent__parent__parent")
+            .prefetch_related(
+                "sources",
+                Prefetch(
+                    "casualty_figures",
+                    queryset=CasualtyFigure.objects.select_related(
+                        "reported_by_organization", "reported_by_person"
+                    ).prefetch_related("sources"),
                 ),
-            ),
+                Prefetch("timeline", queryset=self._timeline_queryset()),
+                Prefetch(
+                    "attributions",
+                    queryset=Attribution.objects.select_related(
+                        "responsible_organization",
+                        "responsible_person",
+                        "responsible_country",
+                        "by_organization",
+                        "by_person",
+                        "by_country",
+                    ).prefetch_related("sources"),
+                ),
+                Prefetch(
+                    "reactions",
+                    queryset=Reaction.objects.published()
+                    .select_related("person", "organization", "country")
+                    .prefetch_related("stances", "sources")
+                    .order_by("category", "slug"),
+                ),
+                Prefetch(
+                    "links_out",
+                    queryset=IncidentLink.objects.filter(to_incident__status="published").select_related("to_incident"),
+                ),
+                Prefetch(
+                    "links_in",
+                    queryset=IncidentLink.objects.filter(from_incident__status="published").select_related(
+                        "from_incident"
+                    ),
+                ),
+            )
         )
 
     @staticmethod
@@ -108,11 +204,29 @@ class ReactionQuerySet(PublishableQuerySet):
     def published(self):
         return self.filter(status="published", incident__status="published")
 
-    def for_list(self):
+    def for_detail(self):
         return (
             self.published()
-            .select_related("incident", "person", "organization", "country")
-            .prefetch_related("stances")
+            .select_related("incident__place", "person", "organization", "country")
+            .prefetch_related("stances", "sources")
+        )
+
+    def for_list(self):
+        return (
+            self.published().select_related("incident", "person", "organization", "country").prefetch_related("stances")
+        )
+
+    def in_article_order(self):
+        """Incident by incident, newest first; within one, Domestic, then countries, supranational organizations
+        and non-state entities, as the seed article groups its reactions."""
+        from .models import Reaction
+
+        category_order = models.Case(
+            *(models.When(category=value, then=position) for position, value in enumerate(Reaction.Category.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(category_order=category_order).order_by(
+            models.F("incident__date").desc(nulls_last=True), "incident__title", "category_order", "slug"
         )
 
     def by_actor(self, person=None, organization=None):
@@ -122,3 +236,18 @@ class ReactionQuerySet(PublishableQuerySet):
         if organization is not None:
             condition |= Q(organization=organization)
         return self.filter(condition)
+
+
+def _public_attributions():
+    """Attributions of published incidents, with everyone they name joined in."""
+    from .models import Attribution
+
+    return Attribution.objects.filter(incident__status="published").select_related(
+        "incident",
+        "responsible_organization",
+        "responsible_person",
+        "responsible_country",
+        "by_organization",
+        "by_person",
+        "by_country",
+    )

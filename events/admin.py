@@ -295,7 +295,7 @@ class RoleAdmin(KeyedRecordAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(PublishableAdmin):
-    list_display = ("title", "when", "kind", "place", "killed", "injured", "status")
+    list_display = ("title", "when", "kind", "place", "killed_shown", "injured_shown", "status")
     list_filter = ("status", "kind", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "slug", "summary", "description", "target", "method", "place__name")
     date_hierarchy = "date"
@@ -303,7 +303,7 @@ class IncidentAdmin(PublishableAdmin):
     ordering = (F("date").desc(nulls_last=True), "title")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("place", "sources")
-    readonly_fields = ("killed", "injured", "perpetrators_killed", *AUDIT_FIELDS)
+    readonly_fields = ("killed_shown", "injured_shown", "perpetrators_killed_shown", *AUDIT_FIELDS)
     inlines = (CasualtyFigureInline, ReactionInline, AttributionInline, TimelineEntryInline, IncidentLinkInline)
     fieldsets = (
         ("What", {"fields": ("title", "slug", "kind", "target", "method")}),
@@ -322,7 +322,7 @@ class IncidentAdmin(PublishableAdmin):
         (
             "Figures",
             {
-                "fields": (("killed", "injured", "perpetrators_killed"),),
+                "fields": (("killed_shown", "injured_shown", "perpetrators_killed_shown"),),
                 "description": "Copied from the preferred whole-incident casualty figures below; edit those "
                 "to change these.",
             },
@@ -335,6 +335,18 @@ class IncidentAdmin(PublishableAdmin):
     @admin.display(description="Date", ordering="date")
     def when(self, obj):
         return obj.date_display
+
+    @admin.display(description="Killed", ordering="killed")
+    def killed_shown(self, obj):
+        return obj.killed_display or "-"
+
+    @admin.display(description="Injured", ordering="injured")
+    def injured_shown(self, obj):
+        return obj.injured_display or "-"
+
+    @admin.display(description="Perpetrators killed", ordering="perpetrators_killed")
+    def perpetrators_killed_shown(self, obj):
+        return obj.perpetrators_killed_display or "-"
 
 
 @admin.register(CasualtyFigure)

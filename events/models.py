@@ -511,6 +511,9 @@ class Incident(Publishable):
     killed = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
     injured = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
     perpetrators_killed = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    killed_qualifier = models.CharField(max_length=10, blank=True, editable=False)
+    injured_qualifier = models.CharField(max_length=10, blank=True, editable=False)
+    perpetrators_killed_qualifier = models.CharField(max_length=10, blank=True, editable=False)
     sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
 
     objects = IncidentQuerySet.as_manager()
@@ -596,18 +599,39 @@ class Incident(Publishable):
         label = self.time_zone_abbreviation or start.tzname()
         return f"{shown} {label} ({utc})"
 
+    HEADLINE_FIELDS = ("killed", "injured", "perpetrators_killed")
+
     def refresh_headline_figures(self, save=True):
-        """Copy the preferred whole-incident figures into the headline columns."""
-        preferred = {
-            f.kind: f.value for f in self.casualty_figures.filter(rank=CasualtyFigure.Rank.PREFERRED, group="")
-        }
-        self.killed = preferred.get(CasualtyFigure.Kind.KILLED)
-        self.injured = preferred.get(CasualtyFigure.Kind.INJURED)
-        self.perpetrators_killed = preferred.get(CasualtyFigure.Kind.PERPETRATORS_KILLED)
+        """Copy the preferred whole-incident figures (value and qualifier) into the headline columns."""
+        preferred = {f.kind: f for f in self.casualty_figures.filter(rank=CasualtyFigure.Rank.PREFERRED, group="")}
+        values = {}
+        for field in self.HEADLINE_FIELDS:
+            figure = preferred.get(field)
+            values[field] = figure.value if figure else None
+            values[f"{field}_qualifier"] = figure.qualifier if figure else ""
+        for name, value in values.items():
+            setattr(self, name, value)
         if save:
-            Incident.objects.filter(pk=self.pk).update(
-                killed=self.killed, injured=self.injured, perpetrators_killed=self.perpetrators_killed
-            )
+            Incident.objects.filter(pk=self.pk).update(**values)
+
+    def _headline_display(self, field):
+        value = getattr(self, field)
+        if value is None:
+            return ""
+        qualifier = getattr(self, f"{field}_qualifier") or CasualtyFigure.Qualifier.EXACT
+        return CasualtyFigure(value=value, qualifier=qualifier).value_display
+
+    @property
+    def killed_display(self):
+        return self._headline_display("killed")
+
+    @property
+    def injured_display(self):
+        return self._headline_display("injured")
+
+    @property
+    def perpetrators_killed_display(self):
+        return self._headline_display("perpetrators_killed")
 
 
 class CasualtyFigure(KeyedRecord):

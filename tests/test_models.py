@@ -275,3 +275,11 @@ def test_absolute_urls_use_slugs():
     assert OrganizationFactory(slug="irgc").get_absolute_url() == "/organizations/irgc/"
     assert PlaceFactory(slug="kerman-city").get_absolute_url() == "/places/kerman-city/"
     assert ReactionFactory(slug="putin").get_absolute_url() == "/reactions/putin/"
+
+
+def test_headline_figure_keeps_the_preferred_figures_qualifier():
+    figure = CasualtyFigureFactory(
+        value=95, qualifier=CasualtyFigure.Qualifier.AT_LEAST, rank=CasualtyFigure.Rank.PREFERRED
+    )
+    incident = Incident.objects.get(pk=figure.incident_id)
+    assert (incident.killed, incident.killed_display, incident.injured_display) == (95, "at least 95", "")

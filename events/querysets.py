@@ -107,7 +107,9 @@ class OrganizationQuerySet(PublishableQuerySet):
 
 class PersonQuerySet(PublishableQuerySet):
     def for_list(self):
-        return self.published().prefetch_related("nationalities")
+        from .models import Place
+
+        return self.published().prefetch_related(Prefetch("nationalities", queryset=Place.objects.published()))
 
     def for_detail(self):
         """Published people with their public nationalities, roles, reactions and attributions."""
@@ -197,7 +199,7 @@ class IncidentQuerySet(PublishableQuerySet):
     def _timeline_queryset():
         from .models import TimelineEntry
 
-        return TimelineEntry.objects.select_related("place").order_by("date", "sequence")
+        return TimelineEntry.objects.select_related("place").prefetch_related("sources").order_by("date", "sequence")
 
 
 class ReactionQuerySet(PublishableQuerySet):

@@ -121,7 +121,7 @@ class IncidentListView(RecordListView):
 
 class IncidentDetailView(SectionMixin, DetailView):
     # The page cites the sources of each timeline entry too, which for_detail() does not fetch.
-    queryset = Incident.objects.for_detail().prefetch_related("timeline__sources")
+    queryset = Incident.objects.for_detail()
     section = "incidents"
 
     def get_context_data(self, **kwargs):

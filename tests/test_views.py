@@ -503,3 +503,13 @@ def test_500_page_renders_without_context_or_database(django_assert_num_queries)
     with django_assert_num_queries(0):
         content = loader.get_template("500.html").render()
     assert "Something went wrong" in content
+
+
+def test_person_list_shows_published_nationalities_only(client):
+    person = f.PersonFactory(name="Bozrov")
+    person.nationalities.set(
+        [f.CountryFactory(name="Tajikistan"), f.CountryFactory(name="Draftland", status=Status.DRAFT)]
+    )
+    content = client.get(reverse("events:person-list")).content.decode()
+    assert "Tajikistan" in content
+    assert "Draftland" not in content

@@ -31,12 +31,6 @@ def page_url(context, page_number):
     return "?" + query.urlencode()
 
 
-@register.filter
-def published(records):
-    """Only the published records of an iterable (e.g. a prefetched many-to-many)."""
-    return [record for record in records if getattr(record, "is_published", True)]
-
-
 @register.simple_tag
 def record_link(record, text=None):
     """A link to a record's page, or its bare name when the record is a draft (drafts have no public page)."""

@@ -1,5 +1,7 @@
 """The editors' admin: every record, searchable, filterable and linked through autocompletes."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib import admin, messages
 from django.db.models import Count, F
 from django.utils import timezone
@@ -335,6 +337,25 @@ class IncidentAdmin(PublishableAdmin):
     @admin.display(description="Date", ordering="date")
     def when(self, obj):
         return obj.date_display
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Editors type times as they were on the clock at the place; the form reads and shows them in
+        # the incident's own zone (the one being submitted, else the saved one), not the server's UTC.
+        zone_name = request.POST.get("time_zone")
+        if zone_name is None and object_id:
+            zone_name = Incident.objects.filter(pk=object_id).values_list("time_zone", flat=True).first()
+        try:
+            zone = ZoneInfo(zone_name) if zone_name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
+        if zone is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(zone):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # Render now: a TemplateResponse would otherwise format the times after the override ends.
+            if hasattr(response, "render"):
+                response.render()
+            return response
 
     @admin.display(description="Killed", ordering="killed")
     def killed_shown(self, obj):

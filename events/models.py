@@ -493,8 +493,8 @@ class Incident(Publishable):
         help_text="How precisely the date is known. A year-only date is entered as 1 January and shown as the year.",
     )
     end_date = models.DateField(null=True, blank=True, help_text="Last day, for incidents spanning several days.")
-    start_time = models.DateTimeField(null=True, blank=True, help_text="When it began, in the time zone below.")
-    end_time = models.DateTimeField(null=True, blank=True)
+    start_time = models.DateTimeField(null=True, blank=True, help_text="Local time at the place, in its zone below.")
+    end_time = models.DateTimeField(null=True, blank=True, help_text="Local time at the place, like the start.")
     time_zone = models.CharField(
         max_length=64, blank=True, help_text="IANA zone of the place, e.g. 'Asia/Tehran'. Times are shown in it."
     )

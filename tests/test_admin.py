@@ -592,3 +592,23 @@ def test_role_with_dates_in_order_saves_and_gets_a_key(staff_client):
 
     assert_saved(staff_client.post(admin_url(models.Role, "add"), data))
     assert models.Role.objects.get().key.startswith("role-")
+
+
+def test_incident_times_are_edited_in_the_incidents_own_time_zone(staff_client):
+    incident = factories.IncidentFactory(
+        start_time=dt.datetime(2024, 1, 3, 12, 20, tzinfo=dt.UTC),
+        end_time=dt.datetime(2024, 1, 3, 12, 30, tzinfo=dt.UTC),
+        time_zone="Asia/Tehran",
+    )
+    url = reverse("admin:events_incident_change", args=[incident.pk])
+    response = staff_client.get(url)
+    page = response.content.decode()
+    assert 'value="15:50:00"' in page and 'value="16:00:00"' in page
+
+    data = page_data(response)
+    data.update({"start_time_1": "15:55", "end_time_1": "16:05"})
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, errors_on(response)
+    incident.refresh_from_db()
+    assert incident.start_time == dt.datetime(2024, 1, 3, 12, 25, tzinfo=dt.UTC)
+    assert incident.time_display == "15:55–16:05 +0330 (UTC+03:30)"

@@ -1,12 +1,34 @@
-"""The editors' admin: every record, searchable, filterable and linked through autocompletes."""
+"""The editors' admin: every record, searchable, filterable and linked through autocompletes.
+
+Every record keeps its history (who changed what and when, a diff between any two versions, restore), its
+form carries the version it was opened at (a stale save is refused), and status changes follow the
+editorial workflow in events.workflow.
+"""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .forms import CasualtyFigureForm, CasualtyFigureInlineFormSet, ParentConstraintsInlineFormSet
+from . import workflow
+from .forms import (
+    ArchiveAdminForm,
+    CasualtyFigureForm,
+    CasualtyFigureInlineFormSet,
+    ChangelistStatusForm,
+    ParentConstraintsInlineFormSet,
+    stale_edit_message,
+)
 from .models import (
     Attribution,
     CasualtyFigure,
@@ -18,48 +40,238 @@ from .models import (
     Reaction,
     Role,
     Source,
+    StaleEditError,
     Stance,
     Status,
     TimelineEntry,
 )
+from .resources import IncidentResource, OrganizationResource, PersonResource, ReactionResource
 
 AUDIT_FIELDS = ("created_at", "updated_at")
+STATUS_REASONS = {
+    Status.IN_REVIEW: "Submitted for review",
+    Status.PUBLISHED: "Published",
+    Status.UNPUBLISHED: "Unpublished",
+}
+
+# The admin index lists what waits for a reviewer above the list of models.
+admin.site.index_template = "admin/events/index.html"
 
 
 # Shared behaviour ------------------------------------------------------------------------------------------
 
 
-class PublishableAdmin(admin.ModelAdmin):
-    """Records with a public page: status editable from the list, bulk (un)publishing, audit dates."""
+class ChoiceLabelsContextHelper(HistoricalRecordContextHelper):
+    """Diffs read "Draft → In review", not the stored "draft → in_review"."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.choices and not field.many_to_many:
+            value = dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+def with_user(form_class, request, **attrs):
+    """The form class, bound to the user whose rights it checks."""
+    return type(form_class.__name__, (form_class,), {"user": request.user, **attrs})
+
+
+class ArchiveAdmin(SimpleHistoryAdmin):
+    """Every archive model: history with diff and restore, optimistic locking, workflow-aware permissions."""
+
+    form = ArchiveAdminForm
+    object_history_template = "admin/events/object_history.html"
+    object_history_list_template = "admin/events/history_list.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # A restored version has no inlines on its page: its figures and attributions are checked from the
+        # database when it is restored as published.
+        restoring = getattr(request, "restoring_version", False)
+        return with_user(form, request, check_dependents=form.check_dependents or restoring)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleEditError as error:
+            # Someone saved between this form's check and its write; the UPDATE matched no row, the
+            # transaction rolled back, and nothing was overwritten.
+            self.message_user(request, stale_edit_message(error.record), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    # History: a diff between any two versions, and restore -------------------------------------------------
+
+    def get_urls(self):
+        opts = self.model._meta
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.history_compare_view),
+            name=f"{opts.app_label}_{opts.model_name}_history_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChoiceLabelsContextHelper(self.model, historical_record)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history hides the Restore button from those who may not change the record but would still
+        # save a POST; refuse it here. A restore is an edit like any other: same workflow, same checks.
+        obj = get_object_or_404(self.model, pk=object_id)
+        if request.method == "POST" and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        request.restoring_version = True
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except StaleEditError as error:
+            self.message_user(request, stale_edit_message(error.record), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def history_form_view_title(self, request, obj):
+        if self.revert_disabled(request, obj):
+            return f"View an earlier version of {obj}"
+        return f"Restore an earlier version of {obj}"
+
+    def history_compare_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        versions = obj.history.all()
+        try:
+            older = versions.get(history_id=request.GET.get("from"))
+            newer = versions.get(history_id=request.GET.get("to"))
+        except (versions.model.DoesNotExist, ValueError):
+            raise Http404("Choose two versions of this record to compare.") from None
+        if older.history_date > newer.history_date:
+            older, newer = newer, older
+        delta = newer.diff_against(older, foreign_keys_are_objs=True)
+        changes = ChoiceLabelsContextHelper(self.model, newer).context_for_delta_changes(delta)
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions of {obj}",
+            "subtitle": None,
+            "opts": opts,
+            "object": obj,
+            "older": older,
+            "newer": newer,
+            "changes": changes,
+            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/events/history_compare.html", context)
+
+
+class PublishableAdmin(ArchiveAdmin):
+    """Records with a public page: the workflow's status, bulk submit/publish/unpublish, audit dates."""
 
     list_editable = ("status",)
     readonly_fields = AUDIT_FIELDS
-    actions = ("publish", "unpublish")
-    publication_fieldset = ("Publication", {"fields": ("status", *AUDIT_FIELDS)})
+    actions = ("submit_for_review", "publish", "unpublish")
+    publication_fieldset = ("Publication", {"fields": ("status", *AUDIT_FIELDS, "version")})
 
-    def _set_status(self, request, queryset, status, done, already):
-        changing = list(queryset.exclude(status=status))
-        # update() skips save(), so the audit date is set here; the log keeps each record's history complete.
-        self.model.objects.filter(pk__in=[obj.pk for obj in changing]).update(status=status, updated_at=timezone.now())
-        for obj in changing:
-            self.log_change(request, obj, [{"changed": {"fields": ["Status"]}}])
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user, self.model)
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=with_user(ChangelistStatusForm, request), **kwargs)
+
+    def _set_status(self, request, queryset, status, done, already, allowed_from=None):
         opts = self.model._meta
-        message = f"{len(changing)} {opts.verbose_name if len(changing) == 1 else opts.verbose_name_plural} {done}."
-        unchanged = queryset.count() - len(changing)
-        if unchanged:
-            message += f" {unchanged} {'was' if unchanged == 1 else 'were'} {already}."
-        self.message_user(request, message, messages.SUCCESS)
+        changed, unchanged = [], 0
+        for obj in queryset:
+            if obj.status == status:
+                unchanged += 1
+                continue
+            if allowed_from is not None and obj.status not in allowed_from:
+                self.message_user(
+                    request,
+                    f"Not {done}: {opts.verbose_name} “{obj}” is {obj.get_status_display().lower()}; only drafts "
+                    "can be submitted for review.",
+                    messages.ERROR,
+                )
+                continue
+            problems = obj.publication_problems() if status == Status.PUBLISHED else []
+            for problem in problems:
+                self.message_user(request, f"Not published: {problem}", messages.ERROR)
+            if problems:
+                continue
+            obj.status = status
+            obj._history_user = request.user
+            obj._change_reason = f"{STATUS_REASONS[status]} from the list of {opts.verbose_name_plural}"
+            try:
+                obj.save(update_fields=["status"])
+            except StaleEditError:
+                self.message_user(request, f"Not {done}: “{obj}” changed while this ran; try again.", messages.ERROR)
+                continue
+            self.log_change(request, obj, [{"changed": {"fields": ["Status"]}}])
+            changed.append(obj)
+        if changed or unchanged:
+            message = f"{len(changed)} {opts.verbose_name if len(changed) == 1 else opts.verbose_name_plural} {done}."
+            if unchanged:
+                message += f" {unchanged} {'was' if unchanged == 1 else 'were'} {already}."
+            self.message_user(request, message, messages.SUCCESS if changed or not unchanged else messages.INFO)
 
-    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["change"])
+    @admin.action(description="Submit selected %(verbose_name_plural)s for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._set_status(
+            request,
+            queryset,
+            Status.IN_REVIEW,
+            "submitted for review",
+            "already in review",
+            allowed_from=(Status.DRAFT,),
+        )
+
+    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["publish"])
     def publish(self, request, queryset):
         self._set_status(request, queryset, Status.PUBLISHED, "published", "already published")
 
-    @admin.action(description="Unpublish selected %(verbose_name_plural)s (back to draft)", permissions=["change"])
+    @admin.action(description="Unpublish selected %(verbose_name_plural)s", permissions=["publish"])
     def unpublish(self, request, queryset):
-        self._set_status(request, queryset, Status.DRAFT, "set back to draft", "already in draft")
+        self._set_status(
+            request,
+            queryset,
+            Status.UNPUBLISHED,
+            "unpublished",
+            "not published",
+            allowed_from=(Status.PUBLISHED,),
+        )
 
 
-class KeyedRecordAdmin(admin.ModelAdmin):
+class ImportExportAdmin(ImportExportMixin):
+    """CSV, XLSX and JSON in and out. Importing can publish, so it takes a reviewer; a bad row imports nothing."""
+
+    formats = (base_formats.CSV, base_formats.XLSX, base_formats.JSON)
+
+    def has_import_permission(self, request):
+        return workflow.can_publish(request.user, self.model)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # Without this, confirming an import would skip the invalid rows and save the rest.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            invalid = len(result.invalid_rows) + sum(1 for row in result.rows if row.errors)
+            self.message_user(
+                request,
+                f"Nothing was imported: {invalid} row{'s' if invalid != 1 else ''} had errors. Fix them and "
+                "import the whole file again.",
+                messages.ERROR,
+            )
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_result(result, request)
+
+
+class KeyedRecordAdmin(ArchiveAdmin):
     """Rows known to fixtures by `key`: optional when adding (filled in on save), fixed once saved."""
 
     def get_readonly_fields(self, request, obj=None):
@@ -67,11 +279,33 @@ class KeyedRecordAdmin(admin.ModelAdmin):
         return (*readonly, "key") if obj is not None else readonly
 
 
+class ArchiveInline:
+    """Inline rows: the parent's version rules and workflow apply to them, and each row carries its version."""
+
+    form = ArchiveAdminForm
+    extra = 0
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = with_user(formset.form, request)
+        return formset
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
+
+
 # Inlines ---------------------------------------------------------------------------------------------------
 # `key` stays out of every inline: it is filled in on save and shown on the record's own page.
 
 
-class CasualtyFigureInline(admin.TabularInline):
+class CasualtyFigureInline(ArchiveInline, admin.TabularInline):
     model = CasualtyFigure
     form = CasualtyFigureForm
     formset = CasualtyFigureInlineFormSet
@@ -87,13 +321,12 @@ class CasualtyFigureInline(admin.TabularInline):
         "reported_by_label",
         "note",
         "sources",
+        "version",
     )
     autocomplete_fields = ("reported_by_organization", "reported_by_person", "sources")
-    extra = 0
-    show_change_link = True
 
 
-class ReactionInline(admin.StackedInline):
+class ReactionInline(ArchiveInline, admin.StackedInline):
     model = Reaction
     formset = ParentConstraintsInlineFormSet
     fields = (
@@ -104,13 +337,12 @@ class ReactionInline(admin.StackedInline):
         "summary",
         "quote",
         "sources",
+        "version",
     )
     autocomplete_fields = ("person", "organization", "country", "stances", "sources")
-    extra = 0
-    show_change_link = True
 
 
-class AttributionInline(admin.StackedInline):
+class AttributionInline(ArchiveInline, admin.StackedInline):
     model = Attribution
     formset = ParentConstraintsInlineFormSet
     fields = (
@@ -122,6 +354,7 @@ class AttributionInline(admin.StackedInline):
         "summary",
         "quote",
         "sources",
+        "version",
     )
     autocomplete_fields = (
         "responsible_organization",
@@ -132,45 +365,37 @@ class AttributionInline(admin.StackedInline):
         "by_country",
         "sources",
     )
-    extra = 0
-    show_change_link = True
 
 
-class TimelineEntryInline(admin.TabularInline):
+class TimelineEntryInline(ArchiveInline, admin.TabularInline):
     model = TimelineEntry
     formset = ParentConstraintsInlineFormSet
-    fields = ("date", "date_precision", "sequence", "title", "place", "description", "sources")
+    fields = ("date", "date_precision", "sequence", "title", "place", "description", "sources", "version")
     autocomplete_fields = ("place", "sources")
-    extra = 0
-    show_change_link = True
 
 
-class IncidentLinkInline(admin.TabularInline):
+class IncidentLinkInline(ArchiveInline, admin.TabularInline):
     model = IncidentLink
     formset = ParentConstraintsInlineFormSet
     fk_name = "from_incident"
-    fields = ("kind", "to_incident", "note", "sources")
+    fields = ("kind", "to_incident", "note", "sources", "version")
     autocomplete_fields = ("to_incident", "sources")
-    extra = 0
-    show_change_link = True
     verbose_name = "link to another incident"
     verbose_name_plural = "links to other incidents"
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(ArchiveInline, admin.TabularInline):
     model = Role
     formset = ParentConstraintsInlineFormSet
-    fields = ("title", "organization", "country", "start_date", "end_date", "note", "sources")
+    fields = ("title", "organization", "country", "start_date", "end_date", "note", "sources", "version")
     autocomplete_fields = ("organization", "country", "sources")
-    extra = 0
-    show_change_link = True
 
 
 # Reference records -----------------------------------------------------------------------------------------
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ArchiveAdmin):
     list_display = ("title", "publisher", "published_on", "url", "reported_in")
     list_filter = (("url", admin.EmptyFieldListFilter), ("reported_in", admin.EmptyFieldListFilter))
     search_fields = ("title", "slug", "publisher", "url", "note")
@@ -179,7 +404,7 @@ class SourceAdmin(admin.ModelAdmin):
     ordering = ("title",)
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("reported_in",)
-    fields = ("title", "slug", "publisher", "url", "published_on", "reported_in", "note")
+    fields = ("title", "slug", "publisher", "url", "published_on", "reported_in", "note", "version")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":
@@ -188,11 +413,12 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stance)
-class StanceAdmin(admin.ModelAdmin):
+class StanceAdmin(ArchiveAdmin):
     list_display = ("name", "slug", "description", "reaction_count")
     search_fields = ("name", "slug", "description")
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "description", "version")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(reaction_count=Count("reactions"))
@@ -221,7 +447,8 @@ class PlaceAdmin(PublishableAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(PublishableAdmin):
+class OrganizationAdmin(ImportExportAdmin, PublishableAdmin):
+    resource_classes = [OrganizationResource]
     list_display = ("name", "short_name", "kind", "country", "parent", "status", "updated_at")
     list_filter = ("status", "kind", ("country", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "short_name", "slug", "aliases", "native_name", "description")
@@ -239,7 +466,8 @@ class OrganizationAdmin(PublishableAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(PublishableAdmin):
+class PersonAdmin(ImportExportAdmin, PublishableAdmin):
+    resource_classes = [PersonResource]
     list_display = ("name", "name_is_alias", "nationality_list", "born", "died", "status", "updated_at")
     list_filter = ("status", "name_is_alias", ("nationalities", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug", "aliases", "native_name", "description")
@@ -289,14 +517,25 @@ class RoleAdmin(KeyedRecordAdmin):
     list_select_related = ("person", "organization", "country")
     ordering = ("person__name", "start_date", "title")
     autocomplete_fields = ("person", "organization", "country", "sources")
-    fields = ("person", "title", "organization", "country", ("start_date", "end_date"), "note", "sources", "key")
+    fields = (
+        "person",
+        "title",
+        "organization",
+        "country",
+        ("start_date", "end_date"),
+        "note",
+        "sources",
+        "key",
+        "version",
+    )
 
 
 # Incidents and what hangs off them -------------------------------------------------------------------------
 
 
 @admin.register(Incident)
-class IncidentAdmin(PublishableAdmin):
+class IncidentAdmin(ImportExportAdmin, PublishableAdmin):
+    resource_classes = [IncidentResource]
     list_display = ("title", "when", "kind", "place", "killed_shown", "injured_shown", "status")
     list_filter = ("status", "kind", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "slug", "summary", "description", "target", "method", "place__name")
@@ -397,7 +636,7 @@ class CasualtyFigureAdmin(KeyedRecordAdmin):
         ),
         ("Text", {"fields": ("note",)}),
         ("Sources", {"fields": ("sources",)}),
-        ("Record", {"fields": ("key",)}),
+        ("Record", {"fields": ("key", "version")}),
     )
 
     @admin.display(description="Group", ordering="group")
@@ -414,7 +653,8 @@ class CasualtyFigureAdmin(KeyedRecordAdmin):
 
 
 @admin.register(Reaction)
-class ReactionAdmin(PublishableAdmin):
+class ReactionAdmin(ImportExportAdmin, PublishableAdmin):
+    resource_classes = [ReactionResource]
     list_display = ("actor", "incident", "category", "stance_list", "date", "status")
     list_filter = (
         "status",
@@ -510,7 +750,7 @@ class AttributionAdmin(KeyedRecordAdmin):
         ("Who says so", {"fields": ("by_organization", "by_person", "by_country", "mode", "date")}),
         ("Text", {"fields": ("summary", "quote")}),
         ("Sources", {"fields": ("sources",)}),
-        ("Record", {"fields": ("key",)}),
+        ("Record", {"fields": ("key", "version")}),
     )
 
     @admin.display(description="Held responsible")
@@ -537,7 +777,7 @@ class TimelineEntryAdmin(KeyedRecordAdmin):
         ("Where", {"fields": ("place",)}),
         ("Text", {"fields": ("description",)}),
         ("Sources", {"fields": ("sources",)}),
-        ("Record", {"fields": ("key",)}),
+        ("Record", {"fields": ("key", "version")}),
     )
 
     @admin.display(description="Date", ordering="date")
@@ -553,4 +793,4 @@ class IncidentLinkAdmin(KeyedRecordAdmin):
     list_select_related = ("from_incident", "to_incident")
     ordering = ("from_incident", "kind", "to_incident")
     autocomplete_fields = ("from_incident", "to_incident", "sources")
-    fields = ("from_incident", "kind", "to_incident", "note", "sources", "key")
+    fields = ("from_incident", "kind", "to_incident", "note", "sources", "key", "version")

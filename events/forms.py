@@ -3,15 +3,115 @@
 Inline forms leave their foreign key to the parent out of model validation (the parent may not exist yet),
 so every constraint that names the parent is skipped on an inline row and only the database would catch
 it. The formsets below put those checks back.
+
+Every admin form also carries the record's `version` (a stale form is refused, never saved over a newer
+version) and the editorial rules: who may set which status, and what a record needs to be published.
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.models import to_historic
 
-from .models import CasualtyFigure
+from . import workflow
+from .models import CasualtyFigure, Publishable, SourcedInIncident, Status
 
 
-class CasualtyFigureForm(forms.ModelForm):
+def stale_edit_message(record, your_version=None):
+    """Plain words, with links to the newer version and to the history, for a form someone saved meanwhile."""
+    opts = record._meta
+    change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+    history_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk])
+    return format_html(
+        "Not saved: someone else saved this {} after you opened it{}. Your changes would overwrite theirs, so "
+        'nothing was saved. <a href="{}">Open the current version</a> (see what changed in its '
+        '<a href="{}">history</a>) and make your changes again.',
+        opts.verbose_name,
+        f" (you edited version {your_version}; it is now at version {record.current_version()})"
+        if your_version
+        else "",
+        change_url,
+        history_url,
+    )
+
+
+class ArchiveAdminForm(forms.ModelForm):
+    """The base of every admin form: optimistic locking, the status workflow and the publication rules.
+
+    The admin sets `user` on a subclass per request (see events.admin.ArchiveAdmin.get_form).
+    """
+
+    user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "version" in self.fields:
+            # Not required: a new record starts at the model's default; a changed one must say its version.
+            self.fields["version"].widget = forms.HiddenInput()
+            self.fields["version"].required = False
+        if "status" in self.fields and self.user is not None and not workflow.can_publish(self.user, self._meta.model):
+            current = self.instance.status if self.instance.pk else Status.DRAFT
+            allowed = {*workflow.EDITOR_STATUSES, current}
+            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] in allowed]
+        historic = to_historic(self.instance)
+        if historic is not None and not self.is_bound:
+            # Restoring an old version: its linked rows (sources, stances...) come back too, not only its fields.
+            for name in getattr(self._meta.model, "_history_m2m_fields", []):
+                if name in self.fields:
+                    column = self._meta.model._meta.get_field(name).m2m_reverse_field_name()
+                    self.initial[name] = list(getattr(historic, name).values_list(f"{column}_id", flat=True))
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_version(cleaned)
+        self._check_workflow(cleaned)
+        return cleaned
+
+    def _check_version(self, cleaned):
+        if "version" not in self.fields:
+            return
+        if self.instance._state.adding or self.instance.pk is None:
+            if cleaned.get("version") is None:
+                cleaned["version"] = self.instance.version
+            return
+        submitted, current = cleaned.get("version"), self.instance.current_version()
+        if current is not None and submitted != current:
+            raise ValidationError(stale_edit_message(self.instance, submitted), code="stale")
+
+    def _check_workflow(self, cleaned):
+        instance, model = self.instance, self._meta.model
+        if issubclass(model, Publishable) and "status" in cleaned:
+            saved = (
+                model._base_manager.filter(pk=instance.pk).values_list("status", flat=True).first()
+                if instance.pk
+                else Status.DRAFT
+            )
+            new = cleaned["status"]
+            if self.user is not None and (problem := workflow.status_problem(self.user, model, saved, new)):
+                self.add_error("status", problem)
+            elif new == Status.PUBLISHED:
+                sources = cleaned.get("sources") if "sources" in self.fields else None
+                for problem in instance.publication_problems(sources=sources, dependents=self.check_dependents):
+                    self.add_error("sources" if "sources" in self.fields else "status", problem)
+        # On an incident's inline, `incident` is the incident form's instance, with the status just submitted.
+        if issubclass(model, SourcedInIncident) and "sources" in self.fields and "incident" in cleaned:
+            problem = instance.source_problem(sources=cleaned.get("sources"), incident=cleaned["incident"])
+            if problem:
+                # For the whole row: on a wide tabular inline the sources cell may be scrolled out of view.
+                self.add_error(None, problem)
+
+    # The incident form's own inlines hold its figures and attributions; their formsets check them.
+    check_dependents = False
+
+
+class ChangelistStatusForm(ArchiveAdminForm):
+    """The list page's status column: the same rules, with the record's saved sources and rows."""
+
+    check_dependents = True
+
+
+class CasualtyFigureForm(ArchiveAdminForm):
     class Meta:
         model = CasualtyFigure
         fields = (
@@ -28,6 +128,7 @@ class CasualtyFigureForm(forms.ModelForm):
             "note",
             "sources",
             "key",
+            "version",
         )
         # The field's own minimum fires before the model constraint, so give it the constraint's words.
         error_messages = {"value": {"min_value": "A figure cannot be negative."}}

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from simple_history.models import HistoricalRecords
 
 from .querysets import (
     IncidentQuerySet,
@@ -27,7 +28,9 @@ from .querysets import (
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
 
 
 class DatePrecision(models.TextChoices):
@@ -72,6 +75,89 @@ def date_precision_pair_constraint(field, precision_field, name, label):
     )
 
 
+def date_precision_constraints(field, precision_field, prefix):
+    """A month-precision date is stored as the 1st, a year-precision date as 1 January.
+
+    The day and month lookups compile to EXTRACT on PostgreSQL and to Django's django_date_extract()
+    function on SQLite, which Django registers on every connection it opens (the sqlite3 shell lacks it,
+    so write to these tables through Django).
+    """
+    return [
+        models.CheckConstraint(
+            condition=~Q(**{precision_field: DatePrecision.MONTH}) | Q(**{f"{field}__day": 1}),
+            name=f"{prefix}_month_precision_is_first",
+            violation_error_message="A date known only to the month is entered as the 1st of that month.",
+        ),
+        models.CheckConstraint(
+            condition=~Q(**{precision_field: DatePrecision.YEAR}) | Q(**{f"{field}__day": 1, f"{field}__month": 1}),
+            name=f"{prefix}_year_precision_is_first_of_january",
+            violation_error_message="A date known only to the year is entered as 1 January of that year.",
+        ),
+    ]
+
+
+# One tracker for every archive model (inherit=True gives each its Historical<Model>); kept by name so
+# events.history can record versions of rows that loaddata saved without any.
+HISTORY = HistoricalRecords(inherit=True, excluded_fields=["version"])
+
+
+class StaleEditError(Exception):
+    """A save based on a version of the record that someone else has changed since."""
+
+    def __init__(self, record):
+        self.record = record
+        super().__init__(
+            f"{record._meta.verbose_name.capitalize()} “{record}” was changed by someone else after you opened it."
+        )
+
+
+class Versioned(models.Model):
+    """Optimistic locking and history for every record editors change.
+
+    Every save bumps `version`, and a save refuses (StaleEditError) when the row's version is no longer the
+    one the instance was read at: the UPDATE itself carries `WHERE version = n`, so two editors racing
+    cannot overwrite each other even between the form's check and the write.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, help_text="Counts saves; a form based on an older version cannot overwrite a newer one."
+    )
+    # Who changed what and when. `version` is left out: a restored version takes the current one.
+    history = HISTORY
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+    def _save_table(self, raw=False, *args, **kwargs):
+        # Fixture rows carry no version: loaddata's raw saves bump the row's version without checking it.
+        # (Here rather than in save_base(), which loaddata calls as Model.save_base(obj), past any override.)
+        self._raw_save = raw
+        try:
+            return super()._save_table(raw, *args, **kwargs)
+        finally:
+            del self._raw_save
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        read_at = self.version
+        values = [(f, m, F("version") + 1 if f.attname == "version" else v) for f, m, v in values]
+        checked = base_qs if getattr(self, "_raw_save", False) else base_qs.filter(version=read_at)
+        updated = super()._do_update(checked, using, pk_val, values, update_fields, forced_update)
+        if not updated and checked is not base_qs and base_qs.filter(pk=pk_val).exists():
+            raise StaleEditError(self)
+        if updated:
+            self.version = base_qs.filter(pk=pk_val).values_list("version", flat=True).get()
+        return updated
+
+    def current_version(self):
+        return type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
+
+
 def walk_parents(record):
     """The record's parent, grandparent and so on, stopping at the first repeat so a loop cannot hang."""
     seen, node = set(), record.parent
@@ -81,15 +167,20 @@ def walk_parents(record):
         node = node.parent
 
 
-class Publishable(models.Model):
-    """Records with a public page: only published ones are shown to the public."""
+class Publishable(Versioned):
+    """Records with a public page: only published ones are shown to the public.
+
+    Draft → in review → published (→ unpublished). Publishing needs the model's `publish_<model>`
+    permission and at least one source (see publication_problems()).
+    """
 
     status = models.CharField(
-        max_length=10,
+        max_length=12,
         choices=Status.choices,
         default=Status.DRAFT,
         db_index=True,
-        help_text="Only published records appear on the public site.",
+        help_text="Only published records appear on the public site. Editors submit drafts for review; "
+        "reviewers publish them.",
     )
     # Defaults rather than auto_now: loaddata saves raw, which skips auto_now, and fixtures should not
     # have to carry timestamps.
@@ -110,8 +201,26 @@ class Publishable(models.Model):
     def is_published(self):
         return self.status == Status.PUBLISHED
 
+    def publication_problems(self, sources=None, dependents=True):
+        """Plain-words reasons this record cannot be published; empty when it can.
 
-class Source(models.Model):
+        `sources` stands in for the saved ones when a form is about to change them; `dependents=False` leaves
+        out the rows that hang off the record (an incident's figures), for forms that check those themselves.
+        """
+        cited = bool(sources) if sources is not None else self.pk is not None and self.sources.exists()
+        problems = []
+        if not cited:
+            problems.append(
+                f"{self._meta.verbose_name.capitalize()} “{self}” cannot be published without a source: "
+                "cite at least one under Sources."
+            )
+        return problems + (self.dependent_publication_problems() if dependents else [])
+
+    def dependent_publication_problems(self):
+        return []
+
+
+class Source(Versioned):
     """A citation. The seed article is the base source of every fixture record."""
 
     title = models.CharField(max_length=300)
@@ -207,9 +316,11 @@ class Place(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="places")
 
     objects = PlaceQuerySet.as_manager()
+    _history_m2m_fields = ["sources"]
 
     class Meta:
         ordering = ["name"]
+        permissions = [("publish_place", "Can publish and unpublish places")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True) & Q(geo_precision=""))
@@ -300,9 +411,11 @@ class Organization(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="organizations")
 
     objects = OrganizationQuerySet.as_manager()
+    _history_m2m_fields = ["sources"]
 
     class Meta:
         ordering = ["name"]
+        permissions = [("publish_organization", "Can publish and unpublish organizations")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -353,13 +466,17 @@ class Person(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="people")
 
     objects = PersonQuerySet.as_manager()
+    _history_m2m_fields = ["nationalities", "sources"]
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        permissions = [("publish_person", "Can publish and unpublish people")]
         constraints = [
             date_precision_pair_constraint("born_on", "born_precision", "person_born_precision_pair", "date of birth"),
             date_precision_pair_constraint("died_on", "died_precision", "person_died_precision_pair", "date of death"),
+            *date_precision_constraints("born_on", "born_precision", "person_born"),
+            *date_precision_constraints("died_on", "died_precision", "person_died"),
             models.CheckConstraint(
                 condition=Q(born_on__isnull=True) | Q(died_on__isnull=True) | Q(died_on__gte=models.F("born_on")),
                 name="person_died_after_born",
@@ -395,7 +512,7 @@ class Person(Publishable):
         return format_partial_date(self.died_on, self.died_precision)
 
 
-class KeyedRecord(models.Model):
+class KeyedRecord(Versioned):
     """Rows with no page of their own, identified in fixtures by a stable `key`."""
 
     key = models.SlugField(
@@ -417,6 +534,27 @@ class KeyedRecord(models.Model):
 
     def natural_key(self):
         return (self.key,)
+
+    def source_problem(self):
+        """A figure or attribution of a published incident cites its own source (see SourcedInIncident)."""
+        return ""
+
+
+class SourcedInIncident:
+    """Mixin for incident rows that state a fact (figures, attributions): each cites its own source once its
+    incident is published, and the incident cannot be published while one of them cites none."""
+
+    def source_problem(self, sources=None, incident=None):
+        incident = incident or self.incident
+        if incident is None or incident.status != Status.PUBLISHED:
+            return ""
+        cited = bool(sources) if sources is not None else self.pk is not None and self.sources.exists()
+        if cited:
+            return ""
+        return (
+            f"This {self._meta.verbose_name} belongs to a published incident, so it must cite its own source: "
+            "cite at least one under Sources."
+        )
 
 
 class Role(KeyedRecord):
@@ -445,6 +583,8 @@ class Role(KeyedRecord):
     end_date = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="roles")
+
+    _history_m2m_fields = ["sources"]
 
     class Meta(KeyedRecord.Meta):
         ordering = ["person__name", "start_date", "title"]
@@ -517,11 +657,14 @@ class Incident(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
 
     objects = IncidentQuerySet.as_manager()
+    _history_m2m_fields = ["sources"]
 
     class Meta:
         ordering = [models.F("date").desc(nulls_last=True), "title"]
+        permissions = [("publish_incident", "Can publish and unpublish incidents")]
         constraints = [
             date_precision_pair_constraint("date", "date_precision", "incident_date_precision_pair", "date"),
+            *date_precision_constraints("date", "date_precision", "incident_date"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(date__isnull=False),
                 name="incident_end_date_needs_date",
@@ -566,6 +709,18 @@ class Incident(Publishable):
             errors["time_zone"] = "Give the local time zone with the times."
         if errors:
             raise ValidationError(errors)
+
+    def dependent_publication_problems(self):
+        """Every casualty figure and attribution of a published incident cites its own source."""
+        unsourced = [
+            *self.casualty_figures.filter(sources=None).select_related("incident"),
+            *self.attributions.filter(sources=None).select_related("incident"),
+        ]
+        return [
+            f"Incident “{self}” cannot be published while its {row._meta.verbose_name} “{row}” cites no source: "
+            "every casualty figure and attribution cites its own."
+            for row in unsourced
+        ]
 
     @property
     def date_display(self):
@@ -634,7 +789,7 @@ class Incident(Publishable):
         return self._headline_display("perpetrators_killed")
 
 
-class CasualtyFigure(KeyedRecord):
+class CasualtyFigure(SourcedInIncident, KeyedRecord):
     """One reported figure. Competing figures are all kept; the rank says which one the archive prefers."""
 
     class Kind(models.TextChoices):
@@ -685,6 +840,8 @@ class CasualtyFigure(KeyedRecord):
     note = models.CharField(max_length=300, blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="casualty_figures")
 
+    _history_m2m_fields = ["sources"]
+
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", "kind", "group", "reported_on", "-value"]
         constraints = [
@@ -717,7 +874,7 @@ class CasualtyFigure(KeyedRecord):
         return self.reported_by_person or self.reported_by_organization or self.reported_by_label
 
 
-class Stance(models.Model):
+class Stance(Versioned):
     """What a reaction does: condemn, console, show solidarity, vow punishment, accuse, deny..."""
 
     name = models.CharField(max_length=60, unique=True)
@@ -777,9 +934,11 @@ class Reaction(Publishable):
     sources = models.ManyToManyField(Source, blank=True, related_name="reactions")
 
     objects = ReactionQuerySet.as_manager()
+    _history_m2m_fields = ["stances", "sources"]
 
     class Meta:
         ordering = ["incident_id", "category", "slug"]
+        permissions = [("publish_reaction", "Can publish and unpublish reactions")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | Q(organization__isnull=False) | Q(country__isnull=False),
@@ -810,7 +969,7 @@ class Reaction(Publishable):
         return self.country.name if self.country_id else self.actor_label
 
 
-class Attribution(KeyedRecord):
+class Attribution(SourcedInIncident, KeyedRecord):
     """Who is said to be behind an incident, and who says so. Competing claims stand side by side."""
 
     class Kind(models.TextChoices):
@@ -866,6 +1025,8 @@ class Attribution(KeyedRecord):
     quote = models.TextField(blank=True, help_text="The exact words, only where the source quotes them.")
     sources = models.ManyToManyField(Source, blank=True, related_name="attributions")
 
+    _history_m2m_fields = ["sources"]
+
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", models.F("date").asc(nulls_last=True), "kind", "key"]
         constraints = [
@@ -906,10 +1067,13 @@ class TimelineEntry(KeyedRecord):
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="timeline_entries")
     sources = models.ManyToManyField(Source, blank=True, related_name="timeline_entries")
 
+    _history_m2m_fields = ["sources"]
+
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", "date", "sequence"]
         verbose_name_plural = "timeline entries"
         indexes = [models.Index(fields=["date", "sequence"], name="timeline_date_idx")]
+        constraints = date_precision_constraints("date", "date_precision", "timeline")
 
     def __str__(self):
         return f"{self.date_display}: {self.title}"
@@ -941,6 +1105,8 @@ class IncidentLink(KeyedRecord):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     note = models.CharField(max_length=300, blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="incident_links")
+
+    _history_m2m_fields = ["sources"]
 
     class Meta(KeyedRecord.Meta):
         ordering = ["from_incident_id", "kind", "to_incident_id"]

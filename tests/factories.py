@@ -16,7 +16,24 @@ class SourceFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"source-{n}")
 
 
-class PlaceFactory(factory.django.DjangoModelFactory):
+CITED_SOURCE = "cited-source"
+
+
+class SourcedFactory(factory.django.DjangoModelFactory):
+    """Records that state a fact cite a source, as publishing requires; pass `sources=[]` for one that does not."""
+
+    class Meta:
+        abstract = True
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def sources(self, create, extracted, **kwargs):
+        if create:
+            cited = [SourceFactory(slug=CITED_SOURCE, title="Cited source")] if extracted is None else extracted
+            self.sources.set(cited)
+
+
+class PlaceFactory(SourcedFactory):
     class Meta:
         model = models.Place
 
@@ -32,7 +49,7 @@ class CountryFactory(PlaceFactory):
     kind = models.Place.Kind.COUNTRY
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(SourcedFactory):
     class Meta:
         model = models.Organization
 
@@ -42,7 +59,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     status = models.Status.PUBLISHED
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(SourcedFactory):
     class Meta:
         model = models.Person
 
@@ -51,7 +68,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     status = models.Status.PUBLISHED
 
 
-class RoleFactory(factory.django.DjangoModelFactory):
+class RoleFactory(SourcedFactory):
     class Meta:
         model = models.Role
 
@@ -60,7 +77,7 @@ class RoleFactory(factory.django.DjangoModelFactory):
     title = "Commander"
 
 
-class IncidentFactory(factory.django.DjangoModelFactory):
+class IncidentFactory(SourcedFactory):
     class Meta:
         model = models.Incident
 
@@ -74,7 +91,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     status = models.Status.PUBLISHED
 
 
-class CasualtyFigureFactory(factory.django.DjangoModelFactory):
+class CasualtyFigureFactory(SourcedFactory):
     class Meta:
         model = models.CasualtyFigure
 
@@ -93,10 +110,9 @@ class StanceFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"stance-{n}")
 
 
-class ReactionFactory(factory.django.DjangoModelFactory):
+class ReactionFactory(SourcedFactory):
     class Meta:
         model = models.Reaction
-        skip_postgeneration_save = True
 
     incident = factory.SubFactory(IncidentFactory)
     slug = factory.Sequence(lambda n: f"reaction-{n}")
@@ -111,7 +127,7 @@ class ReactionFactory(factory.django.DjangoModelFactory):
             self.stances.set(extracted)
 
 
-class AttributionFactory(factory.django.DjangoModelFactory):
+class AttributionFactory(SourcedFactory):
     class Meta:
         model = models.Attribution
 
@@ -120,7 +136,7 @@ class AttributionFactory(factory.django.DjangoModelFactory):
     responsible_organization = factory.SubFactory(OrganizationFactory)
 
 
-class TimelineEntryFactory(factory.django.DjangoModelFactory):
+class TimelineEntryFactory(SourcedFactory):
     class Meta:
         model = models.TimelineEntry
 
@@ -129,7 +145,7 @@ class TimelineEntryFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Development {n}")
 
 
-class IncidentLinkFactory(factory.django.DjangoModelFactory):
+class IncidentLinkFactory(SourcedFactory):
     class Meta:
         model = models.IncidentLink
 

@@ -93,7 +93,16 @@ def assert_saved(response):
 
 
 def preferred_killed(value):
-    return {"kind": "killed", "group": "", "qualifier": "exact", "value": str(value), "rank": "preferred"}
+    """An inline figure row; it cites a source, as a figure of a published incident must."""
+    source = factories.SourceFactory(slug=factories.CITED_SOURCE)
+    return {
+        "kind": "killed",
+        "group": "",
+        "qualifier": "exact",
+        "value": str(value),
+        "rank": "preferred",
+        "sources": [str(source.pk)],
+    }
 
 
 # Every registered model -----------------------------------------------------------------------------------
@@ -536,7 +545,8 @@ def test_publish_action_publishes_drafts_and_says_how_many(staff_client, model):
     assert LogEntry.objects.filter(object_id__in=[str(obj.pk) for obj in drafts]).count() == 2
 
 
-def test_unpublish_action_sends_records_back_to_draft(staff_client):
+def test_unpublish_action_takes_records_off_the_public_site(staff_client):
+    # Issue 4: unpublishing now sets the workflow's own "unpublished" status instead of going back to draft.
     incident = factories.IncidentFactory(status=models.Status.PUBLISHED)
 
     response = staff_client.post(
@@ -545,9 +555,9 @@ def test_unpublish_action_sends_records_back_to_draft(staff_client):
         follow=True,
     )
 
-    assert "1 incident set back to draft." in response.content.decode()
+    assert "1 incident unpublished." in response.content.decode()
     incident.refresh_from_db()
-    assert incident.status == models.Status.DRAFT
+    assert incident.status == models.Status.UNPUBLISHED
 
 
 def test_status_is_editable_from_the_incident_list(staff_client):

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,8 @@ from tests.factories import (
     PlaceFactory,
     ReactionFactory,
     RoleFactory,
+    SourceFactory,
+    TimelineEntryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +286,124 @@ def test_headline_figure_keeps_the_preferred_figures_qualifier():
     )
     incident = Incident.objects.get(pk=figure.incident_id)
     assert (incident.killed, incident.killed_display, incident.injured_display) == (95, "at least 95", "")
+
+
+# Issue 4: every rule in plain words, and enforced by the database too ------------------------------------
+
+PARTIAL_DATES = [
+    # (build an unsaved record with this date and precision, field the form error goes to)
+    (lambda d, p: IncidentFactory.build(place=PlaceFactory(), date=d, date_precision=p), "date"),
+    (lambda d, p: PersonFactory.build(born_on=d, born_precision=p), "born_on"),
+    (lambda d, p: PersonFactory.build(died_on=d, died_precision=p), "died_on"),
+    (lambda d, p: TimelineEntryFactory.build(incident=IncidentFactory(), date=d, date_precision=p), "date"),
+]
+PRECISION_RULES = [
+    (dt.date(2024, 1, 15), DatePrecision.MONTH, "A date known only to the month is entered as the 1st of that month."),
+    (dt.date(1978, 8, 1), DatePrecision.YEAR, "A date known only to the year is entered as 1 January of that year."),
+    (dt.date(1978, 1, 19), DatePrecision.YEAR, "A date known only to the year is entered as 1 January of that year."),
+]
+
+
+@pytest.mark.parametrize(("build", "field"), PARTIAL_DATES, ids=["incident", "born", "died", "timeline"])
+@pytest.mark.parametrize(("value", "precision", "message"), PRECISION_RULES, ids=["month", "year-month", "year-day"])
+def test_date_precision_is_consistent_in_plain_words_and_in_the_database(build, field, value, precision, message):
+    record = build(value, precision)
+    with pytest.raises(ValidationError) as error:
+        record.full_clean()
+    assert error.value.message_dict[field] == [message]
+    # The constraint says the same when only the database would catch it.
+    with pytest.raises(ValidationError, match=message):
+        record.validate_constraints()
+    assert_rejected_by_database(record.save)
+
+
+@pytest.mark.parametrize(("build", "field"), PARTIAL_DATES, ids=["incident", "born", "died", "timeline"])
+def test_dates_that_fit_their_precision_are_saved(build, field):
+    for value, precision in [
+        (dt.date(2024, 1, 1), DatePrecision.MONTH),
+        (dt.date(1978, 1, 1), DatePrecision.YEAR),
+        (dt.date(2024, 1, 3), DatePrecision.DAY),
+    ]:
+        record = build(value, precision)
+        record.full_clean(exclude=["slug", "key"])
+        record.save()
+
+
+def test_a_year_only_date_is_shown_as_the_year_not_1_january():
+    incident = IncidentFactory(date=dt.date(1978, 1, 1), date_precision=DatePrecision.YEAR)
+    assert incident.date_display == "1978"
+
+
+CONSTRAINT_MESSAGES = [
+    (lambda: CasualtyFigureFactory.build(incident=IncidentFactory(), value=-1), "A figure cannot be negative."),
+    (
+        lambda: IncidentFactory.build(place=PlaceFactory(), date=dt.date(2024, 1, 5), end_date=dt.date(2024, 1, 3)),
+        "The last day cannot be before the first day.",
+    ),
+    (
+        lambda: Person(
+            name="X",
+            slug="x",
+            born_on=dt.date(2000, 1, 1),
+            born_precision="day",
+            died_on=dt.date(1999, 1, 1),
+            died_precision="day",
+        ),
+        "The date of death cannot be before the date of birth.",
+    ),
+    (
+        lambda: RoleFactory.build(
+            person=PersonFactory(),
+            organization=OrganizationFactory(),
+            start_date=dt.date(2020, 1, 2),
+            end_date=dt.date(2020, 1, 1),
+        ),
+        "A role cannot end before it starts.",
+    ),
+    (
+        lambda: Reaction(incident=IncidentFactory(), slug="r", category="domestic", summary="s"),
+        "A reaction needs an actor: a person, an organization or a country.",
+    ),
+    (
+        lambda: AttributionFactory.build(incident=IncidentFactory(), responsible_organization=None),
+        "Say who is held responsible: an organization, a person, a country or a description.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "message"), CONSTRAINT_MESSAGES, ids=lambda v: v if isinstance(v, str) else "")
+def test_each_rule_has_plain_words_and_a_database_constraint(build, message):
+    record = build()
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        record.validate_constraints()
+    assert_rejected_by_database(record.save)
+
+
+def test_one_preferred_figure_per_incident_kind_and_group_in_plain_words():
+    first = CasualtyFigureFactory(rank=CasualtyFigure.Rank.PREFERRED)
+    second = CasualtyFigureFactory.build(incident=first.incident, value=3, rank=CasualtyFigure.Rank.PREFERRED)
+    with pytest.raises(ValidationError, match="already has a preferred figure of this kind and group"):
+        second.validate_constraints()
+    assert_rejected_by_database(second.save)
+
+
+@pytest.mark.parametrize(
+    "factory", [IncidentFactory, PersonFactory, OrganizationFactory, PlaceFactory, ReactionFactory]
+)
+def test_slugs_are_unique_in_plain_words(factory):
+    first = factory(slug="kerman")
+    names = [f.name for f in first._meta.concrete_fields if f.name in ("place", "incident", "country")]
+    related = {name: getattr(first, name) for name in names}
+    duplicate = factory.build(slug="kerman", **related)
+    with pytest.raises(ValidationError, match="with this Slug already exists"):
+        duplicate.validate_unique()
+    assert_rejected_by_database(duplicate.save)
+
+
+def test_every_published_record_needs_a_source():
+    incident = IncidentFactory(sources=[])
+    assert incident.publication_problems() == [
+        f"Incident “{incident}” cannot be published without a source: cite at least one under Sources."
+    ]
+    incident.sources.add(SourceFactory())
+    assert incident.publication_problems() == []

@@ -1,0 +1,57 @@
+"""Who may do what to a record: editors write drafts and submit them for review; reviewers publish.
+
+Editor: add, change and view every record (and its history), set draft ⇄ in review; no publishing, no
+deleting, and records that are published or unpublished are theirs to read, not to change.
+Reviewer: all of that, plus delete, and the `publish_<model>` permission that moves a record to or from
+published and unpublished. Superusers have every permission.
+"""
+
+from .models import Publishable, Status
+
+EDITOR_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.UNPUBLISHED)
+
+
+def publish_permission(model):
+    return f"{model._meta.app_label}.publish_{model._meta.model_name}"
+
+
+def can_publish(user, model):
+    return issubclass(model, Publishable) and user.has_perm(publish_permission(model))
+
+
+def workflow_owner(obj):
+    """The record whose status governs `obj`: itself if publishable, else the incident or person it belongs to."""
+    if obj is None or isinstance(obj, Publishable):
+        return obj
+    for name in ("incident", "from_incident", "person"):
+        owner = getattr(obj, name, None) if hasattr(type(obj), name) else None
+        if isinstance(owner, Publishable):
+            return owner
+    return None
+
+
+def is_locked_for(user, obj):
+    """Published and unpublished records (and rows that belong to one) change only by a reviewer's hand."""
+    owner = workflow_owner(obj)
+    if owner is None or owner.pk is None:
+        return False
+    saved_status = type(owner)._base_manager.filter(pk=owner.pk).values_list("status", flat=True).first()
+    return saved_status in PUBLIC_STATUSES and not can_publish(user, type(owner))
+
+
+def allowed_statuses(user, model):
+    return list(Status) if can_publish(user, model) else list(EDITOR_STATUSES)
+
+
+def status_problem(user, model, old, new):
+    """Plain words for a status change this user may not make; empty when allowed."""
+    if old == new or can_publish(user, model):
+        return ""
+    if new in PUBLIC_STATUSES or old in PUBLIC_STATUSES:
+        verbose = model._meta.verbose_name_plural
+        return (
+            f"Only reviewers can publish or unpublish {verbose}: set the status to “In review” and a reviewer "
+            "will publish it."
+        )
+    return ""

@@ -1,0 +1,249 @@
+"""Every record's history (who changed what and when, a diff between any two versions, restore), the seed
+content's first version, and optimistic locking: a stale form never overwrites a newer version."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from events import models
+from events.history import FIXTURE_REASON, SYSTEM_USERNAME, tracked_models
+from tests import factories
+from tests.test_admin import FACTORIES, _posted, admin_url, assert_refused, assert_saved, page_data
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(form):
+    data = {}
+    for bound_field in form:
+        data.update(_posted(bound_field))
+    return data
+
+
+def edit(client, obj, **changes):
+    url = admin_url(type(obj), "change", obj.pk)
+    data = page_data(client.get(url))
+    data.update(changes)
+    return client.post(url, data)
+
+
+# History -------------------------------------------------------------------------------------------------
+
+
+def test_every_archive_model_keeps_a_history():
+    assert set(tracked_models()) == set(FACTORIES)
+
+
+def test_an_admin_save_records_who_changed_what_and_when(staff_client):
+    incident = factories.IncidentFactory(title="Kerman")
+
+    assert_saved(edit(staff_client, incident, title="Kerman bombings"))
+
+    latest = incident.history.latest()
+    assert latest.title == "Kerman bombings"
+    assert latest.history_user.username == "editor"
+    assert latest.history_type == "~"
+    previous = latest.prev_record
+    assert [c.field for c in latest.diff_against(previous).changes] == ["title"]
+
+
+def test_the_history_page_lists_versions_with_their_changes(staff_client):
+    incident = factories.IncidentFactory(title="Kerman")
+    edit(staff_client, incident, title="Kerman bombings")
+
+    page = staff_client.get(admin_url(models.Incident, "history", incident.pk)).content.decode()
+
+    assert "Kerman &rarr; Kerman bombings" in page
+    assert "Compare the two selected versions" in page
+
+
+def test_any_two_versions_can_be_compared(staff_client):
+    incident = factories.IncidentFactory(title="Kerman", summary="First.")
+    first = incident.history.earliest()
+    edit(staff_client, incident, title="Kerman bombings")
+    edit(staff_client, incident, summary="Second.", sources=[str(factories.SourceFactory(title="IRNA").pk)])
+    last = incident.history.latest()
+
+    url = reverse("admin:events_incident_history_compare", args=[incident.pk])
+    response = staff_client.get(url, {"from": first.history_id, "to": last.history_id})
+
+    assert response.status_code == 200
+    changed = {change["field"]: (str(change["old"]), str(change["new"])) for change in response.context["changes"]}
+    assert changed["Title"] == ("Kerman", "Kerman bombings")
+    assert changed["Summary"] == ("First.", "Second.")
+    assert "IRNA" in changed["Sources"][1]
+
+
+def test_comparing_needs_two_versions_of_this_record(staff_client):
+    incident = factories.IncidentFactory()
+    url = reverse("admin:events_incident_history_compare", args=[incident.pk])
+    assert staff_client.get(url, {"from": "x", "to": "999999"}).status_code == 404
+
+
+def test_an_earlier_version_is_restored_with_its_sources(staff_client):
+    original_source = factories.SourceFactory(title="Seed article")
+    incident = factories.IncidentFactory(title="Kerman", sources=[original_source])
+    first = incident.history.latest()
+    assert_saved(edit(staff_client, incident, title="Wrong", sources=[str(factories.SourceFactory().pk)]))
+
+    url = reverse("admin:events_incident_simple_history", args=[incident.pk, first.history_id])
+    response = staff_client.get(url)
+    assert "Restore an earlier version of Kerman" in response.content.decode()
+    data = form_data(response.context["adminform"].form)
+    assert data["sources"] == [str(original_source.pk)]
+
+    assert_saved(staff_client.post(url, data))
+
+    incident.refresh_from_db()
+    assert incident.title == "Kerman"
+    assert list(incident.sources.all()) == [original_source]
+    assert incident.history.latest().history_user.username == "editor"
+
+
+def test_an_editor_cannot_restore_a_published_record(editor_client):
+    incident = factories.IncidentFactory(title="Kerman", status=models.Status.PUBLISHED)
+    first = incident.history.latest()
+    models.Incident.objects.filter(pk=incident.pk).update(title="Changed")
+    url = reverse("admin:events_incident_simple_history", args=[incident.pk, first.history_id])
+
+    response = editor_client.post(url, {"title": "Kerman", "status": "published"})
+
+    assert response.status_code == 403
+    incident.refresh_from_db()
+    assert incident.title == "Changed"
+
+
+# The seed content's first version -----------------------------------------------------------------------
+
+
+def history_counts():
+    return {model.__name__: model.history.count() for model in tracked_models()}
+
+
+def test_loading_the_fixtures_gives_every_record_a_first_version_by_the_system_user():
+    call_command("load_archive", stdout=StringIO())
+
+    system = get_user_model().objects.get(username=SYSTEM_USERNAME)
+    assert not system.has_usable_password() and not system.is_active
+    for model in tracked_models():
+        assert model.objects.exists(), model
+        versions = model.history.all()
+        assert versions.count() == model.objects.count(), model
+        assert set(versions.values_list("history_user", "history_change_reason", "history_type")) == {
+            (system.pk, FIXTURE_REASON, "+")
+        }, model
+    kerman = models.Incident.objects.get(slug="2024-kerman-bombings").history.get()
+    assert kerman.sources.count() == models.Incident.objects.get(slug="2024-kerman-bombings").sources.count()
+
+
+def test_reloading_adds_versions_only_for_rows_the_fixtures_change():
+    call_command("load_archive", stdout=StringIO())
+    before = history_counts()
+    for _ in range(2):
+        call_command("load_archive", "--force", stdout=StringIO())
+    assert history_counts() == before
+
+    edited = models.Incident.objects.get(slug="2024-kerman-bombings")
+    edited.title = "Edited in the admin"
+    edited.save()  # a version of its own
+    call_command("load_archive", "--force", stdout=StringIO())
+
+    after = history_counts()
+    assert after["Incident"] == before["Incident"] + 2
+    assert {k: v for k, v in after.items() if k != "Incident"} == {k: v for k, v in before.items() if k != "Incident"}
+    latest = models.Incident.objects.get(slug="2024-kerman-bombings").history.latest()
+    assert latest.title == "2024 Kerman bombings" and latest.history_change_reason == FIXTURE_REASON
+
+
+# No lost edits ---------------------------------------------------------------------------------------------
+
+
+def test_a_stale_form_is_refused_with_a_link_to_the_newer_version(client, editor, reviewer):
+    from django.test import Client
+
+    incident = factories.IncidentFactory(title="Kerman", status=models.Status.DRAFT)
+    first, second = Client(), Client()
+    first.force_login(editor)
+    second.force_login(reviewer)
+    url = admin_url(models.Incident, "change", incident.pk)
+    first_form, second_form = page_data(first.get(url)), page_data(second.get(url))
+
+    first_form["title"] = "Kerman bombings"
+    assert_saved(first.post(url, first_form))
+    second_form["summary"] = "Overwritten?"
+    response = second.post(url, second_form)
+
+    assert_refused(response, "Not saved: someone else saved this incident after you opened it")
+    page = response.content.decode()
+    assert "(you edited version 1; it is now at version 2)" in page
+    assert f'<a href="{url}">Open the current version</a>' in page
+    assert admin_url(models.Incident, "history", incident.pk) in page
+    incident.refresh_from_db()
+    assert (incident.title, incident.summary) == ("Kerman bombings", "A test incident.")
+
+
+def test_a_stale_inline_row_is_refused(staff_client):
+    incident = factories.IncidentFactory(status=models.Status.DRAFT)
+    figure = factories.CasualtyFigureFactory(incident=incident, value=10)
+    url = admin_url(models.Incident, "change", incident.pk)
+    stale = page_data(staff_client.get(url))
+    figure.value = 12
+    figure.save()
+
+    stale["casualty_figures-0-value"] = "99"
+    response = staff_client.post(url, stale)
+
+    assert_refused(response, "someone else saved this casualty figure after you opened it")
+    figure.refresh_from_db()
+    assert figure.value == 12
+
+
+def test_a_form_without_its_version_is_refused(staff_client):
+    source = factories.SourceFactory(title="Reuters")
+    data = {"title": "Changed", "slug": source.slug}
+
+    assert_refused(staff_client.post(admin_url(models.Source, "change", source.pk), data), "Not saved")
+    source.refresh_from_db()
+    assert source.title == "Reuters"
+
+
+def test_the_database_refuses_a_stale_save_even_in_a_race():
+    """Two copies read at the same version: the second UPDATE matches no row (WHERE version = 1)."""
+    incident = factories.IncidentFactory(title="Kerman")
+    mine, theirs = (models.Incident.objects.get(pk=incident.pk) for _ in range(2))
+    theirs.title = "Theirs"
+    theirs.save()
+    mine.title = "Mine"
+
+    with pytest.raises(models.StaleEditError, match="was changed by someone else"), transaction.atomic():
+        mine.save()
+
+    incident.refresh_from_db()
+    assert (incident.title, incident.version) == ("Theirs", theirs.version)
+
+
+def test_saves_bump_the_version():
+    source = factories.SourceFactory()
+    assert source.version == 1
+    source.title = "Renamed"
+    source.save()
+    source.save(update_fields=["title"])
+    assert source.version == 3 == source.current_version()
+
+
+def test_publishing_from_the_list_makes_open_forms_stale(staff_client):
+    incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
+    url = admin_url(models.Incident, "change", incident.pk)
+    open_form = page_data(staff_client.get(url))
+    staff_client.post(
+        admin_url(models.Incident, "changelist"), {"action": "publish", "_selected_action": [incident.pk], "index": 0}
+    )
+
+    assert_refused(staff_client.post(url, open_form), "Not saved")
+    incident.refresh_from_db()
+    assert incident.status == models.Status.PUBLISHED
+    assert incident.history.latest().history_change_reason == "Published from the list of incidents"

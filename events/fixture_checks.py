@@ -1,0 +1,176 @@
+"""Find the first broken record in a set of fixtures, and say where it is in words an editor can act on.
+
+`first_problem(files)` loads the fixtures record by record, checking each field and running each
+record's full_clean(), inside a savepoint that is always rolled back. It returns a message naming the
+file, the record (model and slug or key) and the field, e.g.
+"fixtures/07_casualty_figures.json: events.casualtyfigure 'kerman-killed-95': value: A figure cannot be
+negative.", or None when every record would load and validate. loaddata alone stops at the first
+database error with a message that names neither the record nor (for a constraint) the field.
+"""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core import serializers
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.core.management.base import CommandError
+from django.core.serializers import base
+from django.core.serializers.python import Deserializer as PythonDeserializer
+from django.db import DatabaseError, models, transaction
+
+# Fields that name a record in a fixture, in the order they are tried.
+NAMING_FIELDS = ("slug", "key", "name", "title")
+
+
+class BrokenFixture(CommandError, base.DeserializationError):
+    """A fixture that cannot be loaded. A CommandError, so manage.py prints the message and no traceback;
+    a DeserializationError too, since that is what it is and what callers of loaddata already catch."""
+
+
+class _Problem(Exception):
+    pass
+
+
+class _RollBack(Exception):
+    pass
+
+
+def first_problem(files):
+    """The first broken record in `files`, as a message; None if they would all load. Changes nothing."""
+    try:
+        with transaction.atomic():
+            deferred = []
+            for path in files:
+                deferred += _load_file(path)
+            for where, obj in deferred:
+                _check_deferred(where, obj)
+            raise _RollBack
+    except _Problem as problem:
+        return str(problem)
+    except _RollBack:
+        return None
+
+
+def display_path(path):
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path(settings.BASE_DIR).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _record_name(record, index):
+    model = record.get("model", "?") if isinstance(record, dict) else "?"
+    fields = record.get("fields") if isinstance(record, dict) else None
+    if isinstance(fields, dict):
+        for name in NAMING_FIELDS:
+            if fields.get(name):
+                return f"{model} {fields[name]!r}"
+    return f"{model} #{index + 1} in the file"
+
+
+def _describe(exc):
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _load_file(path):
+    """Load one file's records, checked; returns (where, obj) pairs whose forward references wait till the end."""
+    shown = display_path(path)
+    try:
+        records = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _Problem(f"{shown}: not a readable JSON fixture: {exc}") from exc
+    if not isinstance(records, list):
+        raise _Problem(f"{shown}: a fixture is a JSON list of records.")
+    deferred = []
+    for index, record in enumerate(records):
+        where = f"{shown}: {_record_name(record, index)}"
+        obj = _load_record(where, record)
+        if obj.deferred_fields:
+            deferred.append((where, obj))
+    return deferred
+
+
+def _load_record(where, record):
+    if not isinstance(record, dict) or not isinstance(record.get("fields"), dict):
+        raise _Problem(f'{where}: a record needs a "model" and a "fields" object.')
+    try:
+        model = PythonDeserializer._get_model_from_node(record.get("model"))
+    except base.DeserializationError as exc:
+        raise _Problem(f"{where}: {exc}") from exc
+    for name, value in record["fields"].items():
+        _check_field(where, model, name, value)
+    try:
+        (obj,) = serializers.deserialize("python", [record], handle_forward_references=True)
+    except base.DeserializationError as exc:
+        raise _Problem(f"{where}: {exc}") from exc
+    instance = obj.object
+    # A record matched by natural key updates its row, which unique constraints must not count against it.
+    if instance.pk is not None and type(instance)._default_manager.filter(pk=instance.pk).exists():
+        instance._state.adding = False
+    try:
+        obj.object.full_clean(exclude=[f.name for f in obj.deferred_fields], validate_unique=False)
+    except ValidationError as exc:
+        raise _Problem(f"{where}: {_validation_message(exc)}") from exc
+    try:
+        with transaction.atomic():
+            obj.save()
+    except DatabaseError as exc:
+        # A row that cannot be saved without a reference it defers: the missing reference is the problem.
+        _check_deferred(where, obj)
+        raise _Problem(f"{where}: could not be saved: {exc}") from exc
+    return obj
+
+
+def _check_field(where, model, name, value):
+    """Each field on its own, so the message can name it."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist as exc:
+        raise _Problem(f"{where}: {name}: {model._meta.label_lower} has no such field.") from exc
+    using = transaction.get_connection().alias
+    try:
+        if isinstance(field.remote_field, models.ManyToManyRel):
+            base.deserialize_m2m_values(field, value, using, handle_forward_references=True)
+        elif isinstance(field.remote_field, models.ManyToOneRel):
+            # A required reference cannot wait for a later record: the row is saved without it first.
+            base.deserialize_fk_value(field, value, using, handle_forward_references=field.null)
+        else:
+            field.to_python(value)
+    except (ObjectDoesNotExist, base.M2MDeserializationError) as exc:
+        raise _Problem(f"{where}: {name}: {_reference_message(field, value, exc)}") from exc
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise _Problem(f"{where}: {name}: {_describe(exc)}") from exc
+
+
+def _check_deferred(where, obj):
+    using = transaction.get_connection().alias
+    for field, value in obj.deferred_fields.items():
+        try:
+            if isinstance(field.remote_field, models.ManyToManyRel):
+                base.deserialize_m2m_values(field, value, using, handle_forward_references=False)
+            else:
+                base.deserialize_fk_value(field, value, using, handle_forward_references=False)
+        except (ObjectDoesNotExist, base.M2MDeserializationError) as exc:
+            raise _Problem(f"{where}: {field.name}: {_reference_message(field, value, exc)}") from exc
+
+
+def _reference_message(field, value, exc):
+    target = field.related_model._meta.label_lower
+    missing = exc.pk if isinstance(exc, base.M2MDeserializationError) else value
+    if isinstance(exc, base.M2MDeserializationError) and not isinstance(exc.original_exc, ObjectDoesNotExist):
+        return str(exc.original_exc)
+    return f"refers to {target} {missing!r}, which does not exist."
+
+
+def _validation_message(exc):
+    if not hasattr(exc, "error_dict"):
+        return " ".join(exc.messages)
+    parts = []
+    for name, errors in exc.message_dict.items():
+        text = " ".join(errors)
+        parts.append(text if name == NON_FIELD_ERRORS else f"{name}: {text}")
+    return " ".join(parts)

@@ -1,0 +1,128 @@
+"""A broken fixture set fails with a message naming the file, the record and the field, and loads nothing."""
+
+import json
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command, load_command_class
+from django.core.management.base import CommandError
+
+from events.fixture_checks import first_problem
+from events.management.commands.load_archive import fixture_files
+from events.models import CasualtyFigure, Incident
+
+pytestmark = pytest.mark.django_db
+
+KERMAN = "2024-kerman-bombings"
+
+
+def row_counts():
+    counts = {}
+    for model in apps.get_app_config("events").get_models():
+        counts[model._meta.label] = model.objects.count()
+        for field in model._meta.local_many_to_many:
+            counts[field.remote_field.through._meta.label] = field.remote_field.through.objects.count()
+    return counts
+
+
+def break_record(file_name, match, **changes):
+    """A change to one record of a fixture file, found by its slug or key."""
+
+    def apply(directory):
+        path = directory / file_name
+        records = json.loads(path.read_text(encoding="utf-8"))
+        (record,) = [r for r in records if match in (r["fields"].get("slug"), r["fields"].get("key"))]
+        record["fields"].update(changes)
+        path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+
+    return apply
+
+
+# (how the set is broken, what the message must name: file, record, field)
+BROKEN = {
+    "missing required reference": (
+        break_record("07_casualty_figures.json", "kerman-killed-95", incident=["no-such-incident"]),
+        ["07_casualty_figures.json", "events.casualtyfigure 'kerman-killed-95'", "incident:", "no-such-incident"],
+    ),
+    "missing optional reference": (
+        break_record(
+            "08_attributions.json", "kerman-is-claim-telegram", responsible_organization=["no-such-organization"]
+        ),
+        [
+            "08_attributions.json",
+            "events.attribution 'kerman-is-claim-telegram'",
+            "responsible_organization:",
+            "no-such-organization",
+        ],
+    ),
+    "negative figure": (
+        break_record("07_casualty_figures.json", "kerman-killed-95", value=-5),
+        ["07_casualty_figures.json", "events.casualtyfigure 'kerman-killed-95'", "value:"],
+    ),
+    "malformed date": (
+        break_record("06_incidents.json", KERMAN, date="2024-13-45"),
+        ["06_incidents.json", f"events.incident '{KERMAN}'", "date:", "2024-13-45"],
+    ),
+    "date that is not a date": (
+        break_record("06_incidents.json", KERMAN, date="3 January 2024"),
+        ["06_incidents.json", f"events.incident '{KERMAN}'", "date:", "YYYY-MM-DD"],
+    ),
+    "unknown choice": (
+        break_record("06_incidents.json", KERMAN, kind="earthquake"),
+        ["06_incidents.json", f"events.incident '{KERMAN}'", "kind:", "earthquake"],
+    ),
+}
+
+
+def broken_fixture_dir(tmp_path, breaker):
+    for path in fixture_files():
+        shutil.copy(path, tmp_path)
+    breaker(tmp_path)
+    return tmp_path
+
+
+def test_the_real_fixtures_have_no_problem(db):
+    assert first_problem(fixture_files()) is None
+    assert all(count == 0 for count in row_counts().values()), "the check must roll back what it loaded"
+
+
+@pytest.mark.parametrize(("breaker", "named"), BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_fixture_names_file_record_and_field_and_loads_nothing(tmp_path, settings, breaker, named):
+    settings.FIXTURE_DIRS = [broken_fixture_dir(tmp_path, breaker)]
+    with pytest.raises(CommandError) as error:
+        call_command("load_archive", stdout=StringIO())
+    message = str(error.value)
+    for part in named:
+        assert part in message
+    assert all(count == 0 for count in row_counts().values()), message
+
+
+@pytest.mark.parametrize(("breaker", "named"), [BROKEN["negative figure"]], ids=["negative figure"])
+def test_a_broken_fixture_leaves_a_seeded_archive_unchanged(tmp_path, settings, breaker, named):
+    call_command("load_archive", stdout=StringIO())
+    before = row_counts()
+    killed = dict(CasualtyFigure.objects.values_list("key", "value"))
+    directory = broken_fixture_dir(tmp_path, breaker)
+    # Another change in the same set, earlier in load order, must not survive either.
+    break_record("06_incidents.json", KERMAN, title="Quietly changed")(directory)
+    settings.FIXTURE_DIRS = [directory]
+    with pytest.raises(CommandError, match="value:"):
+        call_command("load_archive", "--force", stdout=StringIO())
+    assert row_counts() == before
+    assert dict(CasualtyFigure.objects.values_list("key", "value")) == killed
+    assert Incident.objects.get(slug=KERMAN).title == "2024 Kerman bombings"
+
+
+def test_manage_py_prints_the_message_without_a_traceback(tmp_path, settings, capsys):
+    breaker, named = BROKEN["malformed date"]
+    settings.FIXTURE_DIRS = [broken_fixture_dir(tmp_path, breaker)]
+    with pytest.raises(SystemExit) as exit_:
+        load_command_class("events", "load_archive").run_from_argv(["manage.py", "load_archive"])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert all(part in err for part in named)
+    assert Path(named[0]).name in err

@@ -1,0 +1,227 @@
+"""Error answers: the site's own 400, 403, 404, 500 and 503 pages, and a 503 (never a traceback) while the
+database is down, recovering by itself when it returns."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from kerman_site.views import server_error
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def database_down():
+    """Every query fails the way SQLite fails when its file is gone; Django wraps it as OperationalError."""
+
+    def fail(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    with (
+        mock.patch.object(SQLiteCursorWrapper, "execute", fail),
+        mock.patch.object(SQLiteCursorWrapper, "executemany", fail),
+    ):
+        yield
+
+
+def assert_site_page(response, heading):
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert heading in body
+    assert 'class="site-header"' in body, "the page is in the site's design"
+    assert "Traceback" not in body
+    assert "<style" not in body and "style=" not in body, "inline style would be blocked by the CSP"
+    assert "Content-Security-Policy" in response
+
+
+# Database down --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def records(db):
+    incident = factories.IncidentFactory()
+    return [reverse("events:home"), reverse("events:incident-list"), incident.get_absolute_url()]
+
+
+def test_pages_answer_503_while_the_database_is_down(client, records):
+    with database_down():
+        for path in records:
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert response["Retry-After"] == "30"
+            assert "no-store" in response["Cache-Control"]
+            assert_site_page(response, "The archive is briefly unavailable")
+
+
+def test_the_site_recovers_by_itself_when_the_database_returns(client, records):
+    with database_down():
+        assert client.get(records[-1]).status_code == 503
+    for path in records:
+        assert client.get(path).status_code == 200, path
+
+
+def test_the_admin_answers_503_too_while_the_database_is_down(staff_client):
+    with database_down():
+        response = staff_client.get(reverse("admin:index"))
+    assert response.status_code == 503
+    assert staff_client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_database_error_outside_a_view_is_a_503_not_a_500():
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+
+
+def test_the_503_and_500_pages_need_no_database(django_assert_num_queries):
+    with database_down(), django_assert_num_queries(0):
+        assert "briefly unavailable" in render_to_string("503.html")
+        assert "Something went wrong" in render_to_string("500.html")
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+    with database_down():
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unavailable"}
+
+    assert client.get(reverse("healthz")).status_code == 200
+
+
+def test_healthz_answers_only_reads(client):
+    assert client.post(reverse("healthz")).status_code == 405
+    assert client.head(reverse("healthz")).status_code == 200
+
+
+RECOVERY_SCRIPT = textwrap.dedent(
+    """
+    import io, json, os, sys
+    import django
+    django.setup()
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+
+    # A connection per request, as after CONN_MAX_AGE expires: each request must reach the database anew.
+    connections["default"].settings_dict["CONN_MAX_AGE"] = 0
+    call_command("migrate", verbosity=0)
+    connections.close_all()
+    app = get_wsgi_application()
+
+    def get(path):
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http", "wsgi.multithread": False, "wsgi.multiprocess": False,
+            "wsgi.run_once": False, "wsgi.version": (1, 0),
+        }
+        started = []
+        result = app(environ, lambda status, headers, exc_info=None: started.append(status))
+        body = b"".join(result)
+        result.close()  # sends request_finished, which drops a broken connection
+        return int(started[0].split()[0]), body.decode()
+
+    database = sys.argv[1]
+    answers = {"up": [get("/"), get("/healthz")]}
+    os.rename(database, database + ".away")
+    os.mkdir(database)  # SQLite cannot open a directory: the database is down
+    answers["down"] = [get("/"), get("/incidents/"), get("/healthz")]
+    os.rmdir(database)
+    os.rename(database + ".away", database)
+    answers["back"] = [get("/"), get("/incidents/"), get("/healthz")]
+    print(json.dumps({state: [[status, body[:2000]] for status, body in pages] for state, pages in answers.items()}))
+    """
+)
+
+
+def test_a_real_outage_and_recovery(tmp_path):
+    """No mocks: the database file goes away under a running WSGI application, then comes back."""
+    database = tmp_path / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kerman_site.settings.test",
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", RECOVERY_SCRIPT, str(database)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [status for status, _ in answers["up"]] == [200, 200]
+    assert [status for status, _ in answers["down"]] == [503, 503, 503]
+    assert "briefly unavailable" in answers["down"][0][1]
+    assert json.loads(answers["down"][2][1])["database"] == "unavailable"
+    assert [status for status, _ in answers["back"]] == [200, 200, 200]
+
+
+# The site's own error pages -------------------------------------------------------------------------------
+
+
+@pytest.mark.urls("tests.error_urls")
+def test_a_bug_gives_the_plain_500_page_not_a_traceback(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/test-errors/boom/")
+    assert response.status_code == 500
+    assert_site_page(response, "Something went wrong")
+    assert "A bug in a view" not in response.content.decode()
+
+
+@pytest.mark.urls("tests.error_urls")
+def test_a_database_error_in_a_view_is_a_503(client):
+    with database_down():
+        response = client.get("/test-errors/query/")
+    assert response.status_code == 503
+
+
+@pytest.mark.urls("tests.error_urls")
+def test_permission_denied_gives_the_403_page(client):
+    response = client.get("/test-errors/forbidden/")
+    assert response.status_code == 403
+    assert_site_page(response, "Not allowed")
+
+
+def test_a_forged_form_gives_the_csrf_403_page(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("admin:login"), {"username": "editor", "password": "x"})
+    assert response.status_code == 403
+    assert_site_page(response, "This form could not be accepted")
+
+
+def test_an_unknown_address_gives_the_404_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert_site_page(response, "Page not found")
+
+
+def test_an_unknown_host_gives_the_400_page(client):
+    response = client.get("/", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    assert_site_page(response, "Bad request")

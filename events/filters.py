@@ -1,31 +1,32 @@
 """The FilterSets behind the public lists. Each filters the published queryset its view hands it.
 
 Choices name records by slug, so a filtered list has a readable, shareable address
-(`/incidents/?place=kerman&kind=bombing`). Invalid values make the form invalid, and FilterView then
-shows no rows, the form's errors, and never a server error.
+(`/incidents/?place=kerman&kind=bombing&ordering=most-killed`). Invalid values make the form invalid, and
+FilterView then shows no rows, the form's errors, and never a server error.
+
+Every list is faceted: each option of a choice filter says how many records it would give, counted
+against the other active filters (choosing a type never zeroes the other types' counts).
 """
 
-from functools import reduce
-from operator import and_, or_
+from collections import Counter
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Count, F
+from django.http import QueryDict
+from django.utils.dateformat import format as date_format
+from django.utils.functional import cached_property
 
-from .models import Incident, Organization, Person, Place, Reaction, Stance
+from .models import Attribution, Incident, Organization, Person, Place, Reaction, Stance
+from .querysets import PERPETRATOR_KINDS
+from .search import SEARCH_FIELDS, text_search
 
-
-def text_search(queryset, fields, value):
-    """Rows where every word of `value` appears (case-insensitively) in at least one of `fields`."""
-    words = value.split()
-    if not words:
-        return queryset
-    conditions = [reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)) for word in words]
-    return queryset.filter(reduce(and_, conditions))
+# Parameters that never count as a filter: paging, and sorting (which has its own links).
+NOT_FILTERS = {"page", "ordering"}
 
 
 class SearchFilter(django_filters.CharFilter):
-    """A free-text box searching several fields at once."""
+    """A free-text box searching several fields at once, ignoring case and accents."""
 
     def __init__(self, *args, search_fields, **kwargs):
         kwargs.setdefault("label", "Search")
@@ -43,17 +44,167 @@ def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class IncidentFilter(django_filters.FilterSet):
-    ORDERINGS = {
-        "newest": (F("date").desc(nulls_last=True), "title"),
-        "oldest": (F("date").asc(nulls_last=True), "title"),
-        "most-killed": (F("killed").desc(nulls_last=True), F("date").desc(nulls_last=True), "title"),
-        "title": ("title",),
-    }
+def ordering_filter(orderings):
+    return django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _order) in orderings.items()],
+        method="order",
+        label="Sort by",
+        empty_label=None,
+    )
+
+
+def ancestor_counts(direct_counts, exclude_self=False):
+    """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
+    parents = dict(Place.objects.values_list("pk", "parent_id"))
+    totals = Counter()
+    for place_id, count in direct_counts.items():
+        seen, node = set(), place_id if not exclude_self else parents.get(place_id)
+        while node is not None and node not in seen:
+            totals[node] += count
+            seen.add(node)
+            node = parents.get(node)
+    return totals
+
+
+class FacetedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose choice filters carry counts, whose active filters can be listed and removed one by one,
+    and which sorts by one of `ORDERINGS` (key → (label, order_by arguments))."""
+
+    ORDERINGS = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._descendants = {}
+
+    def order(self, queryset, name, value):
+        order = self.ORDERINGS.get(value, ("", ()))[1]
+        return queryset.order_by(*order) if order else queryset
+
+    def descendant_ids(self, place):
+        """Place.objects.descendant_ids, remembered: the facets apply each filter several times."""
+        if place.pk not in self._descendants:
+            self._descendants[place.pk] = Place.objects.descendant_ids(place)
+        return self._descendants[place.pk]
+
+    # Facets
+
+    def facet_names(self):
+        return [
+            name
+            for name, f in self.filters.items()
+            if isinstance(f, django_filters.ChoiceFilter) and name != "ordering"  # model choices included
+        ]
+
+    def queryset_without(self, excluded):
+        """The queryset with every valid active filter applied except `excluded`, unordered."""
+        queryset = self.queryset.order_by().prefetch_related(None)
+        if not self.is_bound:
+            return queryset
+        for name, value in self.form.cleaned_data.items():
+            if name != excluded and name != "ordering":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def count_facet(self, name, queryset):
+        """{choice value or pk: number of rows}; a filter with a method supplies its own `facet_<name>`."""
+        custom = getattr(self, f"facet_{name}", None)
+        if custom is not None:
+            return custom(queryset)
+        field = self.filters[name].field_name
+        rows = queryset.values(field).annotate(facet_count=Count("pk", distinct=True)).order_by()
+        return {row[field]: row["facet_count"] for row in rows}
+
+    @cached_property
+    def facet_counts(self):
+        """{filter name: {value: count}}, or {} when the filters could not be understood."""
+        if self.is_bound and not self.is_valid():
+            return {}
+        return {name: self.count_facet(name, self.queryset_without(name)) for name in self.facet_names()}
+
+    def add_counts_to_choices(self):
+        """Write each option's count into its label: 'Suicide bombing (1)'."""
+        for name, counts in self.facet_counts.items():
+            field = self.form.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                field.label_from_instance = lambda obj, counts=counts: f"{obj} ({counts.get(obj.pk, 0)})"
+            else:
+                field.choices = [
+                    (value, f"{label} ({counts.get(value, 0)})" if value else label) for value, label in field.choices
+                ]
+
+    # Active filters
+
+    def active_filters(self):
+        """[{label, value, remove_query, invalid}] for each filter in the address, in the form's order."""
+        if not self.is_bound:
+            return []
+        errors = self.form.errors
+        cleaned = getattr(self.form, "cleaned_data", {})
+        active = []
+        for name, f in self.filters.items():
+            raw = self.data.get(name, "")
+            if name in NOT_FILTERS or raw == "":
+                continue
+            value = cleaned.get(name) if name not in errors else None
+            query = self.data.copy()
+            query.pop(name, None)
+            query.pop("page", None)
+            active.append(
+                {
+                    "name": name,
+                    "label": f.label,
+                    "value": raw if value in (None, "") else self.display_value(f, value),
+                    "remove_query": query.urlencode(),
+                    "invalid": name in errors,
+                }
+            )
+        return active
+
+    @staticmethod
+    def display_value(f, value):
+        if hasattr(value, "_meta"):
+            return str(value)
+        if isinstance(f, django_filters.ChoiceFilter):
+            return dict(f.extra.get("choices", [])).get(value, value)
+        if hasattr(value, "isoformat"):
+            return date_format(value, "j F Y")
+        return str(value)
+
+    # Sorting
+
+    def sort_links(self):
+        """[{key, label, query, current}] for the sort options, each keeping the filters."""
+        current = self.data.get("ordering") or next(iter(self.ORDERINGS), "")
+        links = []
+        for key, (label, _order) in self.ORDERINGS.items():
+            query = self.data.copy() if self.is_bound else QueryDict(mutable=True)
+            query.pop("page", None)
+            query["ordering"] = key
+            links.append({"key": key, "label": label, "query": query.urlencode(), "current": key == current})
+        return links
+
+
+def orderings(*rows):
+    """ORDERINGS from (key, label, order_by arguments) rows, in menu order (the first is the default)."""
+    return {key: (label, order) for key, label, order in rows}
+
+
+class IncidentFilter(FacetedFilterSet):
+    ORDERINGS = orderings(
+        ("newest", "Newest first", (F("date").desc(nulls_last=True), "title")),
+        ("oldest", "Oldest first", (F("date").asc(nulls_last=True), "title")),
+        ("most-killed", "Most killed", (F("killed").desc(nulls_last=True), F("date").desc(nulls_last=True), "title")),
+        (
+            "most-injured",
+            "Most injured",
+            (F("injured").desc(nulls_last=True), F("date").desc(nulls_last=True), "title"),
+        ),
+        ("title", "Title (A–Z)", ("title",)),
+    )
 
     q = SearchFilter(
-        search_fields=("title", "summary", "description", "target", "place__name"),
-        help_text="Words in the title, summary, description, target or place name.",
+        search_fields=SEARCH_FIELDS["incident"],
+        help_text="Words in the title, summary, description, target, method or place name.",
     )
     date_after = django_filters.DateFilter(
         field_name="date", lookup_expr="gte", label="From date", widget=date_input(), help_text="YYYY-MM-DD"
@@ -85,36 +236,40 @@ class IncidentFilter(django_filters.FilterSet):
         min_value=0,
         widget=forms.NumberInput(attrs={"min": 0, "step": 1}),
     )
-    ordering = django_filters.ChoiceFilter(
-        choices=[
-            ("newest", "Newest first"),
-            ("oldest", "Oldest first"),
-            ("most-killed", "Most killed first"),
-            ("title", "Title (A–Z)"),
-        ],
-        method="order",
-        label="Order",
-        empty_label=None,
-    )
+    ordering = ordering_filter(ORDERINGS)
 
     class Meta:
         model = Incident
         fields = []
 
     def filter_place(self, queryset, name, value):
-        return queryset.in_place(value) if value else queryset
+        return queryset.filter(place__in=self.descendant_ids(value)) if value else queryset
 
     def filter_perpetrator(self, queryset, name, value):
         return queryset.attributed_to(value) if value else queryset
 
-    def order(self, queryset, name, value):
-        return queryset.order_by(*self.ORDERINGS.get(value, self.ORDERINGS["newest"]))
+    def facet_place(self, queryset):
+        direct = dict(queryset.values_list("place_id").annotate(n=Count("pk")).order_by())
+        return ancestor_counts(direct)
+
+    def facet_perpetrator(self, queryset):
+        rows = (
+            Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, incident__in=queryset.values("pk"))
+            .values("responsible_organization")
+            .annotate(n=Count("incident", distinct=True))
+            .order_by()
+        )
+        return {row["responsible_organization"]: row["n"] for row in rows}
 
 
-class PersonFilter(django_filters.FilterSet):
-    q = SearchFilter(
-        search_fields=("name", "aliases", "description"), help_text="Words in the name, aliases or description."
+class PersonFilter(FacetedFilterSet):
+    ORDERINGS = orderings(
+        ("name", "Name (A–Z)", ("name",)),
+        ("name-desc", "Name (Z–A)", ("-name",)),
+        ("born", "Date of birth", (F("born_on").asc(nulls_last=True), "name")),
     )
+
+    q = SearchFilter(search_fields=SEARCH_FIELDS["person"], help_text="Words in the name, aliases or description.")
     organization = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.with_public_members(),
         field_name="roles__organization",
@@ -131,15 +286,21 @@ class PersonFilter(django_filters.FilterSet):
         empty_label="Any nationality",
         distinct=True,
     )
+    ordering = ordering_filter(ORDERINGS)
 
     class Meta:
         model = Person
         fields = []
 
 
-class OrganizationFilter(django_filters.FilterSet):
+class OrganizationFilter(FacetedFilterSet):
+    ORDERINGS = orderings(
+        ("name", "Name (A–Z)", ("name",)),
+        ("name-desc", "Name (Z–A)", ("-name",)),
+    )
+
     q = SearchFilter(
-        search_fields=("name", "short_name", "aliases", "description"),
+        search_fields=SEARCH_FIELDS["organization"],
         help_text="Words in the name, short name, aliases or description.",
     )
     kind = django_filters.ChoiceFilter(choices=Organization.Kind.choices, label="Type", empty_label="Any type")
@@ -152,23 +313,23 @@ class OrganizationFilter(django_filters.FilterSet):
         label="Part of",
         empty_label="Any organization",
     )
+    ordering = ordering_filter(ORDERINGS)
 
     class Meta:
         model = Organization
         fields = []
 
 
-class ReactionFilter(django_filters.FilterSet):
+class ReactionFilter(FacetedFilterSet):
+    # The first ordering is the list's own (ReactionQuerySet.in_article_order), so it applies no order of its own.
+    ORDERINGS = orderings(
+        ("incident", "Incident, then category", ()),
+        ("newest", "Newest first", (F("date").desc(nulls_last=True), "slug")),
+        ("oldest", "Oldest first", (F("date").asc(nulls_last=True), "slug")),
+    )
+
     q = SearchFilter(
-        search_fields=(
-            "summary",
-            "quote",
-            "actor_label",
-            "person__name",
-            "organization__name",
-            "organization__short_name",
-            "country__name",
-        ),
+        search_fields=SEARCH_FIELDS["reaction"],
         help_text="Words in the summary, the quote or the name of who reacted.",
     )
     incident = django_filters.ModelChoiceFilter(
@@ -186,16 +347,21 @@ class ReactionFilter(django_filters.FilterSet):
     country = django_filters.ModelChoiceFilter(
         queryset=Place.objects.countries(), to_field_name="slug", label="Country", empty_label="Any country"
     )
+    ordering = ordering_filter(ORDERINGS)
 
     class Meta:
         model = Reaction
         fields = []
 
 
-class PlaceFilter(django_filters.FilterSet):
-    q = SearchFilter(
-        search_fields=("name", "native_name", "description"), help_text="Words in the name or description."
+class PlaceFilter(FacetedFilterSet):
+    ORDERINGS = orderings(
+        ("name", "Name (A–Z)", ("name",)),
+        ("name-desc", "Name (Z–A)", ("-name",)),
+        ("kind", "Type", ("kind", "name")),
     )
+
+    q = SearchFilter(search_fields=SEARCH_FIELDS["place"], help_text="Words in the name or description.")
     kind = django_filters.ChoiceFilter(choices=Place.Kind.choices, label="Type", empty_label="Any type")
     country = django_filters.ModelChoiceFilter(
         queryset=Place.objects.countries(),
@@ -211,6 +377,7 @@ class PlaceFilter(django_filters.FilterSet):
         label="Directly inside",
         empty_label="Anywhere",
     )
+    ordering = ordering_filter(ORDERINGS)
 
     class Meta:
         model = Place
@@ -219,4 +386,7 @@ class PlaceFilter(django_filters.FilterSet):
     def filter_country(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(pk__in=Place.objects.descendant_ids(value) - {value.pk})
+        return queryset.filter(pk__in=self.descendant_ids(value) - {value.pk})
+
+    def facet_country(self, queryset):
+        return ancestor_counts(Counter(queryset.values_list("pk", flat=True)), exclude_self=True)

@@ -22,6 +22,10 @@ class PublishableQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status="published")
 
+    def visible(self, include_unpublished=False):
+        """Published rows; every row when `include_unpublished` (a staff member previewing drafts)."""
+        return self.all() if include_unpublished else self.published()
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -38,9 +42,12 @@ class PlaceQuerySet(PublishableQuerySet):
             found |= frontier
         return found
 
-    def for_detail(self):
+    def for_export(self):
+        return self.for_list()
+
+    def for_detail(self, include_unpublished=False):
         """Published places with enough of their parent chain joined for a breadcrumb of ancestors."""
-        return self.published().select_related("parent__parent__parent__parent")
+        return self.visible(include_unpublished).select_related("parent__parent__parent__parent")
 
     def countries(self):
         return self.published().filter(kind="country")
@@ -65,12 +72,15 @@ class OrganizationQuerySet(PublishableQuerySet):
     def for_list(self):
         return self.published().select_related("country", "parent")
 
-    def for_detail(self):
+    def for_export(self):
+        return self.for_list()
+
+    def for_detail(self, include_unpublished=False):
         """Published organizations with their public branches, people, reactions and attributions."""
         from .models import Reaction, Role
 
         return (
-            self.published()
+            self.visible(include_unpublished)
             .select_related("country", "parent")
             .prefetch_related(
                 "sources",
@@ -111,11 +121,24 @@ class PersonQuerySet(PublishableQuerySet):
 
         return self.published().prefetch_related(Prefetch("nationalities", queryset=Place.objects.published()))
 
-    def for_detail(self):
+    def for_export(self):
+        """Published people with their public nationalities and their roles."""
+        from .models import Role
+
+        return self.for_list().prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=Role.objects.select_related("organization", "country").order_by(
+                    models.F("start_date").asc(nulls_first=True), "title"
+                ),
+            )
+        )
+
+    def for_detail(self, include_unpublished=False):
         """Published people with their public nationalities, roles, reactions and attributions."""
         from .models import Place, Reaction, Role
 
-        return self.published().prefetch_related(
+        return self.visible(include_unpublished).prefetch_related(
             "sources",
             Prefetch("nationalities", queryset=Place.objects.published()),
             Prefetch(
@@ -149,11 +172,11 @@ class IncidentQuerySet(PublishableQuerySet):
 
         return self.filter(place__in=Place.objects.descendant_ids(place))
 
-    def for_detail(self):
+    def for_detail(self, include_unpublished=False):
         from .models import Attribution, CasualtyFigure, IncidentLink, Reaction
 
         return (
-            self.published()
+            self.visible(include_unpublished)
             .select_related("place__parent__parent__parent")
             .prefetch_related(
                 "sources",
@@ -195,6 +218,28 @@ class IncidentQuerySet(PublishableQuerySet):
             )
         )
 
+    def for_export(self):
+        """Published incidents with what an export row carries: the place chain, every figure, the perpetrators."""
+        from .models import Attribution, CasualtyFigure
+
+        return (
+            self.published()
+            .select_related("place__parent__parent__parent")
+            .prefetch_related(
+                Prefetch(
+                    "casualty_figures",
+                    queryset=CasualtyFigure.objects.select_related("reported_by_organization", "reported_by_person"),
+                ),
+                Prefetch(
+                    "attributions",
+                    queryset=Attribution.objects.filter(kind__in=PERPETRATOR_KINDS).select_related(
+                        "responsible_organization", "responsible_person", "responsible_country"
+                    ),
+                    to_attr="perpetrator_attributions",
+                ),
+            )
+        )
+
     @staticmethod
     def _timeline_queryset():
         from .models import TimelineEntry
@@ -202,13 +247,20 @@ class IncidentQuerySet(PublishableQuerySet):
         return TimelineEntry.objects.select_related("place").prefetch_related("sources").order_by("date", "sequence")
 
 
+def public_timeline_entries():
+    """Timeline entries of published incidents, with their incident and place joined."""
+    from .models import TimelineEntry
+
+    return TimelineEntry.objects.filter(incident__status="published").select_related("incident", "place")
+
+
 class ReactionQuerySet(PublishableQuerySet):
     def published(self):
         return self.filter(status="published", incident__status="published")
 
-    def for_detail(self):
+    def for_detail(self, include_unpublished=False):
         return (
-            self.published()
+            self.visible(include_unpublished)
             .select_related("incident__place", "person", "organization", "country")
             .prefetch_related("stances", "sources")
         )
@@ -217,6 +269,9 @@ class ReactionQuerySet(PublishableQuerySet):
         return (
             self.published().select_related("incident", "person", "organization", "country").prefetch_related("stances")
         )
+
+    def for_export(self):
+        return self.for_list().prefetch_related("sources")
 
     def in_article_order(self):
         """Incident by incident, newest first; within one, Domestic, then countries, supranational organizations

@@ -1,16 +1,28 @@
-"""The public site: the archive's front page, a filterable list and a page for every published record.
+"""The public site: the archive's front page, faceted lists with their exports, search, the timeline, and a
+page for every published record.
 
 Lists are FilterViews whose get_queryset() hands the filterset the model's `for_list()`; details are
-DetailViews over `for_detail()`. Both only ever see published rows, so drafts cannot leak through a view.
+DetailViews over `for_detail()`. Both only ever see published rows, so drafts cannot leak through a view;
+the one exception is a staff member previewing a draft's page, which is marked as such and never cached.
 """
 
+from collections import OrderedDict
+
+from django import forms
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.dateformat import format as date_format
+from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters
-from .models import Attribution, CasualtyFigure, Incident, Organization, Person, Place, Reaction
-from .querysets import PERPETRATOR_KINDS
+from . import filters, linked_data
+from .exports import CHUNK_SIZE, EXPORTERS
+from .models import Attribution, CasualtyFigure, DatePrecision, Incident, Organization, Person, Place, Reaction
+from .querysets import PERPETRATOR_KINDS, public_timeline_entries
+from .search import search_words, site_search
 
 KERMAN_SLUG = "2024-kerman-bombings"
 
@@ -44,6 +56,16 @@ def perpetrators_of(attributions):
     return found
 
 
+def other_figures_by_kind(figures):
+    """{kind: [the other whole-incident figures]}, for 'also reported' beside the preferred headline figure.
+    Counts of a group (students, paramedics) are breakdowns, not competing figures: the table lists them."""
+    found = {}
+    for figure in figures:
+        if figure.group == "" and figure.rank != CasualtyFigure.Rank.PREFERRED:
+            found.setdefault(figure.kind, []).append(figure)
+    return found
+
+
 class SectionMixin:
     """Tells the base template which part of the site the page belongs to."""
 
@@ -55,9 +77,10 @@ class SectionMixin:
 
 
 class RecordListView(SectionMixin, FilterView):
-    """A paginated, filterable list of published records."""
+    """A paginated, faceted, sortable list of published records that downloads as CSV and JSON."""
 
     intro = ""
+    export_key = ""
 
     def get_paginate_by(self, queryset):
         return settings.EVENTS_PAGE_SIZE
@@ -69,6 +92,11 @@ class RecordListView(SectionMixin, FilterView):
         context = super().get_context_data(**kwargs)
         meta = self.model._meta
         page = context["page_obj"]
+        filterset = context["filter"]
+        filterset.add_counts_to_choices()
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        export_query = f"?{query.urlencode()}" if query else ""
         context.update(
             page_title=str(meta.verbose_name_plural).capitalize(),
             noun=meta.verbose_name,
@@ -76,8 +104,51 @@ class RecordListView(SectionMixin, FilterView):
             intro=self.intro,
             list_url=self.request.path,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
+            active_filters=filterset.active_filters(),
+            sort_links=filterset.sort_links(),
+            exports=[
+                ("CSV", reverse(f"events:{self.export_key}-export", kwargs={"format": "csv"}) + export_query),
+                ("JSON", reverse(f"events:{self.export_key}-export", kwargs={"format": "json"}) + export_query),
+            ],
         )
         return context
+
+
+class ExportView(View):
+    """A list's rows, with the list's filters and order, streamed as CSV or JSON."""
+
+    list_view = None
+    content_types = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+    def get_queryset(self):
+        return self.list_view.model.objects.for_export()
+
+    def get(self, request, format):
+        list_view = self.list_view
+        filterset = list_view.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            errors = "; ".join(
+                f"{filterset.filters[name].label}: {' '.join(messages)}" for name, messages in filterset.errors.items()
+            )
+            return HttpResponseBadRequest(
+                f"Some filter values could not be understood ({errors}). Correct them and download again.",
+                content_type="text/plain; charset=utf-8",
+            )
+        exporter = EXPORTERS[list_view.export_key](request)
+        records = filterset.qs.iterator(chunk_size=CHUNK_SIZE)
+        if format == "csv":
+            content = exporter.csv_rows(records)
+        else:
+            active = {name: request.GET[name] for name in filterset.filters if request.GET.get(name)}
+            content = exporter.json_chunks(records, active)
+        response = StreamingHttpResponse(content, content_type=self.content_types[format])
+        response["Content-Disposition"] = f'attachment; filename="{exporter.noun_plural}.{format}"'
+        return response
+
+
+class ReactionExportView(ExportView):
+    def get_queryset(self):
+        return super().get_queryset().in_article_order()
 
 
 class HomeView(SectionMixin, TemplateView):
@@ -86,10 +157,8 @@ class HomeView(SectionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         incidents = Incident.objects.for_list()
-        featured = (
-            incidents.filter(slug=KERMAN_SLUG).first()
-            or incidents.order_by(*filters.IncidentFilter.ORDERINGS["most-killed"]).first()
-        )
+        _label, deadliest_first = filters.IncidentFilter.ORDERINGS["most-killed"]
+        featured = incidents.filter(slug=KERMAN_SLUG).first() or incidents.order_by(*deadliest_first).first()
         latest = incidents
         if featured is not None:
             latest = latest.exclude(pk=featured.pk)
@@ -112,34 +181,168 @@ class HomeView(SectionMixin, TemplateView):
         return super().get_context_data(**kwargs)
 
 
-class IncidentListView(RecordListView):
+class SearchView(SectionMixin, TemplateView):
+    """One box over every kind of record: names, aliases, summaries and quotes, grouped by kind with counts."""
+
+    template_name = "events/search.html"
+    section = "search"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "").strip()[:200]
+        groups = site_search(query) if search_words(query) else []
+        kwargs.update(query=query, groups=groups, total=sum(group["total"] for group in groups))
+        return super().get_context_data(**kwargs)
+
+
+class TimelineForm(forms.Form):
+    incident = forms.ModelChoiceField(
+        queryset=Incident.objects.published().order_by("title"),
+        to_field_name="slug",
+        required=False,
+        empty_label="Every incident",
+        label="Incident",
+    )
+    kind = forms.ChoiceField(choices=[("", "Any type"), *Incident.Kind.choices], required=False, label="Incident type")
+    show = forms.ChoiceField(
+        choices=[("", "Incidents and developments"), ("incidents", "Incidents only"), ("entries", "Developments only")],
+        required=False,
+        label="Show",
+    )
+
+
+class TimelineItem:
+    """An incident or a timeline entry on the timeline page, with what the page needs to show and sort it."""
+
+    def __init__(self, *, kind, date, precision, title, url, incident, record, sequence=0):
+        self.kind, self.date, self.precision, self.title = kind, date, precision, title
+        self.url, self.incident, self.record, self.sequence = url, incident, record, sequence
+
+    @property
+    def sort_key(self):
+        return (self.date, self.kind != "incident", self.sequence, self.title)
+
+
+class TimelineView(SectionMixin, TemplateView):
+    """Incidents and the developments of each, in one chronological page grouped by year and month."""
+
+    template_name = "events/timeline.html"
+    section = "timeline"
+
+    def get_context_data(self, **kwargs):
+        form = TimelineForm(self.request.GET or None)
+        items, undated = [], []
+        if not form.is_bound or form.is_valid():
+            data = form.cleaned_data if form.is_bound else {}
+            incidents = Incident.objects.for_list()
+            entries = public_timeline_entries()
+            if data.get("incident"):
+                incidents = incidents.filter(pk=data["incident"].pk)
+                entries = entries.filter(incident=data["incident"])
+            if data.get("kind"):
+                incidents = incidents.filter(kind=data["kind"])
+                entries = entries.filter(incident__kind=data["kind"])
+            if data.get("show") != "entries":
+                for incident in incidents:
+                    item = TimelineItem(
+                        kind="incident",
+                        date=incident.date,
+                        precision=incident.date_precision,
+                        title=incident.title,
+                        url=incident.get_absolute_url(),
+                        incident=incident,
+                        record=incident,
+                    )
+                    (items if incident.date else undated).append(item)
+            if data.get("show") != "incidents":
+                for entry in entries:
+                    items.append(
+                        TimelineItem(
+                            kind="entry",
+                            date=entry.date,
+                            precision=entry.date_precision,
+                            title=entry.title,
+                            url=f"{entry.incident.get_absolute_url()}#entry-{entry.key}",
+                            incident=entry.incident,
+                            record=entry,
+                            sequence=entry.sequence,
+                        )
+                    )
+        kwargs.update(form=form, years=self.group(items), undated=undated, count=len(items) + len(undated))
+        return super().get_context_data(**kwargs)
+
+    @staticmethod
+    def group(items):
+        """[(year, [(month label, [items])])]: year-only items under '{year}, month unknown', first in the year."""
+        years = OrderedDict()
+        for item in sorted(items, key=lambda i: i.sort_key):
+            months = years.setdefault(item.date.year, OrderedDict())
+            if item.precision == DatePrecision.YEAR:
+                label = f"{item.date.year}, month unknown"
+                key = (0, 0)
+            else:
+                label = date_format(item.date, "F Y")
+                key = (1, item.date.month)
+            months.setdefault(key, (label, []))[1].append(item)
+        return [(year, [months[key] for key in sorted(months)]) for year, months in years.items()]
+
+
+class DraftPreviewMixin:
+    """Staff may open the page of a record that is not public: it says so and is never cached."""
+
+    def get_queryset(self):
+        return self.model.objects.for_detail(include_unpublished=self.staff_preview())
+
+    def staff_preview(self):
+        user = self.request.user
+        return user.is_active and user.is_staff
+
+    def is_public(self, record):
+        return record.is_published
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("is_draft", not self.is_public(self.object))
+        return super().get_context_data(**kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("is_draft"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class IncidentDetailView(DraftPreviewMixin, SectionMixin, DetailView):
     model = Incident
-    intro = "Every published incident, newest first. Filter by date, type, place, perpetrator or death toll."
-    filterset_class = filters.IncidentFilter
-    section = "incidents"
-
-
-class IncidentDetailView(SectionMixin, DetailView):
-    # The page cites the sources of each timeline entry too, which for_detail() does not fetch.
-    queryset = Incident.objects.for_detail()
     section = "incidents"
 
     def get_context_data(self, **kwargs):
         incident = self.object
         attributions = list(incident.attributions.all())
+        figures = list(incident.casualty_figures.all())
         place_chain = []
         if incident.place is not None:
             place_chain = [p for p in [incident.place, *incident.place.ancestors()] if p.is_published]
+        other_figures = other_figures_by_kind(figures)
         kwargs.update(
             place_chain=place_chain,
-            figures_by_kind=grouped(incident.casualty_figures.all(), "kind", CasualtyFigure.Kind.choices),
+            figures_by_kind=grouped(figures, "kind", CasualtyFigure.Kind.choices),
+            other_killed=other_figures.get(CasualtyFigure.Kind.KILLED, []),
+            other_injured=other_figures.get(CasualtyFigure.Kind.INJURED, []),
             attributions_by_kind=grouped(attributions, "kind", Attribution.Kind.choices),
             perpetrators=perpetrators_of(attributions),
             reactions_by_category=grouped(incident.reactions.all(), "category", Reaction.Category.choices),
             links_out=incident.links_out.all(),
             links_in=incident.links_in.all(),
+            json_ld=linked_data.incident_data(self.request, incident),
         )
         return super().get_context_data(**kwargs)
+
+
+class IncidentListView(RecordListView):
+    model = Incident
+    intro = "Every published incident, newest first. Filter by date, type, place, perpetrator or death toll."
+    filterset_class = filters.IncidentFilter
+    section = "incidents"
+    export_key = "incident"
 
 
 class PersonListView(RecordListView):
@@ -147,10 +350,11 @@ class PersonListView(RecordListView):
     intro = "People who appear in the archive: perpetrators, officials, commanders and those who reacted."
     filterset_class = filters.PersonFilter
     section = "people"
+    export_key = "person"
 
 
-class PersonDetailView(SectionMixin, DetailView):
-    queryset = Person.objects.for_detail()
+class PersonDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+    model = Person
     section = "people"
 
     def get_context_data(self, **kwargs):
@@ -159,6 +363,7 @@ class PersonDetailView(SectionMixin, DetailView):
         held_responsible = person.attributed_incidents.all()
         attributions_made = person.attributions_made.all()
         kwargs["incidents"] = incidents_of(held_responsible, attributions_made, reactions)
+        kwargs["json_ld"] = linked_data.person_data(self.request, person)
         return super().get_context_data(**kwargs)
 
 
@@ -167,10 +372,11 @@ class OrganizationListView(RecordListView):
     intro = "Governments, agencies, armed groups, media and international bodies named in the records."
     filterset_class = filters.OrganizationFilter
     section = "organizations"
+    export_key = "organization"
 
 
-class OrganizationDetailView(SectionMixin, DetailView):
-    queryset = Organization.objects.for_detail()
+class OrganizationDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+    model = Organization
     section = "organizations"
 
     def get_context_data(self, **kwargs):
@@ -180,6 +386,7 @@ class OrganizationDetailView(SectionMixin, DetailView):
             organization.attributions_made.all(),
             organization.reactions.all(),
         )
+        kwargs["json_ld"] = linked_data.organization_data(self.request, organization)
         return super().get_context_data(**kwargs)
 
 
@@ -188,14 +395,18 @@ class ReactionListView(RecordListView):
     intro = "Statements and acts in response to incidents, by country, organization and person."
     filterset_class = filters.ReactionFilter
     section = "reactions"
+    export_key = "reaction"
 
     def get_queryset(self):
         return super().get_queryset().in_article_order()
 
 
-class ReactionDetailView(SectionMixin, DetailView):
-    queryset = Reaction.objects.for_detail()
+class ReactionDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+    model = Reaction
     section = "reactions"
+
+    def is_public(self, record):
+        return record.is_published and record.incident.is_published
 
 
 class PlaceListView(RecordListView):
@@ -203,19 +414,37 @@ class PlaceListView(RecordListView):
     intro = "Countries, provinces, cities and sites where incidents happened or actors come from."
     filterset_class = filters.PlaceFilter
     section = "places"
+    export_key = "place"
 
 
-class PlaceDetailView(SectionMixin, DetailView):
-    queryset = Place.objects.for_detail()
+class PlaceDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+    model = Place
     section = "places"
 
     def get_context_data(self, **kwargs):
         place = self.object
+        below = Place.objects.descendant_ids(place)
         kwargs.update(
             ancestors=[p for p in reversed(place.ancestors()) if p.is_published],
             children=place.children.published(),
-            incidents=Incident.objects.for_list().in_place(place)[: settings.EVENTS_PAGE_SIZE + 1],
+            incidents=Incident.objects.for_list().filter(place__in=below)[: settings.EVENTS_PAGE_SIZE + 1],
             incidents_shown=settings.EVENTS_PAGE_SIZE,
+            timeline_entries=public_timeline_entries()
+            .filter(place__in=below)
+            .order_by("date", "sequence")[: settings.EVENTS_PAGE_SIZE],
             organizations=place.organizations.for_list() if place.kind == Place.Kind.COUNTRY else [],
+            json_ld=linked_data.place_data(self.request, place),
         )
         return super().get_context_data(**kwargs)
+
+
+def robots_txt(request):
+    # The admin is left out on purpose: its address can be moved (ADMIN_URL), and naming it would publish it.
+    lines = [
+        "User-agent: *",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {linked_data.absolute_url(request, reverse('sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -408,3 +408,119 @@ def test_place_country_filter_reaches_every_level(client, places):
 
 def test_place_text_search(client, places):
     assert shown(client, "place-list", q="kerman") == ["Kerman", "Kerman Province"]
+
+
+# Facets: counts beside each option, active filters as removable links, sorting, all in the address
+
+
+def option_labels(response, field):
+    return {value: label for value, label in response.context["filter"].form.fields[field].choices if value}
+
+
+def test_each_option_shows_how_many_records_it_gives(client, incidents):
+    response = client.get(reverse("events:incident-list"))
+    kinds = {str(value): label for value, label in option_labels(response, "kind").items()}
+    assert kinds["bombing"] == "Bombing (2)"
+    assert kinds["stampede"] == "Stampede (1)"
+    assert kinds["arson"] == "Arson (0)"
+    places = {str(value): label for value, label in option_labels(response, "place").items()}
+    assert places["iran"] == "Iran (2)"  # a place counts everything inside it
+    assert places["kerman-province"] == "Kerman Province (1)"
+    content = response.content.decode()
+    assert ">Bombing (2)</option>" in content
+
+
+def test_counts_follow_the_other_filters_but_not_their_own(client, incidents):
+    response = client.get(reverse("events:incident-list"), {"kind": "stampede", "place": "iran"})
+    kinds = {str(value): label for value, label in option_labels(response, "kind").items()}
+    assert kinds["bombing"] == "Bombing (1)"  # Kerman, in Iran; choosing a type leaves the other types' counts
+    places = {str(value): label for value, label in option_labels(response, "place").items()}
+    assert places["iraq"] == "Iraq (0)" and places["iran"] == "Iran (1)"
+
+
+def test_perpetrator_counts_follow_attributions(client, incidents):
+    isis_k = f.OrganizationFactory(name="ISIS–K", slug="isis-k")
+    f.AttributionFactory(incident=incidents["kerman"], kind=Attribution.Kind.CLAIMED, responsible_organization=isis_k)
+    f.AttributionFactory(incident=incidents["kerman"], kind=Attribution.Kind.ASSESSED, responsible_organization=isis_k)
+    response = client.get(reverse("events:incident-list"))
+    assert list(option_labels(response, "perpetrator").values()) == ["ISIS–K (1)"]
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "fixture", "expected"),
+    [
+        ("person-list", "nationality", "people", {"Iran (1)", "Tajikistan (1)"}),
+        ("organization-list", "kind", "organizations", {"Military or security force (2)", "Militant group (1)"}),
+        ("reaction-list", "stance", "reactions", {"Condemnation (2)", "Condolences (2)"}),
+        ("place-list", "country", "places", {"Iran (4)", "Iraq (1)"}),
+    ],
+)
+def test_other_lists_count_their_options_too(client, request, name, field, fixture, expected):
+    request.getfixturevalue(fixture)
+    labels = set(option_labels(client.get(reverse(f"events:{name}")), field).values())
+    assert expected <= labels
+
+
+def test_active_filters_are_listed_as_links_that_remove_them(client, incidents):
+    response = client.get(reverse("events:incident-list"), {"kind": "bombing", "place": "iran", "page": "1"})
+    active = {a["name"]: a for a in response.context["active_filters"]}
+    assert active["kind"]["value"] == "Bombing"
+    assert active["place"]["value"] == "Iran"
+    assert active["kind"]["remove_query"] == "place=iran"
+    content = response.content.decode()
+    assert 'href="/incidents/?place=iran"' in content
+    assert 'href="/incidents/?kind=bombing"' in content
+
+
+def test_an_invalid_filter_can_be_removed_too(client, incidents):
+    response = client.get(reverse("events:incident-list"), {"kind": "earthquake", "place": "iran"})
+    (invalid,) = [a for a in response.context["active_filters"] if a["invalid"]]
+    assert invalid["value"] == "earthquake"
+    assert 'href="/incidents/?place=iran"' in response.content.decode()
+
+
+def test_sort_links_keep_the_filters_and_mark_the_current_order(client, incidents):
+    response = client.get(reverse("events:incident-list"), {"kind": "bombing", "ordering": "oldest"})
+    links = {link["key"]: link for link in response.context["sort_links"]}
+    assert set(links) == {"newest", "oldest", "most-killed", "most-injured", "title"}
+    assert links["oldest"]["current"] and not links["newest"]["current"]
+    assert links["most-killed"]["query"] == "kind=bombing&ordering=most-killed"
+    assert 'href="?kind=bombing&amp;ordering=most-killed"' in response.content.decode()
+
+
+def test_most_injured_ordering(client):
+    quiet = incident("Quiet", date=dt.date(2024, 1, 1))
+    loud = incident("Loud", date=dt.date(2020, 1, 1))
+    f.CasualtyFigureFactory(
+        incident=quiet, kind=CasualtyFigure.Kind.INJURED, value=3, rank=CasualtyFigure.Rank.PREFERRED
+    )
+    f.CasualtyFigureFactory(
+        incident=loud, kind=CasualtyFigure.Kind.INJURED, value=300, rank=CasualtyFigure.Rank.PREFERRED
+    )
+    assert shown(client, "incident-list", "title", ordering="most-injured") == ["Loud", "Quiet"]
+
+
+@pytest.mark.parametrize(
+    ("name", "ordering", "fixture", "expected"),
+    [
+        ("person-list", "name-desc", "people", ["Qasem Soleimani", "Abdollah Tajiki"]),
+        ("organization-list", "name-desc", "organizations", ["United Nations", "Quds Force"]),
+        ("place-list", "name-desc", "places", ["Tehran", "Martyrs’ Cemetery"]),
+    ],
+)
+def test_every_list_sorts_by_name(client, request, name, ordering, fixture, expected):
+    request.getfixturevalue(fixture)
+    assert shown(client, name, ordering=ordering)[:2] == expected
+
+
+def test_reactions_sort_by_date(client, reactions):
+    Reaction.objects.filter(slug="un").update(date=dt.date(2024, 1, 5))
+    Reaction.objects.filter(slug="russia").update(date=dt.date(2024, 1, 3))
+    assert shown(client, "reaction-list", "slug", ordering="newest")[:2] == ["un", "russia"]
+    assert shown(client, "reaction-list", "slug", ordering="oldest")[:2] == ["russia", "un"]
+
+
+def test_invalid_sort_on_other_lists_shows_a_message(client, people):
+    response = client.get(reverse("events:person-list"), {"ordering": "shoe-size"})
+    assert response.status_code == 200
+    assert "Some filter values could not be understood." in response.content.decode()

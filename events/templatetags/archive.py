@@ -1,8 +1,17 @@
-"""Template helpers for the public site: links that respect publication, native names, paging links."""
+"""Template helpers for the public site: links that respect publication, native names, paging links,
+dates shown as precisely as they are known, canonical addresses and JSON-LD."""
+
+import json
+import re
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from events.linked_data import absolute_url, partial_iso
+from events.models import format_partial_date
 
 register = template.Library()
 
@@ -14,7 +23,11 @@ NAV_ITEMS = [
     ("organizations", "Organizations", "events:organization-list"),
     ("reactions", "Reactions", "events:reaction-list"),
     ("places", "Places", "events:place-list"),
+    ("timeline", "Timeline", "events:timeline"),
 ]
+
+# Characters that could end a <script> element or open an HTML comment inside JSON-LD.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.simple_tag
@@ -78,3 +91,76 @@ def native_name(record):
     if lang:
         return format_html('<span class="native-name" lang="{}">{}</span>', lang, name)
     return format_html('<span class="native-name">{}</span>', name)
+
+
+@register.filter
+def iso_as_known(value, precision="day"):
+    """ISO 8601 only as precise as the date is known, for <time datetime>: '2024', '2024-01', '2024-01-03'."""
+    return partial_iso(value, precision) if value else ""
+
+
+@register.simple_tag
+def partial_date(value, precision="day"):
+    """<time> for a date known to the day, month or year: '3 January 2024', 'January 2024', '1978'."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>', partial_iso(value, precision), format_partial_date(value, precision)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, path):
+    return absolute_url(context.get("request"), path)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's canonical address: the path with its non-empty query values, on the canonical host."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    query = request.GET.copy()
+    for key in list(query):
+        values = [value for value in query.getlist(key) if value]
+        if values and not (key == "page" and values == ["1"]):
+            query.setlist(key, values)
+        else:
+            del query[key]
+    path = request.path + (f"?{query.urlencode()}" if query else "")
+    return absolute_url(request, path)
+
+
+@register.simple_tag(takes_context=True)
+def json_ld(context, data):
+    """A schema.org description as a JSON-LD data block, with the page's CSP nonce when there is one."""
+    if not data:
+        return ""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    request = context.get("request")
+    nonce = getattr(request, "csp_nonce", "") if request is not None else ""
+    if nonce:
+        return format_html('<script type="application/ld+json" nonce="{}">{}</script>', nonce, mark_safe(payload))
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist, name):
+        self.nodelist, self.name = nodelist, name
+
+    def render(self, context):
+        # The block's output is already escaped; collapsing whitespace keeps it so.
+        context[self.name] = mark_safe(re.sub(r"\s+", " ", self.nodelist.render(context)).strip())
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """{% capture as name %}...{% endcapture %}: render the block once, whitespace collapsed, into `name`, so
+    a block (the title, the description) can feed several tags (meta description, Open Graph)."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Use {% capture as name %}...{% endcapture %}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])

@@ -1,0 +1,404 @@
+"""CSV and JSON downloads of every public list, with the list's current filters.
+
+CSV is for people and spreadsheets: labels instead of codes, names instead of ids, dates as precisely as
+they are known, and the absolute address of every record. JSON is for programs: slugs, URLs, codes with
+their labels, and nested casualty figures, perpetrators and roles.
+
+Both stream: rows are read from the database in chunks (`iterator(chunk_size=...)`, which prefetches per
+chunk) and written out as they come, so an export never holds the whole list in memory.
+"""
+
+import csv
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from .linked_data import absolute_url, partial_iso
+from .models import format_partial_date
+
+CHUNK_SIZE = 500
+
+
+class Echo:
+    """A file-like object whose write() returns what it was given, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def joined(values):
+    return "; ".join(str(value) for value in values if value)
+
+
+def day(value):
+    return format_partial_date(value, "day") if value else ""
+
+
+def local_time(value, zone):
+    return timezone.localtime(value, zone).isoformat() if value and zone is not None else None
+
+
+class Exporter:
+    """How one kind of record is written out. Subclasses give the CSV columns and the JSON shape."""
+
+    noun_plural = ""
+
+    def __init__(self, request):
+        self.request = request
+
+    def url(self, record):
+        return absolute_url(self.request, record.get_absolute_url())
+
+    def ref(self, record):
+        """A related record in JSON: its slug, name and address; only its name if it has no public page."""
+        if record is None:
+            return None
+        if getattr(record, "is_published", False):
+            return {"slug": record.slug, "name": getattr(record, "name", str(record)), "url": self.url(record)}
+        return {"slug": None, "name": getattr(record, "name", str(record)), "url": None}
+
+    def name(self, record):
+        return getattr(record, "name", str(record)) if record is not None else ""
+
+    def columns(self):
+        """[(header, function of a record)] for the CSV."""
+        raise NotImplementedError
+
+    def item(self, record):
+        raise NotImplementedError
+
+    def csv_rows(self, records):
+        writer = csv.writer(Echo())
+        columns = self.columns()
+        yield writer.writerow([header for header, _value in columns])
+        for record in records:
+            yield writer.writerow([value(record) for _header, value in columns])
+
+    def json_chunks(self, records, filters):
+        head = {
+            "generated_at": timezone.now().isoformat(),
+            "source": absolute_url(self.request, self.request.get_full_path()),
+            "filters": filters,
+        }
+        yield json.dumps(head, cls=DjangoJSONEncoder, ensure_ascii=False)[:-1] + ', "results": ['
+        separator = "\n"
+        for record in records:
+            yield separator + json.dumps(self.item(record), cls=DjangoJSONEncoder, ensure_ascii=False)
+            separator = ",\n"
+        yield "\n]}\n"
+
+
+def figure_reporter(figure, exporter):
+    who = figure.reported_by_person or figure.reported_by_organization
+    if who is not None:
+        data = exporter.ref(who)
+        data["type"] = "person" if who is figure.reported_by_person else "organization"
+        return data
+    return (
+        {"type": "label", "name": figure.reported_by_label, "slug": None, "url": None}
+        if figure.reported_by_label
+        else None
+    )
+
+
+def figure_summary(figure):
+    """'103 (Iranian state media, 3 January 2024, superseded)'."""
+    details = [str(figure.reported_by), day(figure.reported_on)]
+    if figure.rank != figure.Rank.REPORTED:
+        details.append(figure.get_rank_display().lower())
+    group = f" {figure.group}" if figure.group else ""
+    details = ", ".join(detail for detail in details if detail)
+    return f"{figure.value_display}{group} ({details})" if details else f"{figure.value_display}{group}"
+
+
+class IncidentExporter(Exporter):
+    noun_plural = "incidents"
+
+    def perpetrators(self, incident):
+        seen, names = set(), []
+        for attribution in incident.perpetrator_attributions:
+            if attribution.responsible_name not in seen:
+                seen.add(attribution.responsible_name)
+                names.append(attribution)
+        return names
+
+    def place_chain(self, incident):
+        chain, place = [], incident.place
+        while place is not None and len(chain) < 5:
+            if place.is_published:
+                chain.append(place)
+            place = place.parent
+        return chain
+
+    def other_figures(self, incident, kind):
+        return [f for f in incident.casualty_figures.all() if f.kind == kind and f.rank != f.Rank.PREFERRED]
+
+    def columns(self):
+        return [
+            ("Title", lambda i: i.title),
+            ("URL", self.url),
+            ("Date", lambda i: i.date_display),
+            ("Date (ISO 8601, as precise as known)", lambda i: partial_iso(i.date, i.date_precision)),
+            ("Date precision", lambda i: i.get_date_precision_display()),
+            ("Time (local)", lambda i: i.time_display),
+            ("Type", lambda i: i.get_kind_display()),
+            ("Place", lambda i: joined(p.name for p in self.place_chain(i))),
+            ("Killed", lambda i: i.killed if i.killed is not None else ""),
+            ("Killed (as reported)", lambda i: i.killed_display),
+            ("Other reported death tolls", lambda i: joined(map(figure_summary, self.other_figures(i, "killed")))),
+            ("Injured", lambda i: i.injured if i.injured is not None else ""),
+            ("Injured (as reported)", lambda i: i.injured_display),
+            ("Perpetrators", lambda i: joined(a.responsible_name for a in self.perpetrators(i))),
+            ("Target", lambda i: i.target),
+            ("Method", lambda i: i.method),
+            ("Summary", lambda i: i.summary),
+            ("Slug", lambda i: i.slug),
+        ]
+
+    def item(self, incident):
+        zone = incident.zone
+        return {
+            "slug": incident.slug,
+            "url": self.url(incident),
+            "title": incident.title,
+            "kind": incident.kind,
+            "kind_label": incident.get_kind_display(),
+            "date": partial_iso(incident.date, incident.date_precision) or None,
+            "date_precision": incident.date_precision or None,
+            "date_display": incident.date_display,
+            "end_date": incident.end_date,
+            "start_time": local_time(incident.start_time, zone),
+            "end_time": local_time(incident.end_time, zone),
+            "time_zone": incident.time_zone or None,
+            "time_display": incident.time_display,
+            "place": self.ref(incident.place),
+            "places": [self.ref(p) for p in self.place_chain(incident)],
+            "target": incident.target,
+            "method": incident.method,
+            "summary": incident.summary,
+            "killed": incident.killed,
+            "killed_display": incident.killed_display,
+            "injured": incident.injured,
+            "injured_display": incident.injured_display,
+            "perpetrators_killed": incident.perpetrators_killed,
+            "casualty_figures": [
+                {
+                    "kind": figure.kind,
+                    "kind_label": figure.get_kind_display(),
+                    "group": figure.group,
+                    "value": figure.value,
+                    "qualifier": figure.qualifier,
+                    "value_display": figure.value_display,
+                    "rank": figure.rank,
+                    "reported_on": figure.reported_on,
+                    "reported_by": figure_reporter(figure, self),
+                    "note": figure.note,
+                }
+                for figure in incident.casualty_figures.all()
+            ],
+            "perpetrators": [
+                {
+                    "kind": attribution.kind,
+                    "kind_label": attribution.get_kind_display(),
+                    "name": attribution.responsible_name,
+                    "organization": self.ref(attribution.responsible_organization),
+                    "person": self.ref(attribution.responsible_person),
+                    "country": self.ref(attribution.responsible_country),
+                    "role": attribution.role,
+                }
+                for attribution in incident.perpetrator_attributions
+            ],
+            "updated_at": incident.updated_at,
+        }
+
+
+def role_summary(role):
+    where = joined([role.organization.name if role.organization else "", role.country.name if role.country else ""])
+    dates = " – ".join(d for d in (day(role.start_date), day(role.end_date)) if d)
+    text = f"{role.title}, {where}" if where else role.title
+    return f"{text} ({dates})" if dates else text
+
+
+class PersonExporter(Exporter):
+    noun_plural = "people"
+
+    def columns(self):
+        return [
+            ("Name", lambda p: p.name),
+            ("URL", self.url),
+            ("Name is an alias", lambda p: "yes" if p.name_is_alias else "no"),
+            ("Aliases", lambda p: joined(p.alias_list)),
+            ("Native name", lambda p: p.native_name),
+            ("Nationalities", lambda p: joined(c.name for c in p.nationalities.all())),
+            ("Born", lambda p: p.born_display),
+            ("Died", lambda p: p.died_display),
+            ("Positions", lambda p: joined(role_summary(r) for r in p.roles.all())),
+            ("Description", lambda p: p.description),
+            ("Slug", lambda p: p.slug),
+        ]
+
+    def item(self, person):
+        return {
+            "slug": person.slug,
+            "url": self.url(person),
+            "name": person.name,
+            "name_is_alias": person.name_is_alias,
+            "aliases": person.alias_list,
+            "native_name": person.native_name,
+            "native_name_lang": person.native_name_lang,
+            "nationalities": [self.ref(c) for c in person.nationalities.all()],
+            "born": partial_iso(person.born_on, person.born_precision) or None,
+            "born_precision": person.born_precision or None,
+            "born_display": person.born_display,
+            "died": partial_iso(person.died_on, person.died_precision) or None,
+            "died_precision": person.died_precision or None,
+            "died_display": person.died_display,
+            "roles": [
+                {
+                    "title": role.title,
+                    "organization": self.ref(role.organization),
+                    "country": self.ref(role.country),
+                    "start_date": role.start_date,
+                    "end_date": role.end_date,
+                    "note": role.note,
+                }
+                for role in person.roles.all()
+            ],
+            "description": person.description,
+            "updated_at": person.updated_at,
+        }
+
+
+class OrganizationExporter(Exporter):
+    noun_plural = "organizations"
+
+    def columns(self):
+        return [
+            ("Name", lambda o: o.name),
+            ("URL", self.url),
+            ("Short name", lambda o: o.short_name),
+            ("Aliases", lambda o: joined(o.alias_list)),
+            ("Native name", lambda o: o.native_name),
+            ("Type", lambda o: o.get_kind_display()),
+            ("Country", lambda o: self.name(o.country)),
+            ("Part of", lambda o: self.name(o.parent)),
+            ("Description", lambda o: o.description),
+            ("Slug", lambda o: o.slug),
+        ]
+
+    def item(self, organization):
+        return {
+            "slug": organization.slug,
+            "url": self.url(organization),
+            "name": organization.name,
+            "short_name": organization.short_name,
+            "aliases": organization.alias_list,
+            "native_name": organization.native_name,
+            "native_name_lang": organization.native_name_lang,
+            "kind": organization.kind,
+            "kind_label": organization.get_kind_display(),
+            "country": self.ref(organization.country),
+            "parent": self.ref(organization.parent),
+            "description": organization.description,
+            "updated_at": organization.updated_at,
+        }
+
+
+def osm_url(place):
+    if place.latitude is None or place.longitude is None:
+        return ""
+    return f"https://www.openstreetmap.org/?mlat={place.latitude}&mlon={place.longitude}"
+
+
+class PlaceExporter(Exporter):
+    noun_plural = "places"
+
+    def columns(self):
+        return [
+            ("Name", lambda p: p.name),
+            ("URL", self.url),
+            ("Type", lambda p: p.get_kind_display()),
+            ("Inside", lambda p: self.name(p.parent)),
+            ("Native name", lambda p: p.native_name),
+            ("Latitude", lambda p: p.latitude if p.latitude is not None else ""),
+            ("Longitude", lambda p: p.longitude if p.longitude is not None else ""),
+            ("Coordinates precision", lambda p: p.get_geo_precision_display()),
+            ("OpenStreetMap", osm_url),
+            ("Description", lambda p: p.description),
+            ("Slug", lambda p: p.slug),
+        ]
+
+    def item(self, place):
+        return {
+            "slug": place.slug,
+            "url": self.url(place),
+            "name": place.name,
+            "kind": place.kind,
+            "kind_label": place.get_kind_display(),
+            "parent": self.ref(place.parent),
+            "native_name": place.native_name,
+            "native_name_lang": place.native_name_lang,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "geo_precision": place.geo_precision or None,
+            "openstreetmap_url": osm_url(place) or None,
+            "description": place.description,
+            "updated_at": place.updated_at,
+        }
+
+
+class ReactionExporter(Exporter):
+    noun_plural = "reactions"
+
+    def columns(self):
+        return [
+            ("Who", lambda r: r.actor_name),
+            ("URL", self.url),
+            ("Incident", lambda r: r.incident.title),
+            ("Incident URL", lambda r: self.url(r.incident)),
+            ("Category", lambda r: r.get_category_display()),
+            ("Stances", lambda r: joined(s.name for s in r.stances.all())),
+            ("Date", lambda r: day(r.date)),
+            ("Person", lambda r: self.name(r.person)),
+            ("Organization", lambda r: self.name(r.organization)),
+            ("Country", lambda r: self.name(r.country)),
+            ("Channel", lambda r: r.channel),
+            ("Summary", lambda r: r.summary),
+            ("Quote", lambda r: r.quote),
+            ("Sources", lambda r: joined(s.url or s.title for s in r.sources.all())),
+            ("Slug", lambda r: r.slug),
+        ]
+
+    def item(self, reaction):
+        return {
+            "slug": reaction.slug,
+            "url": self.url(reaction),
+            "actor": reaction.actor_name,
+            "incident": self.ref(reaction.incident),
+            "category": reaction.category,
+            "category_label": reaction.get_category_display(),
+            "stances": [{"slug": s.slug, "name": s.name} for s in reaction.stances.all()],
+            "date": reaction.date,
+            "person": self.ref(reaction.person),
+            "organization": self.ref(reaction.organization),
+            "country": self.ref(reaction.country),
+            "actor_label": reaction.actor_label,
+            "channel": reaction.channel,
+            "summary": reaction.summary,
+            "quote": reaction.quote,
+            "sources": [
+                {"title": s.title, "publisher": s.publisher, "url": s.url or None, "published_on": s.published_on}
+                for s in reaction.sources.all()
+            ],
+            "updated_at": reaction.updated_at,
+        }
+
+
+EXPORTERS = {
+    "incident": IncidentExporter,
+    "person": PersonExporter,
+    "organization": OrganizationExporter,
+    "place": PlaceExporter,
+    "reaction": ReactionExporter,
+}

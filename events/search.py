@@ -1,0 +1,156 @@
+"""Accent-, case- and dash-insensitive text search, and the site-wide search across record types.
+
+"Erdogan" finds "Erdoğan" and "ISIS-K" finds "ISIS–K" because both sides are folded the same way:
+accents dropped (NFKD, combining marks removed), lower case, every kind of dash turned into "-".
+
+Folding in the database needs a function the database knows. On SQLite the archive registers its own,
+`unaccent_fold`, on every connection (deterministic, so SQLite may use it in indexes later). Other
+backends get a condition builder in `CONDITION_BUILDERS`; until PostgreSQL gets its own (the `unaccent`
+extension and a matching IMMUTABLE wrapper), it falls back to plain `icontains`, which is case- but not
+accent-insensitive.
+"""
+
+import unicodedata
+from functools import reduce
+from operator import and_, or_
+
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.db.models import CharField, Func, Q
+from django.dispatch import receiver
+
+SQL_FUNCTION = "unaccent_fold"
+
+DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+
+
+def fold(text):
+    """'Erdoğan' → 'erdogan', 'ISIS–K' → 'isis-k': the form both the query and the columns are compared in."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return stripped.translate(DASHES).casefold()
+
+
+def register_sqlite_function(connection):
+    """Teach one SQLite connection `unaccent_fold()`; a no-op for other databases."""
+    if connection.vendor != "sqlite" or connection.connection is None:
+        return
+    raw = connection.connection
+    if getattr(connection, "_unaccent_fold_registered_on", None) is raw:
+        return
+    raw.create_function(SQL_FUNCTION, 1, fold, deterministic=True)
+    connection._unaccent_fold_registered_on = raw
+
+
+@receiver(connection_created, dispatch_uid="events.search.register_sqlite_function")
+def on_connection_created(sender, connection, **kwargs):
+    register_sqlite_function(connection)
+
+
+# Connections opened before this module was imported (the test database, a shell) get it too.
+for _connection in connections.all(initialized_only=True):
+    register_sqlite_function(_connection)
+
+
+class Fold(Func):
+    """The folded form of a column, on SQLite only (other backends get their own condition builders)."""
+
+    function = SQL_FUNCTION
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Belt and braces: a connection whose signal fired before the receiver was connected.
+        register_sqlite_function(connection)
+        return super().as_sql(compiler, connection, **extra_context)
+
+
+def _sqlite_condition(queryset, fields, words):
+    aliases = {f"_fold_{index}": Fold(field) for index, field in enumerate(fields)}
+    queryset = queryset.alias(**aliases)
+    conditions = [reduce(or_, (Q(**{f"{alias}__contains": fold(word)}) for alias in aliases)) for word in words]
+    return queryset.filter(reduce(and_, conditions))
+
+
+def _icontains_condition(queryset, fields, words):
+    conditions = [reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)) for word in words]
+    return queryset.filter(reduce(and_, conditions))
+
+
+# Where a backend's accent-insensitive search plugs in: vendor → builder(queryset, fields, words).
+CONDITION_BUILDERS = {"sqlite": _sqlite_condition}
+
+
+# Each word adds a condition over every field: a query of thousands of words is refused by the database
+# ("expression tree is too large") and costly before that. Words past this many are ignored.
+MAX_SEARCH_WORDS = 12
+
+
+def search_words(value):
+    return [word for word in (value or "").split() if word.strip("-–—")][:MAX_SEARCH_WORDS]
+
+
+def text_search(queryset, fields, value):
+    """Rows where every word of `value` appears in at least one of `fields`, ignoring case and accents."""
+    words = search_words(value)
+    if not words:
+        return queryset
+    vendor = connections[queryset.db].vendor
+    builder = CONDITION_BUILDERS.get(vendor, _icontains_condition)
+    return builder(queryset, fields, words)
+
+
+# The fields each kind of record is searched in, by the site-wide search and each list's own search box.
+SEARCH_FIELDS = {
+    "incident": ("title", "summary", "description", "target", "method", "place__name", "place__native_name"),
+    "person": ("name", "aliases", "native_name", "description"),
+    "organization": ("name", "short_name", "aliases", "native_name", "description"),
+    "place": ("name", "native_name", "description"),
+    "reaction": (
+        "summary",
+        "quote",
+        "actor_label",
+        "person__name",
+        "person__aliases",
+        "organization__name",
+        "organization__short_name",
+        "organization__aliases",
+        "country__name",
+    ),
+}
+
+
+def search_groups():
+    """(key, label, queryset, list url name) for each kind of record the site-wide search covers."""
+    from .models import Incident, Organization, Person, Place, Reaction
+
+    return [
+        ("incident", "Incidents", Incident.objects.for_list(), "events:incident-list"),
+        ("person", "People", Person.objects.for_list(), "events:person-list"),
+        ("organization", "Organizations", Organization.objects.for_list(), "events:organization-list"),
+        ("place", "Places", Place.objects.for_list(), "events:place-list"),
+        ("reaction", "Reactions", Reaction.objects.for_list().in_article_order(), "events:reaction-list"),
+    ]
+
+
+def site_search(value, limit=5):
+    """The first `limit` matches of each kind with the total for each: one query per kind (a window count)."""
+    from django.db.models import Count, Window
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    groups = []
+    for key, label, queryset, url_name in search_groups():
+        matched = text_search(queryset, SEARCH_FIELDS[key], value).annotate(search_total=Window(Count("pk")))
+        rows = list(matched[:limit])
+        groups.append(
+            {
+                "key": key,
+                "label": label,
+                "total": rows[0].search_total if rows else 0,
+                "results": rows,
+                "list_url": f"{reverse(url_name)}?{urlencode({'q': value})}",
+            }
+        )
+    return groups

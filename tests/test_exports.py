@@ -1,0 +1,150 @@
+"""Exports: every list downloads as CSV and JSON, with its filters, streamed, never with drafts."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from tests.test_views import add_more_of_everything, build_drafts, build_kerman
+
+pytestmark = pytest.mark.django_db
+
+LISTS = ["incident", "person", "organization", "place", "reaction"]
+
+
+@pytest.fixture
+def kerman():
+    return build_kerman()
+
+
+def download(client, name, fmt, **params):
+    response = client.get(reverse(f"events:{name}-export", kwargs={"format": fmt}), params)
+    assert response.status_code == 200, response
+    assert response.streaming
+    return response, b"".join(response.streaming_content).decode()
+
+
+def csv_rows(client, name, **params):
+    _response, body = download(client, name, "csv", **params)
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def json_results(client, name, **params):
+    _response, body = download(client, name, "json", **params)
+    return json.loads(body)["results"]
+
+
+@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize(("fmt", "content_type"), [("csv", "text/csv"), ("json", "application/json")])
+def test_every_list_downloads_as_an_attachment(client, kerman, name, fmt, content_type):
+    response, _body = download(client, name, fmt)
+    assert response["Content-Type"].startswith(content_type)
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    assert response["Content-Disposition"].endswith(f'.{fmt}"')
+
+
+def test_incident_csv_has_labels_names_dates_as_known_and_absolute_urls(client, kerman):
+    (row,) = csv_rows(client, "incident", q="kerman bombings")
+    assert row["Title"] == "2024 Kerman bombings"
+    assert row["URL"] == f"http://testserver{kerman.incident.get_absolute_url()}"
+    assert row["Type"] == "Suicide bombing"
+    assert row["Date"] == "3 January 2024"
+    assert row["Date (ISO 8601, as precise as known)"] == "2024-01-03"
+    assert row["Time (local)"] == "15:50–16:00 IRST (UTC+03:30)"
+    assert row["Place"] == "Kerman Martyrs’ Cemetery; Kerman; Kerman Province; Iran"
+    assert row["Killed"] == "95"
+    assert row["Killed (as reported)"] == "at least 95"
+    assert row["Other reported death tolls"] == "94; 89; 84; 103 (Iranian state media, 3 January 2024, superseded)"
+    assert row["Perpetrators"] == "Islamic State – Khorasan Province (ISIS–K)"
+
+
+def test_an_approximate_date_is_exported_as_precisely_as_known(client, kerman):
+    kerman.soleimani.date_precision = "month"
+    kerman.soleimani.date = kerman.soleimani.date.replace(day=1)
+    kerman.soleimani.save()
+    (row,) = csv_rows(client, "incident", q="soleimani assassination")
+    assert (row["Date"], row["Date (ISO 8601, as precise as known)"]) == ("January 2020", "2020-01")
+    (item,) = json_results(client, "incident", q="soleimani assassination")
+    assert (item["date"], item["date_precision"], item["date_display"]) == ("2020-01", "month", "January 2020")
+
+
+def test_incident_json_carries_slugs_urls_and_nested_figures(client, kerman):
+    (item,) = json_results(client, "incident", kind="suicide_bombing")
+    assert item["slug"] == "2024-kerman-bombings"
+    assert item["url"] == f"http://testserver{kerman.incident.get_absolute_url()}"
+    assert item["place"] == {
+        "slug": kerman.place.slug,
+        "name": kerman.place.name,
+        "url": f"http://testserver{kerman.place.get_absolute_url()}",
+    }
+    killed = sorted((fig["value"], fig["rank"]) for fig in item["casualty_figures"] if fig["kind"] == "killed")
+    assert killed == [(84, "reported"), (89, "reported"), (94, "reported"), (95, "preferred"), (103, "superseded")]
+    superseded = next(fig for fig in item["casualty_figures"] if fig["value"] == 103)
+    assert superseded["reported_by"] == {"type": "label", "name": "Iranian state media", "slug": None, "url": None}
+    assert superseded["reported_on"] == "2024-01-03"
+    assert item["perpetrators"][0]["organization"]["slug"] == "isis-k"
+    assert item["start_time"] == "2024-01-03T15:50:00+03:30"
+
+
+def test_person_json_nests_roles_and_nationalities(client, kerman):
+    (item,) = json_results(client, "person", q="khamenei")
+    assert item["nationalities"][0]["slug"] == "iran"
+    assert item["roles"][0]["title"] == "Supreme Leader"
+    assert item["roles"][0]["country"]["slug"] == "iran"
+
+
+def test_reaction_csv_names_the_incident_and_stances(client, kerman):
+    rows = {row["Slug"]: row for row in csv_rows(client, "reaction")}
+    assert rows["russia-condemns"]["Stances"] == "Condemnation"
+    assert rows["russia-condemns"]["Incident"] == "2024 Kerman bombings"
+    assert rows["russia-condemns"]["Category"] == "International: countries"
+    assert rows["russia-condemns"]["Incident URL"].endswith(kerman.incident.get_absolute_url())
+
+
+def test_exports_keep_the_lists_filters_and_order(client, kerman):
+    assert [r["Title"] for r in csv_rows(client, "incident", place="iraq")] == ["Assassination of Qasem Soleimani"]
+    assert [r["Title"] for r in csv_rows(client, "incident", ordering="oldest")] == [
+        "Assassination of Qasem Soleimani",
+        "2024 Kerman bombings",
+    ]
+    assert [r["Name"] for r in csv_rows(client, "place", kind="country")] == ["Iran", "Iraq", "Russia"]
+
+
+def test_the_list_page_links_its_exports_with_its_filters(client, kerman):
+    content = client.get(reverse("events:incident-list"), {"kind": "suicide_bombing", "page": 1}).content.decode()
+    assert 'href="/incidents.csv?kind=suicide_bombing"' in content
+    assert 'href="/incidents.json?kind=suicide_bombing"' in content
+
+
+def test_invalid_filters_give_a_readable_400_not_a_500(client, kerman):
+    response = client.get(reverse("events:incident-export", kwargs={"format": "csv"}), {"min_killed": "lots"})
+    assert response.status_code == 400
+    assert "At least this many killed: Enter a number." in response.content.decode()
+
+
+def test_an_unknown_format_is_404(client):
+    assert client.get("/incidents.xml").status_code == 404
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_drafts_are_never_exported(client, kerman, name):
+    drafts = build_drafts(kerman)
+    for fmt in ("csv", "json"):
+        _response, body = download(client, name, fmt)
+        for record in vars(drafts).values():
+            assert record.get_absolute_url() not in body
+        assert "Draft reaction text." not in body
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_export_query_count_does_not_grow_with_rows(client, kerman, django_assert_max_num_queries, name):
+    add_more_of_everything(kerman)
+    # Rows, then one query per prefetch; the chunked iterator repeats them only every CHUNK_SIZE rows.
+    expected = {"incident": 3, "person": 3, "organization": 1, "place": 1, "reaction": 3}[name]
+    for _ in range(2):
+        for fmt in ("csv", "json"):
+            with django_assert_max_num_queries(expected):
+                download(client, name, fmt)
+        add_more_of_everything(kerman)

@@ -1,0 +1,119 @@
+"""Search: accent-, case- and dash-insensitive, over every kind of record, grouped by kind with counts."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from events import search
+from events.models import Organization, Person, Status
+from tests import factories as f
+from tests.test_views import build_drafts, build_kerman
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kerman():
+    return build_kerman()
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Erdoğan", "erdogan"),
+        ("ISIS–K", "isis-k"),
+        ("ISIS—K", "isis-k"),
+        ("ISIS‐K", "isis-k"),
+        ("Ḥezbollāh", "hezbollah"),
+        ("Gölzar ŞEHİDLER", "golzar sehidler"),
+        ("کرمان", "کرمان"),
+    ],
+)
+def test_fold_drops_accents_case_and_dash_variants(text, folded):
+    assert search.fold(text) == folded
+
+
+def test_sqlite_connections_know_the_fold_function():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unaccent_fold(%s)", ["Erdoğan – ISIS"])
+        assert cursor.fetchone()[0] == "erdogan - isis"
+
+
+def test_other_databases_fall_back_to_icontains():
+    assert search.CONDITION_BUILDERS.get("postgresql") is None
+    f.PersonFactory(name="Recep Tayyip Erdoğan")
+    matched = search._icontains_condition(Person.objects.all(), ("name",), ["ERDOĞAN"])
+    assert "LIKE" in str(matched.query) and "unaccent_fold" not in str(matched.query)
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("Erdogan", "Recep Tayyip Erdoğan"),
+        ("erdoğan", "Recep Tayyip Erdoğan"),
+        ("RECEP erdogan", "Recep Tayyip Erdoğan"),
+    ],
+)
+def test_a_person_is_found_without_the_accents(client, query, found):
+    f.PersonFactory(name="Recep Tayyip Erdoğan")
+    groups = {g["key"]: g for g in client.get(reverse("events:search"), {"q": query}).context["groups"]}
+    assert [p.name for p in groups["person"]["results"]] == [found]
+
+
+def test_a_hyphen_finds_an_en_dash(client, kerman):
+    groups = {g["key"]: g for g in client.get(reverse("events:search"), {"q": "ISIS-K"}).context["groups"]}
+    assert [o.name for o in groups["organization"]["results"]] == ["Islamic State – Khorasan Province"]
+
+
+def test_results_are_grouped_by_kind_with_counts(client, kerman):
+    response = client.get(reverse("events:search"), {"q": "kerman"})
+    assert response.status_code == 200
+    groups = {g["key"]: g for g in response.context["groups"]}
+    assert list(groups) == ["incident", "person", "organization", "place", "reaction"]
+    assert groups["incident"]["total"] == 1
+    assert groups["place"]["total"] == 3  # the city, its province and the cemetery
+    content = response.content.decode()
+    assert 'href="#results-incident"' in content
+    assert f'href="{reverse("events:incident-list")}?q=kerman"' in content
+
+
+def test_search_covers_aliases_summaries_and_quotes(client, kerman):
+    Organization.objects.filter(pk=kerman.isis_k.pk).update(aliases="Wilayat Khurasan")
+    for query, key in [("khurasan", "organization"), ("harsh response", "reaction"), ("mourners", "incident")]:
+        groups = {g["key"]: g for g in client.get(reverse("events:search"), {"q": query}).context["groups"]}
+        assert groups[key]["total"] >= 1, query
+
+
+def test_the_total_counts_every_match_not_just_those_shown(client):
+    for n in range(8):
+        f.PersonFactory(name=f"Ahmad {n}")
+    groups = {g["key"]: g for g in client.get(reverse("events:search"), {"q": "ahmad"}).context["groups"]}
+    assert groups["person"]["total"] == 8
+    assert len(groups["person"]["results"]) == 5
+
+
+def test_drafts_never_appear_in_search(client, kerman):
+    drafts = build_drafts(kerman)
+    content = client.get(reverse("events:search"), {"q": "draft"}).content.decode()
+    assert "Nothing found for “draft”" in content
+    for record in vars(drafts).values():
+        assert record.get_absolute_url() not in content
+
+
+def test_an_empty_query_shows_the_form_only(client):
+    response = client.get(reverse("events:search"), {"q": "  "})
+    assert response.status_code == 200
+    assert response.context["groups"] == []
+
+
+def test_every_page_has_the_search_box(client, kerman):
+    for url in [reverse("events:home"), reverse("events:incident-list"), kerman.incident.get_absolute_url(), "/nope/"]:
+        content = client.get(url).content.decode()
+        assert f'action="{reverse("events:search")}"' in content
+        assert 'id="site-search-q"' in content
+
+
+def test_list_search_boxes_ignore_accents_too(client):
+    f.PersonFactory(name="Recep Tayyip Erdoğan", status=Status.PUBLISHED)
+    response = client.get(reverse("events:person-list"), {"q": "erdogan"})
+    assert [p.name for p in response.context["object_list"]] == ["Recep Tayyip Erdoğan"]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= kerman_site.settings.dev
 
-.PHONY: run test lint format migrate seed clean
+.PHONY: run serve loadtest test lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
+# The Nu HTML Checker (vnu-jar) for the HTML validity test, pinned in package-lock.json.
+# Without npm (a bare machine) the step is skipped and the HTML test says why it skips; CI installs npm.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: skipping vnu-jar; the HTML validity test will be skipped (CI installs npm)."; \
+	fi
+
 migrate: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 
@@ -30,6 +39,29 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The production stack on one machine: production settings, gunicorn with 2 x cores + 1 workers, static
+# files from whitenoise, the same SQLite file (or DATABASE_URL). Plain HTTP on loopback, so the HTTPS
+# redirect is off; a key is made once into .secret_key unless DJANGO_SECRET_KEY is set.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 + 1 )))
+serve: $(VENV)/.installed-run .secret_key
+	@echo "make serve: production settings over plain HTTP on 127.0.0.1:$(PORT), so the HTTPS redirect is off."
+	export DJANGO_SETTINGS_MODULE=kerman_site.settings.prod \
+		DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret_key)}" \
+		DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+		DJANGO_SECURE_SSL_REDIRECT=0 && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py load_archive && \
+	exec $(BIN)/gunicorn kerman_site.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+		--max-requests 2000 --max-requests-jitter 200 --timeout 30 --no-control-socket
+
+.secret_key: | $(BIN)/python
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# A bounded load test of `make serve` on loopback with wrk (apt-get install wrk); writes docs/benchmarks.md.
+loadtest: $(VENV)/.installed-run
+	$(BIN)/python benchmarks/loadtest.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -38,10 +70,10 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(VENV)/.installed-dev lint
+test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

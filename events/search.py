@@ -4,10 +4,10 @@
 accents dropped (NFKD, combining marks removed), lower case, every kind of dash turned into "-".
 
 Folding in the database needs a function the database knows. On SQLite the archive registers its own,
-`unaccent_fold`, on every connection (deterministic, so SQLite may use it in indexes later). Other
-backends get a condition builder in `CONDITION_BUILDERS`; until PostgreSQL gets its own (the `unaccent`
-extension and a matching IMMUTABLE wrapper), it falls back to plain `icontains`, which is case- but not
-accent-insensitive.
+`unaccent_fold`, on every connection (deterministic, so SQLite may use it in indexes later). On
+PostgreSQL the `unaccent` extension (migration 0004) does the same job, and the site-wide search ranks
+its results with full-text search under the accent-folding `archive` configuration. Any other backend
+falls back to plain `icontains`, which is case- but not accent-insensitive.
 """
 
 import unicodedata
@@ -16,7 +16,8 @@ from operator import and_, or_
 
 from django.db import connections
 from django.db.backends.signals import connection_created
-from django.db.models import CharField, Func, Q
+from django.db.models import CharField, Func, Q, Value
+from django.db.models.functions import Lower
 from django.dispatch import receiver
 
 SQL_FUNCTION = "unaccent_fold"
@@ -78,8 +79,42 @@ def _icontains_condition(queryset, fields, words):
     return queryset.filter(reduce(and_, conditions))
 
 
+class PostgresFold(Func):
+    """unaccent(), lower case and one kind of dash: PostgreSQL's side of `fold()`."""
+
+    output_field = CharField()
+
+    def __init__(self, expression):
+        dashes = "".join(chr(code) for code in DASHES)
+        unaccented = Func(Lower(expression), function="unaccent", output_field=CharField())
+        super().__init__(unaccented, Value(dashes), Value("-" * len(dashes)), function="translate")
+
+
+def _postgresql_condition(queryset, fields, words):
+    aliases = {f"_fold_{index}": PostgresFold(field) for index, field in enumerate(fields)}
+    queryset = queryset.alias(**aliases)
+    conditions = [reduce(or_, (Q(**{f"{alias}__contains": fold(word)}) for alias in aliases)) for word in words]
+    return queryset.filter(reduce(and_, conditions))
+
+
 # Where a backend's accent-insensitive search plugs in: vendor → builder(queryset, fields, words).
-CONDITION_BUILDERS = {"sqlite": _sqlite_condition}
+CONDITION_BUILDERS = {"sqlite": _sqlite_condition, "postgresql": _postgresql_condition}
+
+
+def ranked(queryset, fields, value):
+    """On PostgreSQL, best matches first by full-text rank (accent-folding `archive` configuration)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    # The first field (title or name) weighs most, the second (summary, short name) next, the rest least.
+    weights = ["A", "B"] + ["C"] * (len(fields) - 2)
+    vector = reduce(
+        lambda a, b: a + b,
+        (SearchVector(PostgresFold(f), config="archive", weight=w) for f, w in zip(fields, weights, strict=True)),
+    )
+    query = SearchQuery(fold(" ".join(search_words(value))), config="archive", search_type="plain")
+    return queryset.annotate(search_rank=SearchRank(vector, query)).order_by("-search_rank", *queryset.query.order_by)
 
 
 # Each word adds a condition over every field: a query of thousands of words is refused by the database
@@ -142,7 +177,8 @@ def site_search(value, limit=5):
 
     groups = []
     for key, label, queryset, url_name in search_groups():
-        matched = text_search(queryset, SEARCH_FIELDS[key], value).annotate(search_total=Window(Count("pk")))
+        matched = ranked(text_search(queryset, SEARCH_FIELDS[key], value), SEARCH_FIELDS[key], value)
+        matched = matched.annotate(search_total=Window(Count("pk")))
         rows = list(matched[:limit])
         groups.append(
             {

@@ -123,7 +123,9 @@ MAX_SEARCH_WORDS = 12
 
 
 def search_words(value):
-    return [word for word in (value or "").split() if word.strip("-–—")][:MAX_SEARCH_WORDS]
+    # NUL never belongs in a search, and PostgreSQL refuses it in any text it is handed.
+    value = (value or "").replace("\x00", "")
+    return [word for word in value.split() if word.strip("-–—")][:MAX_SEARCH_WORDS]
 
 
 def text_search(queryset, fields, value):

@@ -3,7 +3,6 @@ database is down, recovering by itself when it returns."""
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,7 +12,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.db import OperationalError
-from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+from django.db.backends.utils import CursorWrapper
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -26,14 +25,14 @@ pytestmark = pytest.mark.django_db
 
 @contextmanager
 def database_down():
-    """Every query fails the way SQLite fails when its file is gone; Django wraps it as OperationalError."""
+    """Every query fails as it does when the database is unreachable, on SQLite and PostgreSQL alike."""
 
     def fail(*args, **kwargs):
-        raise sqlite3.OperationalError("unable to open database file")
+        raise OperationalError("could not connect to the database")
 
     with (
-        mock.patch.object(SQLiteCursorWrapper, "execute", fail),
-        mock.patch.object(SQLiteCursorWrapper, "executemany", fail),
+        mock.patch.object(CursorWrapper, "execute", fail),
+        mock.patch.object(CursorWrapper, "executemany", fail),
     ):
         yield
 

@@ -541,6 +541,8 @@ class IncidentAdmin(ImportExportAdmin, PublishableAdmin):
     search_fields = ("title", "slug", "summary", "description", "target", "method", "place__name")
     date_hierarchy = "date"
     list_select_related = ("place",)
+    # At archive scale a second COUNT over the whole table on every search costs more than the search.
+    show_full_result_count = False
     ordering = (F("date").desc(nulls_last=True), "title")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("place", "sources")

@@ -17,12 +17,16 @@ from django.http import QueryDict
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 
+from .caching import cached
 from .models import Attribution, Incident, Organization, Person, Place, Reaction, Stance
 from .querysets import PERPETRATOR_KINDS
 from .search import SEARCH_FIELDS, text_search
 
 # Parameters that never count as a filter: paging, and sorting (which has its own links).
 NOT_FILTERS = {"page", "ordering"}
+
+# The most options a choice of records lists (see FacetedFilterSet.add_counts_to_choices).
+MAX_OPTIONS = 50
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -116,21 +120,62 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     @cached_property
     def facet_counts(self):
-        """{filter name: {value: count}}, or {} when the filters could not be understood."""
+        """{filter name: {value: count}}, or {} when the filters could not be understood.
+
+        Remembered per filter state until the next edit (events.caching): counting every facet scans the
+        table once per facet."""
         if self.is_bound and not self.is_valid():
             return {}
-        return {name: self.count_facet(name, self.queryset_without(name)) for name in self.facet_names()}
+        return cached(
+            "facets",
+            (type(self).__name__, self.filter_state()),
+            lambda: {name: self.count_facet(name, self.queryset_without(name)) for name in self.facet_names()},
+        )
+
+    def filter_state(self):
+        """The filters in the address, in a fixed order (not the page or the sort): what the counts depend on."""
+        if not self.is_bound:
+            return ""
+        return repr(sorted((k, v) for k, v in self.data.lists() if k not in NOT_FILTERS))
 
     def add_counts_to_choices(self):
-        """Write each option's count into its label: 'Suicide bombing (1)'."""
+        """Write each option's count into its label: 'Suicide bombing (1)'.
+
+        A choice of records longer than MAX_OPTIONS (thousands of perpetrators or places in a large archive)
+        shows only the MAX_OPTIONS that give the most rows, and the chosen one: a <select> of thousands of
+        options is slow to make, to send and to use. Any other value still works in the address, and the
+        record's own page links to its filtered list."""
         for name, counts in self.facet_counts.items():
             field = self.form.fields[name]
             if isinstance(field, forms.ModelChoiceField):
                 field.label_from_instance = lambda obj, counts=counts: f"{obj} ({counts.get(obj.pk, 0)})"
+                if len(counts) > MAX_OPTIONS:
+                    self.limit_options(name, field, counts)
             else:
                 field.choices = [
                     (value, f"{label} ({counts.get(value, 0)})" if value else label) for value, label in field.choices
                 ]
+
+    def limit_options(self, name, field, counts):
+        top = sorted(counts, key=lambda pk: -counts[pk])[:MAX_OPTIONS]
+        chosen = self.form.cleaned_data.get(name) if self.is_bound and hasattr(self.form, "cleaned_data") else None
+        # The facet's counts already say which records give rows; their pks need no join to find again.
+        model = field.queryset.model
+        options = model._default_manager.filter(pk__in=[pk for pk in top if pk is not None])
+        if any(f.name == "status" for f in model._meta.fields):
+            options = options.filter(status="published")
+        options = list(options)
+        if chosen is not None and chosen.pk not in {o.pk for o in options}:
+            options.append(chosen)
+        options.sort(key=lambda obj: (-counts.get(obj.pk, 0), str(obj)))
+        to_field = field.to_field_name or "pk"
+        field.widget.choices = [("", field.empty_label)] + [
+            (getattr(obj, to_field), field.label_from_instance(obj)) for obj in options
+        ]
+        field.help_text = f"{field.help_text} The {MAX_OPTIONS} with the most {self.noun_plural()} are listed.".strip()
+
+    def noun_plural(self):
+        return str(self._meta.model._meta.verbose_name_plural)
 
     # Active filters
 

@@ -321,6 +321,7 @@ class Place(Publishable):
     class Meta:
         ordering = ["name"]
         permissions = [("publish_place", "Can publish and unpublish places")]
+        indexes = [models.Index(fields=["status", "name"], name="place_list_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True) & Q(geo_precision=""))
@@ -416,6 +417,7 @@ class Organization(Publishable):
     class Meta:
         ordering = ["name"]
         permissions = [("publish_organization", "Can publish and unpublish organizations")]
+        indexes = [models.Index(fields=["status", "name"], name="organization_list_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -471,6 +473,7 @@ class Person(Publishable):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        indexes = [models.Index(fields=["status", "name"], name="person_list_idx")]
         permissions = [("publish_person", "Can publish and unpublish people")]
         constraints = [
             date_precision_pair_constraint("born_on", "born_precision", "person_born_precision_pair", "date of birth"),
@@ -662,6 +665,17 @@ class Incident(Publishable):
     class Meta:
         ordering = [models.F("date").desc(nulls_last=True), "title"]
         permissions = [("publish_incident", "Can publish and unpublish incidents")]
+        # One per sort order of the public list, led by the status every public query filters on, so a page
+        # (and the ids of a deep page) is read in index order instead of sorting the table.
+        indexes = [
+            models.Index(fields=["status", "-date", "title"], name="incident_list_newest_idx"),
+            models.Index(fields=["status", "-killed", "-date", "title"], name="incident_list_killed_idx"),
+            models.Index(fields=["status", "-injured", "-date", "title"], name="incident_list_injured_idx"),
+            models.Index(fields=["status", "title"], name="incident_list_title_idx"),
+            models.Index(fields=["status", "kind"], name="incident_status_kind_idx"),
+            # A place's page lists its newest incidents; the place facet counts per place.
+            models.Index(fields=["status", "place", "-date", "title"], name="incident_status_place_idx"),
+        ]
         constraints = [
             date_precision_pair_constraint("date", "date_precision", "incident_date_precision_pair", "date"),
             *date_precision_constraints("date", "date_precision", "incident_date"),
@@ -843,7 +857,8 @@ class CasualtyFigure(SourcedInIncident, KeyedRecord):
     _history_m2m_fields = ["sources"]
 
     class Meta(KeyedRecord.Meta):
-        ordering = ["incident_id", "kind", "group", "reported_on", "-value"]
+        # Undated reports first on every database (SQLite and PostgreSQL order NULLs differently).
+        ordering = ["incident_id", "kind", "group", models.F("reported_on").asc(nulls_first=True), "-value"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(value__gte=0),
@@ -1125,3 +1140,20 @@ class IncidentLink(KeyedRecord):
 
     def __str__(self):
         return f"{self.from_incident} — {self.get_kind_display().lower()} → {self.to_incident}"
+
+
+class ArchiveState(models.Model):
+    """One row: the archive's content version, bumped by every change to any archive record.
+
+    Cached pages and counts are keyed on it (events/caching.py), so an edit shows on the very next request.
+    It lives in the database, not a per-process cache, so every worker of every server sees the same one.
+    """
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "archive state"
+
+    def __str__(self):
+        return f"Content version {self.version}"

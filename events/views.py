@@ -6,6 +6,7 @@ DetailViews over `for_detail()`. Both only ever see published rows, so drafts ca
 the one exception is a staff member previewing a draft's page, which is marked as such and never cached.
 """
 
+import datetime as dt
 from collections import OrderedDict
 
 from django import forms
@@ -19,8 +20,10 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import filters, linked_data
+from .caching import cached_count, content_version
 from .exports import CHUNK_SIZE, EXPORTERS
 from .models import Attribution, CasualtyFigure, DatePrecision, Incident, Organization, Person, Place, Reaction
+from .pagination import ArchivePaginator
 from .querysets import PERPETRATOR_KINDS, public_timeline_entries
 from .search import search_words, site_search
 
@@ -82,11 +85,20 @@ class RecordListView(SectionMixin, FilterView):
     intro = ""
     export_key = ""
 
+    paginator_class = ArchivePaginator
+
     def get_paginate_by(self, queryset):
         return settings.EVENTS_PAGE_SIZE
 
     def get_queryset(self):
         return self.model.objects.for_list()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The total depends only on the filters (not on the order or page): counted once per filter state.
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and (not filterset.is_bound or filterset.is_valid()):
+            kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state())
+        return super().get_paginator(queryset, per_page, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -105,6 +117,10 @@ class RecordListView(SectionMixin, FilterView):
             list_url=self.request.path,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
             active_filters=filterset.active_filters(),
+            # The rendered filter form (its options and counts) is cached per filter state like the counts.
+            filter_form_key=f"{content_version()[0]}:{type(filterset).__name__}:{filterset.filter_state()}"
+            if settings.COUNT_CACHE
+            else None,
             sort_links=filterset.sort_links(),
             exports=[
                 ("CSV", reverse(f"events:{self.export_key}-export", kwargs={"format": "csv"}) + export_query),
@@ -166,16 +182,21 @@ class HomeView(SectionMixin, TemplateView):
             featured=featured,
             latest_incidents=latest[:5],
             counts=[
-                ("incidents", "Incidents", incidents.count(), "events:incident-list"),
-                ("people", "People", Person.objects.published().count(), "events:person-list"),
+                ("incidents", "Incidents", cached_count(incidents, "home-incidents"), "events:incident-list"),
+                ("people", "People", cached_count(Person.objects.published(), "home-people"), "events:person-list"),
                 (
                     "organizations",
                     "Organizations",
-                    Organization.objects.published().count(),
+                    cached_count(Organization.objects.published(), "home-organizations"),
                     "events:organization-list",
                 ),
-                ("reactions", "Reactions", Reaction.objects.published().count(), "events:reaction-list"),
-                ("places", "Places", Place.objects.published().count(), "events:place-list"),
+                (
+                    "reactions",
+                    "Reactions",
+                    cached_count(Reaction.objects.published(), "home-reactions"),
+                    "events:reaction-list",
+                ),
+                ("places", "Places", cached_count(Place.objects.published(), "home-places"), "events:place-list"),
             ],
         )
         return super().get_context_data(**kwargs)
@@ -195,12 +216,16 @@ class SearchView(SectionMixin, TemplateView):
 
 
 class TimelineForm(forms.Form):
+    # A text box for the incident's slug rather than a <select> of every incident, which a large archive
+    # would fill with a hundred thousand options; each incident's page links to its own timeline.
     incident = forms.ModelChoiceField(
-        queryset=Incident.objects.published().order_by("title"),
+        queryset=Incident.objects.published(),
         to_field_name="slug",
         required=False,
-        empty_label="Every incident",
         label="Incident",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 2024-kerman-bombings"}),
+        error_messages={"invalid_choice": "No published incident has this address name."},
+        help_text="The last part of the incident’s address.",
     )
     kind = forms.ChoiceField(choices=[("", "Any type"), *Incident.Kind.choices], required=False, label="Incident type")
     show = forms.ChoiceField(
@@ -208,6 +233,7 @@ class TimelineForm(forms.Form):
         required=False,
         label="Show",
     )
+    start = forms.DateField(required=False, widget=forms.HiddenInput)
 
 
 class TimelineItem:
@@ -222,53 +248,113 @@ class TimelineItem:
         return (self.date, self.kind != "incident", self.sequence, self.title)
 
 
+def incident_item(incident):
+    return TimelineItem(
+        kind="incident",
+        date=incident.date,
+        precision=incident.date_precision,
+        title=incident.title,
+        url=incident.get_absolute_url(),
+        incident=incident,
+        record=incident,
+    )
+
+
+def entry_item(entry):
+    return TimelineItem(
+        kind="entry",
+        date=entry.date,
+        precision=entry.date_precision,
+        title=entry.title,
+        url=f"{entry.incident.get_absolute_url()}#entry-{entry.key}",
+        incident=entry.incident,
+        record=entry,
+        sequence=entry.sequence,
+    )
+
+
 class TimelineView(SectionMixin, TemplateView):
-    """Incidents and the developments of each, in one chronological page grouped by year and month."""
+    """Incidents and the developments of each, in chronological pages grouped by year and month.
+
+    A page holds at most settings.EVENTS_TIMELINE_SIZE items from its `start` date on, and ends on a day
+    boundary so that the next page starts on the following day; "earlier" and "later" move by dates, which
+    the date indexes find directly, so a page costs the same anywhere in a timeline of any length.
+    """
 
     template_name = "events/timeline.html"
     section = "timeline"
 
     def get_context_data(self, **kwargs):
         form = TimelineForm(self.request.GET or None)
-        items, undated = [], []
+        items, undated, earlier, later = [], [], None, None
         if not form.is_bound or form.is_valid():
             data = form.cleaned_data if form.is_bound else {}
-            incidents = Incident.objects.for_list()
-            entries = public_timeline_entries()
-            if data.get("incident"):
-                incidents = incidents.filter(pk=data["incident"].pk)
-                entries = entries.filter(incident=data["incident"])
-            if data.get("kind"):
-                incidents = incidents.filter(kind=data["kind"])
-                entries = entries.filter(incident__kind=data["kind"])
-            if data.get("show") != "entries":
-                for incident in incidents:
-                    item = TimelineItem(
-                        kind="incident",
-                        date=incident.date,
-                        precision=incident.date_precision,
-                        title=incident.title,
-                        url=incident.get_absolute_url(),
-                        incident=incident,
-                        record=incident,
-                    )
-                    (items if incident.date else undated).append(item)
-            if data.get("show") != "incidents":
-                for entry in entries:
-                    items.append(
-                        TimelineItem(
-                            kind="entry",
-                            date=entry.date,
-                            precision=entry.date_precision,
-                            title=entry.title,
-                            url=f"{entry.incident.get_absolute_url()}#entry-{entry.key}",
-                            incident=entry.incident,
-                            record=entry,
-                            sequence=entry.sequence,
-                        )
-                    )
-        kwargs.update(form=form, years=self.group(items), undated=undated, count=len(items) + len(undated))
+            incidents, entries = self.sources(data)
+            size = settings.EVENTS_TIMELINE_SIZE
+            start = data.get("start")
+            items = self.window(incidents, entries, data, start, size + 1, forward=True)
+            if len(items) > size:
+                later = items[size].date
+                kept = [item for item in items[:size] if item.date < later]
+                items = kept or items[:size]
+                if not kept:  # more than a page on one day: the next page starts the day after
+                    later = later + dt.timedelta(days=1)
+            if start is not None:
+                before = self.window(incidents, entries, data, start, size, forward=False)
+                earlier = before[0].date if before else None
+            if later is None and data.get("show") != "entries":
+                undated = [incident_item(incident) for incident in incidents.filter(date=None)[:size]]
+        query = self.request.GET.copy()
+        query.pop("start", None)
+        kwargs.update(
+            form=form,
+            years=self.group(items),
+            undated=undated,
+            count=len(items) + len(undated),
+            earlier_query=self.start_query(query, earlier),
+            later_query=self.start_query(query, later),
+        )
         return super().get_context_data(**kwargs)
+
+    @staticmethod
+    def start_query(query, start):
+        if start is None:
+            return None
+        query = query.copy()
+        query["start"] = start.isoformat()
+        return query.urlencode()
+
+    @staticmethod
+    def sources(data):
+        incidents = Incident.objects.for_list()
+        entries = public_timeline_entries()
+        if data.get("incident"):
+            incidents = incidents.filter(pk=data["incident"].pk)
+            entries = entries.filter(incident=data["incident"])
+        if data.get("kind"):
+            incidents = incidents.filter(kind=data["kind"])
+            entries = entries.filter(incident__kind=data["kind"])
+        return incidents, entries
+
+    @staticmethod
+    def window(incidents, entries, data, start, limit, forward):
+        """Up to `limit` items from `start` on (forward) or just before it, in timeline order."""
+        if forward:
+            incidents = incidents.filter(date__isnull=False).order_by("date", "title")
+            entries = entries.order_by("date", "sequence")
+            if start is not None:
+                incidents, entries = incidents.filter(date__gte=start), entries.filter(date__gte=start)
+        else:
+            incidents = incidents.filter(date__lt=start).order_by("-date", "-title")
+            entries = entries.filter(date__lt=start).order_by("-date", "-sequence")
+        found = []
+        if data.get("show") != "entries":
+            found += [incident_item(incident) for incident in incidents[:limit]]
+        if data.get("show") != "incidents":
+            found += [entry_item(entry) for entry in entries[:limit]]
+        found.sort(key=lambda item: item.sort_key, reverse=not forward)
+        found = found[:limit]
+        return found if forward else found[::-1]
 
     @staticmethod
     def group(items):

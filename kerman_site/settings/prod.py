@@ -27,7 +27,8 @@ CACHES = {
     "default": {
         "BACKEND": os.environ.get("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
         "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", ""),
-    }
+    },
+    "pages": CACHES["pages"],  # noqa: F405
 }
 
 # Static files: whitenoise serves collectstatic's output, compressed and with content-hashed names.

@@ -7,3 +7,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests run without collectstatic: whitenoise finds static files in the apps, as in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Off unless a test turns them on (tests/test_caching.py): many tests change settings or rows behind Django's
+# back and expect the next page to show it.
+PAGE_CACHE = False
+COUNT_CACHE = False

@@ -1,0 +1,554 @@
+"""`make bench`: every page type measured on archives of 1,000 and 100,000 incidents, side by side.
+
+For each size: build the database once (migrate, the real fixtures, generate_archive), serve it with
+gunicorn under the production settings (DEBUG off, 2 workers), load each page with wrk, and read the
+workers' CPU time from /proc. Requests per second swing with whatever else the machine does, so the report
+gives the ratio of each page to a trivial view measured in the same run, and CPU per request beside it.
+
+Each size is served twice: "cold", with the whole-page cache off (DJANGO_PAGE_CACHE=0: every request runs
+the view, its queries and its templates; list counts and facet counts stay cached per filter state until an
+edit, as in production), and "warm", with the page cache on (repeat views of an unchanged archive). Before
+each page of the cold run the content version is bumped, as an edit does, and one request is timed: the
+first view after an edit, with every cache empty. The goals of issue 5 are checked from these numbers.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / ".data"
+REPORT = ROOT / "docs" / "benchmarks.md"
+PYTHON = sys.executable
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SECTION_START = "<!-- archive-scale:start -->"
+SECTION_END = "<!-- archive-scale:end -->"
+
+
+def pages(size):
+    """(label, path, admin?) for every page type; the deep page is 60% of the way through the list."""
+    deep = max(2, int(size / 20 * 0.6))
+    n = size // 2
+    return [
+        ("trivial view", "/bench/trivial/", False),
+        ("static file", "/static/events/site.css", False),
+        ("home", "/", False),
+        ("incident list", "/incidents/", False),
+        ("incident list, filtered", "/incidents/?kind=bombing&min_killed=5&date_after=1990-01-01", False),
+        (f"incident list, page {deep}", f"/incidents/?page={deep}", False),
+        ("incident list, by most killed", "/incidents/?ordering=most-killed", False),
+        ("people list", "/people/", False),
+        ("organization list", "/organizations/", False),
+        ("reaction list", "/reactions/", False),
+        ("reaction list, filtered", "/reactions/?stance=condemnation&category=country", False),
+        ("place list", "/places/", False),
+        ("search", f"/search/?q=synthetic+incident+{n}", False),
+        ("timeline", "/timeline/", False),
+        ("incident page", f"/incidents/synthetic-incident-{n}/", False),
+        ("Kerman incident page", "/incidents/2024-kerman-bombings/", False),
+        ("person page", f"/people/synthetic-person-{size // 10}/", False),
+        ("organization page", f"/organizations/synthetic-organization-{size // 40}/", False),
+        ("reaction page", f"/reactions/synthetic-reaction-{n}/", False),
+        ("place page", "/places/synthetic-city-1/", False),
+        ("admin incident changelist, searched", "/admin/events/incident/?q=incident+4242", True),
+    ]
+
+
+def environment(database, page_cache=True):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_PAGE_CACHE="1" if page_cache else "0",
+        DJANGO_SETTINGS_MODULE="benchmarks.settings",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    return env
+
+
+def manage(env, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def build(size, rebuild):
+    database = DATA / f"archive-{size}.sqlite3"
+    env = environment(database)
+    if rebuild or not database.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        database.unlink(missing_ok=True)
+        started = time.monotonic()
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_archive")
+        manage(env, "generate_archive", "--incidents", str(size))
+        print(f"built {database.name} in {time.monotonic() - started:.0f} s", flush=True)
+    else:
+        manage(env, "migrate", "--noinput", "-v0")  # a database built before the latest migrations
+    subprocess.run([PYTHON, "-m", "benchmarks.probe", "analyze"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(env, port):
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).with_name("gunicorn")),
+            "kerman_site.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            # A slow page must be measured, not killed (gunicorn's default is 30 s).
+            "--timeout",
+            "300",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/trivial/", timeout=2).read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not come up")
+
+
+def workers(server):
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker that died (and was replaced) since
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLOCK_TICKS
+
+
+def peak_memory_mb(pids):
+    peaks = [0.0]
+    for pid in pids:
+        try:
+            match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        except OSError:
+            continue
+        peaks.append(int(match.group(1)) / 1024)
+    return max(peaks)
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def load(url, seconds, cookie=None, headers=()):
+    command = ["wrk", "-t1", "-c2", f"-d{seconds}s", "--timeout", "120s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    for header in headers:
+        command[1:1] = ["-H", header]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        # A page slower than the whole run completes no request and has no latency to report.
+        "p50": to_ms(latency["50"]) if "50" in latency else float("nan"),
+        "p99": to_ms(latency["99"]) if "99" in latency else float("nan"),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def probe(env, *args):
+    return subprocess.run(
+        [PYTHON, "-m", "benchmarks.probe", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def first_request(url):
+    """Milliseconds for one request, right after the content version moved on (every cache empty)."""
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=600) as response:
+        response.read()
+    return (time.monotonic() - started) * 1000
+
+
+def etag_of(url):
+    with urllib.request.urlopen(url, timeout=600) as response:
+        response.read()
+        return response.headers.get("ETag")
+
+
+def measure(size, env, seconds, cold):
+    """Every page under wrk; in the cold run also each page's first request after an edit, and the export."""
+    port = free_port()
+    server = serve(env, port)
+    try:
+        listed = pages(size)
+        cookie = probe(env, "session").strip()
+        results = []
+        for label, path, admin in listed:
+            url = f"http://127.0.0.1:{port}{path}"
+            first = None
+            if cold and not admin and path.startswith("/") and not path.startswith(("/bench/", "/static/")):
+                probe(env, "bump")
+                first = first_request(url)
+            warm_up(url, cookie if admin else None)
+            pids = workers(server)
+            before = cpu_seconds(pids)
+            figures = load(url, seconds, cookie if admin else None)
+            figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+            figures["first_ms"] = first
+            results.append((label, path, figures))
+            print(
+                f"{size:>7,} {'cold' if cold else 'warm'} {label:<40} {figures['p50']:8.2f} ms p50 "
+                f"{figures['cpu_ms']:7.2f} ms CPU {figures['rps']:8.0f}/s",
+                flush=True,
+            )
+        if not cold:
+            # A browser's repeat view: the ETag it was given, sent back; the answer is 304 with no body.
+            path = "/incidents/"
+            etag = etag_of(f"http://127.0.0.1:{port}{path}")
+            pids = workers(server)
+            before = cpu_seconds(pids)
+            figures = load(f"http://127.0.0.1:{port}{path}", seconds, headers=[f"If-None-Match: {etag}"])
+            figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+            figures["first_ms"] = None
+            results.append(("incident list, repeat view (If-None-Match: 304)", path, figures))
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def warm_up(url, cookie=None, rounds=3):
+    """A few pairs of concurrent requests, so that each of the two workers has served the page once (each
+    keeps its own page cache and its first view pays for the counts) before wrk measures."""
+    headers = {"Cookie": cookie} if cookie else {}
+
+    def fetch(_):
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=600) as response:
+            response.read()
+
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(rounds):
+            list(pool.map(fetch, range(2)))
+
+
+def measure_export(env):
+    """The full incident CSV from a freshly started server, so the workers' peak memory is the export's own."""
+    port = free_port()
+    server = serve(env, port)
+    try:
+        return export(port, server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def count_queries(size, env):
+    """{path: [status, queries]} with every cache off: the most queries a page makes."""
+    env = {**env, "DJANGO_PAGE_CACHE": "0", "DJANGO_COUNT_CACHE": "0"}
+    return json.loads(probe(env, "queries", *[p for _, p, _ in pages(size)]))
+
+
+def anonymous_mb(pids):
+    """The workers' largest anonymous resident memory now (heap; not the memory-mapped database file)."""
+    found = [0.0]
+    for pid in pids:
+        try:
+            match = re.search(r"RssAnon:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        except OSError:
+            continue
+        found.append(int(match.group(1)) / 1024)
+    return max(found)
+
+
+def export(port, server):
+    """Download the full incident CSV once; report time, rows and the workers' peak memory.
+
+    Two peaks: VmHWM (every resident page, including the SQLite file's pages mapped by `mmap_size`, which
+    are the kernel's page cache, shared and reclaimable) and the anonymous memory (the Python heap, what
+    the export itself holds), sampled every 50 ms during the download."""
+    pids = workers(server)
+    started = time.monotonic()
+    rows, peak_anon, last = 0, anonymous_mb(pids), 0.0
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/incidents.csv", timeout=600) as response:
+        status = response.status
+        for _ in response:
+            rows += 1
+            now = time.monotonic()
+            if now - last > 0.05:
+                peak_anon, last = max(peak_anon, anonymous_mb(pids)), now
+    return {
+        "status": status,
+        "seconds": time.monotonic() - started,
+        "rows": rows - 1,
+        "peak_mb": peak_memory_mb(pids),
+        "peak_anon_mb": max(peak_anon, anonymous_mb(pids)),
+    }
+
+
+PUBLIC = "public"
+
+
+def kind_of(label, path):
+    if path.startswith(("/bench/", "/static/")):
+        return "floor"
+    if "/admin/" in path:
+        return "admin"
+    if path.endswith(".csv"):
+        return "export"
+    return PUBLIC
+
+
+def rows_by_label(results):
+    return {label: (path, f) for label, path, f in results}
+
+
+def check_goals(measured):
+    """[(goal, met?, evidence)] for issue 5's goals, computed from the largest and the smallest size."""
+    sizes = sorted(measured)
+    large, small = measured[sizes[-1]], measured[sizes[0]]
+    cold, warm = rows_by_label(large["cold"]), rows_by_label(large["warm"])
+    public = [label for label, (path, f) in cold.items() if kind_of(label, path) == PUBLIC]
+    goals = []
+
+    def over(table, limit, key):
+        trivial = table["trivial view"][1][key]
+        return [
+            f"{label} {table[label][1][key] / trivial:.1f}×"
+            for label in public
+            if label in table and not table[label][1][key] <= limit * trivial
+        ]
+
+    for table, name, limit in ((cold, "cold (page cache off)", 10), (warm, "warm (page cache on)", 2)):
+        for key, what in (("p50", "p50"), ("cpu_ms", "CPU/request")):
+            missed = over(table, limit, key)
+            goals.append(
+                (
+                    f"{sizes[-1]:,} incidents, {name}: every public page's {what} ≤ {limit}× the trivial view's",
+                    not missed,
+                    "missed by " + ", ".join(missed) if missed else "all pages within",
+                )
+            )
+    admin = next((f for label, (path, f) in cold.items() if kind_of(label, path) == "admin"), None)
+    if admin:
+        # A page that completed no request in the run (p50 NaN) counts as slower, never as within.
+        slow = [
+            f"{label} ({cold[label][1]['p50']:.1f} ms)"
+            for label in public
+            if not cold[label][1]["p50"] * 10 <= admin["p50"]
+        ]
+        goals.append(
+            (
+                f"Every public page (cold) ≥ 10× faster than the admin changelist search ({admin['p50']:.1f} ms)",
+                not slow,
+                "slower than a tenth of it: " + ", ".join(slow) if slow else "all pages",
+            )
+        )
+    if len(sizes) > 1:
+        small_cold = rows_by_label(small["cold"])
+        grown = []
+        for label in public:
+            base = small_cold.get(label) or next(
+                (v for k, v in small_cold.items() if k.startswith("incident list, page") and label.startswith(k[:19])),
+                None,
+            )
+            if base and not cold[label][1]["p50"] <= 2 * base[1]["p50"]:
+                grown.append(f"{label} {cold[label][1]['p50'] / base[1]['p50']:.1f}×")
+        goals.append(
+            (
+                f"p50 at {sizes[-1]:,} incidents ≤ 2× the p50 at {sizes[0]:,} (cold)",
+                not grown,
+                "grew more: " + ", ".join(grown) if grown else "every page",
+            )
+        )
+    deep = next((f for label, (path, f) in cold.items() if label.startswith("incident list, page")), None)
+    first = cold["incident list"][1]
+    if deep:
+        ratio = deep["p50"] / first["p50"]
+        goals.append(
+            (
+                "The deep incident page's p50 ≤ 1.5× page 1's (cold)",
+                ratio <= 1.5,
+                f"{deep['p50']:.2f} ms vs {first['p50']:.2f} ms ({ratio:.2f}×)",
+            )
+        )
+    counts = {size: measured[size]["queries"] for size in sizes}
+    paths = [path for label, (path, f) in cold.items() if kind_of(label, path) == PUBLIC]
+    varying = [p for p in paths if len({counts[size].get(p, [0, -1])[1] for size in sizes}) > 1 and "page=" not in p]
+    too_many = [f"{p} ({counts[sizes[-1]][p][1]})" for p in paths if counts[sizes[-1]][p][1] > 10]
+    goals.append(
+        (
+            "Queries per public page the same at every size, and at most 10 (caches off)",
+            not varying and not too_many,
+            "; ".join(
+                filter(
+                    None,
+                    [
+                        "varies: " + ", ".join(varying) if varying else "",
+                        "over 10: " + ", ".join(too_many) if too_many else "",
+                    ],
+                )
+            )
+            or "all pages",
+        )
+    )
+    export = next((f for label, (path, f) in cold.items() if kind_of(label, path) == "export"), None)
+    if export:
+        goals.append(
+            (
+                f"CSV export of {export['rows']:,} incidents streams with peak worker memory < 150 MB",
+                export["status"] == 200 and export.get("peak_anon_mb", export["peak_mb"]) < 150,
+                f"heap (anonymous) peak {export.get('peak_anon_mb', float('nan')):.0f} MB; all resident pages "
+                f"incl. the memory-mapped database {export['peak_mb']:.0f} MB; {export['seconds']:.1f} s",
+            )
+        )
+    return goals
+
+
+def table(results, queries, trivial):
+    lines = [
+        "| page | status | queries | req/s | p50 ms | p99 ms | × trivial (p50) | CPU/request ms | × trivial (CPU) "
+        "| first view after an edit, ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, path, f in results:
+        if "rps" not in f:
+            continue
+        status, count = queries.get(path, ["", ""])
+        first = f"{f['first_ms']:.1f}" if f.get("first_ms") is not None else ""
+        lines.append(
+            f"| {label} (`{path}`) | {status} | {count} | {f['rps']:.0f} | {f['p50']:.2f} | {f['p99']:.2f} | "
+            f"{f['p50'] / trivial['p50']:.1f} | {f['cpu_ms']:.2f} | {f['cpu_ms'] / max(trivial['cpu_ms'], 1e-9):.1f} "
+            f"| {first} |"
+        )
+    return lines
+
+
+def report(measured, seconds):
+    lines = [
+        SECTION_START,
+        "## Archive scale (`make bench`)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores), SQLite, gunicorn with 2 "
+        f"workers, production settings (DEBUG off); wrk with 1 thread and 2 connections for {seconds} s per page. "
+        "*× trivial* is the page's median latency (or CPU time) over the trivial view's in the same run; "
+        "*CPU/request* is the workers' user+system time divided by the requests served. *Cold*: the whole-page "
+        "cache off (every request runs the view, its queries and templates; list and facet counts stay cached "
+        "per filter state until an edit, as in production). *Warm*: the page cache on. *First view after an "
+        "edit*: one request right after the content version moved on, every cache empty. *Queries*: counted "
+        "in-process with every cache off (the most a page makes).",
+        "",
+        "### Goals",
+        "",
+        "| goal | met | evidence |",
+        "| --- | --- | --- |",
+    ]
+    for goal, met, evidence in check_goals(measured):
+        lines.append(f"| {goal} | {'yes' if met else '**no**'} | {evidence} |")
+    lines.append("")
+    for size, runs in measured.items():
+        for mode in ("cold", "warm"):
+            results = runs[mode]
+            trivial = next(f for label, _, f in results if label == "trivial view")
+            lines += [f"### {size:,} incidents, {mode}", "", *table(results, runs["queries"], trivial)]
+            for label, path, f in results:
+                if "rps" not in f:
+                    lines += [
+                        "",
+                        f"{label} (`{path}`): status {f['status']}, {f['rows']:,} rows in {f['seconds']:.1f} s, "
+                        f"workers' peak memory {f.get('peak_anon_mb', float('nan')):.0f} MB of heap, "
+                        f"{f['peak_mb']:.0f} MB resident with the memory-mapped database.",
+                    ]
+            lines.append("")
+    if len(measured) > 1:
+        sizes = sorted(measured)
+        small, large = rows_by_label(measured[sizes[0]]["cold"]), measured[sizes[-1]]["cold"]
+        lines += [
+            f"### Growth from {sizes[0]:,} to {sizes[-1]:,} incidents (cold)",
+            "",
+            "| page | p50 ratio | CPU ratio |",
+            "| --- | --- | --- |",
+        ]
+        for label, _path, f in large:
+            base = small.get(label) or next((v for k, v in small.items() if k.startswith("incident list, page")), None)
+            if "p50" in f and base:
+                lines.append(
+                    f"| {label} | {f['p50'] / base[1]['p50']:.2f} | {f['cpu_ms'] / max(base[1]['cpu_ms'], 1e-9):.2f} |"
+                )
+        lines.append("")
+    lines.append(SECTION_END)
+    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n\n"
+    if SECTION_START in text:
+        before, rest = text.split(SECTION_START, 1)
+        text = before + "\n".join(lines) + rest.split(SECTION_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+    REPORT.write_text(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per page")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the databases even if present")
+    parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("make bench needs wrk, the HTTP load tool: apt-get install wrk")
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=environment(DATA / "x"), check=True
+    )
+    measured = {}
+    for size in args.sizes:
+        env = build(size, args.rebuild)
+        measured[size] = {
+            "queries": count_queries(size, env),
+            "cold": measure(size, {**env, "DJANGO_PAGE_CACHE": "0"}, args.seconds, cold=True),
+            "warm": measure(size, env, args.seconds, cold=False),
+        }
+        measured[size]["cold"].append(("CSV export of every incident", "/incidents.csv", measure_export(env)))
+    if not args.no_report:
+        report(measured, args.seconds)
+        print(f"wrote {REPORT.relative_to(ROOT)}")
+    for goal, met, evidence in check_goals(measured):
+        print(f"{'met   ' if met else 'MISSED'} {goal}: {evidence}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Speed at archive scale: the page cache and the counts that an edit invalidates at once, 304s on repeat
+views, pagination whose cost does not grow with the page, and bounded option lists and timeline pages."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from events import filters
+from events.caching import CACHE_ALIAS, content_version
+from events.models import Incident, Status
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def caching(settings):
+    settings.PAGE_CACHE = True
+    settings.COUNT_CACHE = True
+    caches[CACHE_ALIAS].clear()
+    yield
+    caches[CACHE_ALIAS].clear()
+
+
+def get(client, url, **headers):
+    return client.get(url, headers=headers)
+
+
+# The page cache
+
+
+def test_a_repeat_view_is_served_from_the_cache_with_one_query(client, caching):
+    f.IncidentFactory(title="Cached incident")
+    url = reverse("events:incident-list")
+    assert get(client, url)["X-Page-Cache"] == "miss"
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Cached incident" in response.content.decode()
+    assert len(queries) == 1  # the content version
+
+
+def test_a_saved_change_shows_on_the_next_request(client, caching):
+    incident = f.IncidentFactory(title="Before the edit")
+    url = incident.get_absolute_url()
+    assert "Before the edit" in get(client, url).content.decode()
+    assert "Before the edit" in get(client, reverse("events:incident-list")).content.decode()
+    incident.title = "After the edit"
+    incident.save()
+    assert "After the edit" in get(client, url).content.decode()
+    assert "After the edit" in get(client, reverse("events:incident-list")).content.decode()
+
+
+def test_an_edit_in_the_admin_shows_on_the_next_request(client, staff_client, caching):
+    draft = f.IncidentFactory(title="Waiting for review", status=Status.IN_REVIEW)
+    anonymous = client_class_instance(client)
+    url = reverse("events:incident-list")
+    assert "Waiting for review" not in get(anonymous, url).content.decode()
+    response = staff_client.post(
+        reverse("admin:events_incident_changelist"),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]},
+    )
+    assert response.status_code == 302
+    assert Incident.objects.get(pk=draft.pk).status == Status.PUBLISHED
+    assert "Waiting for review" in get(anonymous, url).content.decode()
+
+
+def client_class_instance(client):
+    """A fresh anonymous client beside a logged-in one."""
+    return type(client)()
+
+
+def test_deleting_and_relating_records_invalidates_too(caching):
+    incident = f.IncidentFactory()
+    version = content_version()[0]
+    incident.sources.add(f.SourceFactory())
+    assert content_version()[0] > version
+    version = content_version()[0]
+    incident.delete()
+    assert content_version()[0] > version
+
+
+def test_repeat_view_with_the_etag_gets_304_until_an_edit(client, caching):
+    incident = f.IncidentFactory()
+    url = reverse("events:incident-list")
+    first = get(client, url)
+    assert first["Cache-Control"] == "no-cache" and first["Last-Modified"]
+    etag = first["ETag"]
+    repeat = get(client, url, if_none_match=etag)
+    assert repeat.status_code == 304
+    assert repeat.content == b""
+    assert get(client, url, if_modified_since=first["Last-Modified"]).status_code == 304
+    incident.title = "Changed"
+    incident.save()
+    changed = get(client, url, if_none_match=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_staff_are_never_served_a_cached_anonymous_page(client, staff_client, caching):
+    draft = f.IncidentFactory(title="Draft under review", status=Status.DRAFT)
+    anonymous = client_class_instance(client)
+    assert get(anonymous, draft.get_absolute_url()).status_code == 404
+    preview = get(staff_client, draft.get_absolute_url())
+    assert preview.status_code == 200
+    assert "X-Page-Cache" not in preview and "no-store" in preview["Cache-Control"]
+    assert get(anonymous, draft.get_absolute_url()).status_code == 404  # the preview was not stored
+    url = reverse("events:incident-list")
+    assert get(anonymous, url)["X-Page-Cache"] == "miss"
+    assert "X-Page-Cache" not in get(staff_client, url)
+
+
+def test_the_page_cache_stays_out_of_the_admin_and_the_health_check(client, caching):
+    assert "X-Page-Cache" not in get(client, reverse("admin:login"))
+    assert "X-Page-Cache" not in get(client, reverse("healthz"))
+
+
+# Counts
+
+
+def test_counts_are_cached_per_filter_state_and_follow_an_edit(client, caching, settings):
+    settings.PAGE_CACHE = False  # the view runs every time; only its counts are remembered
+    f.IncidentFactory.create_batch(3, kind=Incident.Kind.BOMBING)
+    url = reverse("events:incident-list")
+    with CaptureQueriesContext(connection) as first:
+        client.get(url, {"kind": "bombing"})
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url, {"kind": "bombing"})
+    assert len(again) < len(first)
+    assert response.context["paginator"].count == 3
+    f.IncidentFactory(kind=Incident.Kind.BOMBING)
+    assert client.get(url, {"kind": "bombing"}).context["paginator"].count == 4
+
+
+# Pagination
+
+
+def test_a_deep_page_shows_the_same_rows_as_an_offset(client, settings):
+    settings.EVENTS_PAGE_SIZE = 3
+    f.IncidentFactory.create_batch(10)
+    expected = list(Incident.objects.for_list().values_list("title", flat=True))
+    shown = []
+    for page in range(1, 5):
+        shown += [i.title for i in client.get(reverse("events:incident-list"), {"page": page}).context["object_list"]]
+    assert shown == expected
+
+
+def test_a_deep_page_costs_one_query_more_than_the_first_whatever_its_depth(client, settings):
+    settings.EVENTS_PAGE_SIZE = 2
+    f.IncidentFactory.create_batch(12)
+    url = reverse("events:incident-list")
+    counts = []
+    for page in (1, 2, 6):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"page": page}).status_code == 200
+        counts.append(len(queries))
+    assert counts[1] == counts[2] == counts[0] + 1
+
+
+# Option lists
+
+
+def test_a_long_choice_of_records_lists_only_the_options_giving_most_rows(client, monkeypatch):
+    monkeypatch.setattr(filters, "MAX_OPTIONS", 2)
+    places = [f.PlaceFactory(name=f"Town {i}") for i in range(4)]
+    for count, place in zip((1, 3, 2, 1), places, strict=True):
+        f.IncidentFactory.create_batch(count, place=place)
+    response = client.get(reverse("events:incident-list"), {"place": places[3].slug})
+    select = response.content.decode().split('name="place"')[1].split("</select>")[0]
+    assert "Town 1 (3)" in select and "Town 2 (2)" in select  # the two largest
+    assert "Town 3 (1)" in select  # the chosen one
+    assert "Town 0" not in select
+    assert response.context["paginator"].count == 1
+
+
+# The timeline
+
+
+def test_the_timeline_pages_by_date_without_repeating_or_losing_items(client, settings):
+    settings.EVENTS_TIMELINE_SIZE = 3
+    for day in range(1, 8):
+        f.IncidentFactory(title=f"Day {day}", date=dt.date(2020, 1, day), date_precision="day")
+    url = reverse("events:timeline")
+    seen, query, pages = [], {}, 0
+    while True:
+        response = client.get(url, query)
+        titles = [item.title for _y, months in response.context["years"] for _l, items in months for item in items]
+        seen += titles
+        pages += 1
+        later = response.context["later_query"]
+        if not later:
+            break
+        assert 'rel="next"' in response.content.decode()
+        query = dict(pair.split("=") for pair in later.split("&"))
+    assert seen == [f"Day {day}" for day in range(1, 8)]
+    assert pages == 3
+    assert response.context["earlier_query"]

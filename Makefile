@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= kerman_site.settings.dev
 
-.PHONY: run serve loadtest test lint format migrate seed clean
+.PHONY: run serve loadtest test test-postgres lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ serve: $(VENV)/.installed-run .secret_key
 loadtest: $(VENV)/.installed-run
 	$(BIN)/python benchmarks/loadtest.py
 
+# Every page type at 1,000 and 100,000 incidents (built once into benchmarks/.data/, git-ignored), cold and
+# warm, against a trivial view; needs wrk (apt-get install wrk). Writes its section of docs/benchmarks.md.
+bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { echo "make bench needs wrk, the HTTP load tool: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m benchmarks.bench
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -73,7 +79,13 @@ format: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest
+
+# The whole suite again on PostgreSQL: DATABASE_URL must name a database on a running server whose role
+# may create the test database (.ci/run sets one up on loopback).
+test-postgres: $(VENV)/.installed-dev node_modules/.installed
+	@case "$(DATABASE_URL)" in postgres*) ;; *) echo "Set DATABASE_URL=postgres://..." >&2; exit 2;; esac
+	DATABASE_URL="$(DATABASE_URL)" DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -1087,7 +1087,11 @@ class TimelineEntry(KeyedRecord):
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", "date", "sequence"]
         verbose_name_plural = "timeline entries"
-        indexes = [models.Index(fields=["date", "sequence"], name="timeline_date_idx")]
+        indexes = [
+            models.Index(fields=["date", "sequence"], name="timeline_date_idx"),
+            # A place's page lists the developments there in date order without walking every entry's date.
+            models.Index(fields=["place", "date", "sequence"], name="timeline_place_date_idx"),
+        ]
         constraints = date_precision_constraints("date", "date_precision", "timeline")
 
     def __str__(self):

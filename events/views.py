@@ -439,18 +439,24 @@ class PersonListView(RecordListView):
     export_key = "person"
 
 
-class PersonDetailView(DraftPreviewMixin, SectionMixin, DetailView):
-    model = Person
-    section = "people"
+class ActorDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+    """A person's or an organization's page: the incidents they are named in, and their linked data."""
+
+    linked_data_builder = None
 
     def get_context_data(self, **kwargs):
-        person = self.object
-        reactions = person.reactions.all()
-        held_responsible = person.attributed_incidents.all()
-        attributions_made = person.attributions_made.all()
-        kwargs["incidents"] = incidents_of(held_responsible, attributions_made, reactions)
-        kwargs["json_ld"] = linked_data.person_data(self.request, person)
+        actor = self.object
+        kwargs["incidents"] = incidents_of(
+            actor.attributed_incidents.all(), actor.attributions_made.all(), actor.reactions.all()
+        )
+        kwargs["json_ld"] = type(self).linked_data_builder(self.request, actor)
         return super().get_context_data(**kwargs)
+
+
+class PersonDetailView(ActorDetailView):
+    model = Person
+    section = "people"
+    linked_data_builder = linked_data.person_data
 
 
 class OrganizationListView(RecordListView):
@@ -461,19 +467,10 @@ class OrganizationListView(RecordListView):
     export_key = "organization"
 
 
-class OrganizationDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+class OrganizationDetailView(ActorDetailView):
     model = Organization
     section = "organizations"
-
-    def get_context_data(self, **kwargs):
-        organization = self.object
-        kwargs["incidents"] = incidents_of(
-            organization.attributed_incidents.all(),
-            organization.attributions_made.all(),
-            organization.reactions.all(),
-        )
-        kwargs["json_ld"] = linked_data.organization_data(self.request, organization)
-        return super().get_context_data(**kwargs)
+    linked_data_builder = linked_data.organization_data
 
 
 class ReactionListView(RecordListView):

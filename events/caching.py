@@ -12,18 +12,21 @@ no cookie and does not forbid storing. Every cacheable response carries an ETag 
 from the content version, so a browser's repeat view is answered 304 without rendering anything.
 """
 
+import datetime
 import hashlib
 import threading
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
 CACHE_ALIAS = "pages"
@@ -44,13 +47,33 @@ def content_version():
     remembered = getattr(_scope, "version", None)
     if remembered is not None:
         return remembered
-    from .models import ArchiveState
-
-    row = ArchiveState.objects.filter(pk=1).values_list("version", "changed_at").first()
-    value = row or (0, None)
+    value = _read_version()
     if getattr(_scope, "depth", 0):
         _scope.version = value
     return value
+
+
+def _read_version():
+    # A raw cursor, not the ORM: this runs on every request, a cache hit included, and building a queryset
+    # costs more than the query itself.
+    from .models import ArchiveState
+
+    table = connection_for(ArchiveState)
+    with table.cursor() as cursor:
+        cursor.execute(f"SELECT version, changed_at FROM {ArchiveState._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        return (0, None)
+    version, changed_at = row
+    if isinstance(changed_at, str):  # SQLite hands back text
+        changed_at = parse_datetime(changed_at)
+    if changed_at is not None and timezone.is_naive(changed_at):
+        changed_at = timezone.make_aware(changed_at, datetime.UTC)
+    return (version, changed_at)
+
+
+def connection_for(model):
+    return connections[router.db_for_read(model)]
 
 
 def bump_content_version():
@@ -145,11 +168,12 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.PAGE_CACHE or not cacheable_request(request):
-            return self.get_response(request)
+        # The content version is read once per request, whether or not the page itself may be cached.
         _scope.depth = getattr(_scope, "depth", 0) + 1
         _scope.version = None
         try:
+            if not settings.PAGE_CACHE or not cacheable_request(request):
+                return self.get_response(request)
             return self.respond(request)
         finally:
             _scope.depth -= 1

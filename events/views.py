@@ -105,7 +105,6 @@ class RecordListView(SectionMixin, FilterView):
         meta = self.model._meta
         page = context["page_obj"]
         filterset = context["filter"]
-        filterset.add_counts_to_choices()
         query = self.request.GET.copy()
         query.pop("page", None)
         export_query = f"?{query.urlencode()}" if query else ""
@@ -118,7 +117,7 @@ class RecordListView(SectionMixin, FilterView):
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
             active_filters=filterset.active_filters(),
             # The rendered filter form (its options and counts) is cached per filter state like the counts.
-            filter_form_key=f"{content_version()[0]}:{type(filterset).__name__}:{filterset.filter_state()}"
+            filter_form_key=f"{content_version()[0]}:{type(filterset).__name__}:{filterset.form_state()}"
             if settings.COUNT_CACHE
             else None,
             sort_links=filterset.sort_links(),

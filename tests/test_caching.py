@@ -137,6 +137,23 @@ def test_counts_are_cached_per_filter_state_and_follow_an_edit(client, caching, 
     assert client.get(url, {"kind": "bombing"}).context["paginator"].count == 4
 
 
+def test_the_cached_filter_form_follows_the_sort_and_an_edit(client, caching, settings):
+    settings.PAGE_CACHE = False
+    f.IncidentFactory.create_batch(2, kind=Incident.Kind.BOMBING)
+    url = reverse("events:incident-list")
+    assert '<option value="most-killed" selected>' in client.get(url, {"ordering": "most-killed"}).content.decode()
+    page = client.get(url, {"ordering": "title"}).content.decode()
+    assert '<option value="title" selected>' in page
+    assert '<option value="most-killed" selected>' not in page
+    assert "Bombing (2)" in page
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, {"ordering": "title"})
+    # Counted once per filter state: the repeat runs only the version and the page's rows.
+    assert len(queries) == 2
+    f.IncidentFactory(kind=Incident.Kind.BOMBING)
+    assert "Bombing (3)" in client.get(url, {"ordering": "title"}).content.decode()
+
+
 # Pagination
 
 

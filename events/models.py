@@ -4,16 +4,18 @@ Every seeded model has a natural key (its slug or key), so fixtures refer to row
 them twice updates rows instead of duplicating them.
 """
 
+import functools
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS
 from simple_history.models import HistoricalRecords
 
 from .querysets import (
@@ -43,11 +45,24 @@ def format_partial_date(value, precision):
     """Show a date only as precisely as it is known: '1978', 'January 2024', '3 January 2024'."""
     if value is None:
         return ""
+    # Month names straight from Django's translated list: the general date formatter costs ten times more,
+    # and a list page shows dozens of dates.
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:
-        return date_format(value, "F Y")
-    return date_format(value, "j F Y")
+        return f"{MONTHS[value.month]} {value.year}"
+    return f"{value.day} {MONTHS[value.month]} {value.year}"
+
+
+@functools.lru_cache(maxsize=20_000)
+def _reverse_record(view_name, slug, urlconf, script_prefix):
+    return reverse(view_name, kwargs={"slug": slug}, urlconf=urlconf)
+
+
+def record_url(view_name, slug):
+    """reverse() for a record's page, remembered per URLconf and script prefix: a list page links dozens of
+    records, and reversing costs more than everything else a row does."""
+    return _reverse_record(view_name, slug, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
 def check_partial_date(value, precision, field, precision_field):
@@ -350,7 +365,7 @@ class Place(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("events:place-detail", kwargs={"slug": self.slug})
+        return record_url("events:place-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -430,7 +445,7 @@ class Organization(Publishable):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
     def get_absolute_url(self):
-        return reverse("events:organization-detail", kwargs={"slug": self.slug})
+        return record_url("events:organization-detail", self.slug)
 
     def clean(self):
         if self.pk is not None and self.pk in {o.pk for o in walk_parents(self)}:
@@ -491,7 +506,7 @@ class Person(Publishable):
         return f"{self.name} (alias)" if self.name_is_alias else self.name
 
     def get_absolute_url(self):
-        return reverse("events:person-detail", kwargs={"slug": self.slug})
+        return record_url("events:person-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -707,7 +722,7 @@ class Incident(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("events:incident-detail", kwargs={"slug": self.slug})
+        return record_url("events:incident-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -787,8 +802,7 @@ class Incident(Publishable):
         value = getattr(self, field)
         if value is None:
             return ""
-        qualifier = getattr(self, f"{field}_qualifier") or CasualtyFigure.Qualifier.EXACT
-        return CasualtyFigure(value=value, qualifier=qualifier).value_display
+        return figure_display(value, getattr(self, f"{field}_qualifier"))
 
     @property
     def killed_display(self):
@@ -880,13 +894,18 @@ class CasualtyFigure(SourcedInIncident, KeyedRecord):
 
     @property
     def value_display(self):
-        if self.qualifier == self.Qualifier.EXACT:
-            return f"{self.value:,}"
-        return f"{self.get_qualifier_display()} {self.value:,}"
+        return figure_display(self.value, self.qualifier)
 
     @property
     def reported_by(self):
         return self.reported_by_person or self.reported_by_organization or self.reported_by_label
+
+
+def figure_display(value, qualifier):
+    """'95', 'at least 95', 'about 3,000': a figure as reported."""
+    if not qualifier or qualifier == CasualtyFigure.Qualifier.EXACT:
+        return f"{value:,}"
+    return f"{dict(CasualtyFigure.Qualifier.choices).get(qualifier, qualifier)} {value:,}"
 
 
 class Stance(Versioned):
@@ -966,7 +985,7 @@ class Reaction(Publishable):
         return f"{self.actor_name} on {self.incident}"
 
     def get_absolute_url(self):
-        return reverse("events:reaction-detail", kwargs={"slug": self.slug})
+        return record_url("events:reaction-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

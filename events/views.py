@@ -24,7 +24,7 @@ from .caching import cached_count, content_version
 from .exports import CHUNK_SIZE, EXPORTERS
 from .models import Attribution, CasualtyFigure, DatePrecision, Incident, Organization, Person, Place, Reaction
 from .pagination import ArchivePaginator
-from .querysets import PERPETRATOR_KINDS, public_timeline_entries
+from .querysets import PERPETRATOR_KINDS, prefetch_sources, public_timeline_entries, related_links
 from .search import search_words, site_search
 
 KERMAN_SLUG = "2024-kerman-bombings"
@@ -403,6 +403,9 @@ class IncidentDetailView(DraftPreviewMixin, SectionMixin, DetailView):
         incident = self.object
         attributions = list(incident.attributions.all())
         figures = list(incident.casualty_figures.all())
+        reactions = list(incident.reactions.all())
+        prefetch_sources([incident, *figures, *incident.timeline.all(), *attributions, *reactions])
+        links_out, links_in = related_links(incident)
         place_chain = []
         if incident.place is not None:
             place_chain = [p for p in [incident.place, *incident.place.ancestors()] if p.is_published]
@@ -414,9 +417,9 @@ class IncidentDetailView(DraftPreviewMixin, SectionMixin, DetailView):
             other_injured=other_figures.get(CasualtyFigure.Kind.INJURED, []),
             attributions_by_kind=grouped(attributions, "kind", Attribution.Kind.choices),
             perpetrators=perpetrators_of(attributions),
-            reactions_by_category=grouped(incident.reactions.all(), "category", Reaction.Category.choices),
-            links_out=incident.links_out.all(),
-            links_in=incident.links_in.all(),
+            reactions_by_category=grouped(reactions, "category", Reaction.Category.choices),
+            links_out=links_out,
+            links_in=links_in,
             json_ld=linked_data.incident_data(self.request, incident),
         )
         return super().get_context_data(**kwargs)

@@ -27,7 +27,7 @@ Qualifier = CasualtyFigure.Qualifier
 MAX_QUERIES = {
     "home": 7,
     "incident-list": 8,  # was 4: + facets kind, place (counts, tree), perpetrator
-    "incident-detail": 13,
+    "incident-detail": 9,  # sources of everything on the page in two queries, related incidents in one
     "person-list": 7,  # was 5: + facets organization, nationality
     "person-detail": 8,
     "organization-list": 7,  # was 4: + facets kind, country, parent
@@ -672,3 +672,21 @@ def test_non_staff_users_still_get_404_for_drafts(client, kerman, django_user_mo
     drafts = build_drafts(kerman)
     client.force_login(django_user_model.objects.create_user("reader", password="a long enough password"))
     assert client.get(drafts.incident.get_absolute_url()).status_code == 404
+
+
+def test_every_record_on_an_incident_page_gets_its_own_sources_from_two_queries(django_assert_num_queries):
+    from events.querysets import prefetch_sources
+
+    incident = f.IncidentFactory(sources=[])
+    figure = f.CasualtyFigureFactory(incident=incident, sources=[])
+    reaction = f.ReactionFactory(incident=incident, sources=[])
+    alpha, beta, gamma = (f.SourceFactory(title=title) for title in ("Alpha", "Beta", "Gamma"))
+    incident.sources.add(gamma, alpha)
+    figure.sources.add(beta)
+    records = [Incident.objects.get(pk=incident.pk), CasualtyFigure.objects.get(pk=figure.pk)]
+    records.append(Reaction.objects.get(pk=reaction.pk))
+    with django_assert_num_queries(2):
+        prefetch_sources(records)
+    with django_assert_num_queries(0):
+        cited = [[source.title for source in record.sources.all()] for record in records]
+    assert cited == [["Alpha", "Gamma"], ["Beta"], []]

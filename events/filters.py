@@ -12,7 +12,8 @@ from collections import Counter
 
 import django_filters
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, TextField, Value
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
@@ -57,12 +58,12 @@ def ordering_filter(orderings):
     )
 
 
-def ancestor_counts(direct_counts, exclude_self=False):
+def ancestor_counts(direct_counts):
     """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
-    parents = dict(Place.objects.values_list("pk", "parent_id"))
+    parents = dict(Place.objects.order_by().values_list("pk", "parent_id"))
     totals = Counter()
     for place_id, count in direct_counts.items():
-        seen, node = set(), place_id if not exclude_self else parents.get(place_id)
+        seen, node = set(), place_id
         while node is not None and node not in seen:
             totals[node] += count
             seen.add(node)
@@ -109,14 +110,35 @@ class FacetedFilterSet(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def count_facet(self, name, queryset):
-        """{choice value or pk: number of rows}; a filter with a method supplies its own `facet_<name>`."""
+    def facet_query(self, name, queryset):
+        """(rows to group, the field whose values are counted, the count, a function finishing {value: count})
+        for one facet; a filter with its own way of counting supplies `facet_<name>` returning the same."""
         custom = getattr(self, f"facet_{name}", None)
         if custom is not None:
             return custom(queryset)
-        field = self.filters[name].field_name
-        rows = queryset.values(field).annotate(facet_count=Count("pk", distinct=True)).order_by()
-        return {row[field]: row["facet_count"] for row in rows}
+        f = self.filters[name]
+        # A filter across a many-to-many relation (distinct=True) may meet a row twice: count each row once.
+        return queryset, f.field_name, Count("pk", distinct=f.distinct), None
+
+    def count_facets(self):
+        """{filter name: {value: count}} from one query: each facet's GROUP BY, joined by UNION ALL."""
+        names = self.facet_names()
+        parts, finishers = [], []
+        for position, name in enumerate(names):
+            rows, field, count, finish = self.facet_query(name, self.queryset_without(name))
+            # Every facet's values as text, so that PostgreSQL accepts ids and choice values in one column.
+            parts.append(rows.order_by().values_list(Value(position), Cast(field, TextField())).annotate(n=count))
+            finishers.append(finish)
+        counts = [{} for _ in names]
+        if parts:
+            for position, value, number in parts[0].union(*parts[1:], all=True):
+                counts[position][value] = number
+        facets = {}
+        for name, found, finish in zip(names, counts, finishers, strict=True):
+            if isinstance(self.filters[name], django_filters.ModelChoiceFilter):
+                found = {None if value is None else int(value): number for value, number in found.items()}
+            facets[name] = finish(found) if finish else found
+        return facets
 
     @cached_property
     def facet_counts(self):
@@ -126,11 +148,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         table once per facet."""
         if self.is_bound and not self.is_valid():
             return {}
-        return cached(
-            "facets",
-            (type(self).__name__, self.filter_state()),
-            lambda: {name: self.count_facet(name, self.queryset_without(name)) for name in self.facet_names()},
-        )
+        return cached("facets", (type(self).__name__, self.filter_state()), self.count_facets)
 
     def filter_state(self):
         """The filters in the address, in a fixed order (not the page or the sort): what the counts depend on."""
@@ -306,17 +324,12 @@ class IncidentFilter(FacetedFilterSet):
         return queryset.attributed_to(value) if value else queryset
 
     def facet_place(self, queryset):
-        direct = dict(queryset.values_list("place_id").annotate(n=Count("pk")).order_by())
-        return ancestor_counts(direct)
+        # Counted per direct place, then added up the place tree: a city's incidents count for its country too.
+        return queryset, "place_id", Count("pk"), ancestor_counts
 
     def facet_perpetrator(self, queryset):
-        rows = (
-            Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, incident__in=queryset.values("pk"))
-            .values("responsible_organization")
-            .annotate(n=Count("incident", distinct=True))
-            .order_by()
-        )
-        return {row["responsible_organization"]: row["n"] for row in rows}
+        named = Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, incident__in=queryset.values("pk"))
+        return named, "responsible_organization", Count("incident", distinct=True), None
 
 
 class PersonFilter(FacetedFilterSet):
@@ -410,6 +423,11 @@ class ReactionFilter(FacetedFilterSet):
         model = Reaction
         fields = []
 
+    def facet_stance(self, queryset):
+        # Straight from the link table: (reaction, stance) pairs are unique, so no DISTINCT over a join.
+        links = Reaction.stances.through.objects.filter(reaction__in=queryset.values("pk"))
+        return links, "stance_id", Count("pk"), None
+
     def filter_stance(self, queryset, name, value):
         # EXISTS rather than a join: a join needs DISTINCT, and DISTINCT sorts every matching reaction (300,000
         # in a large archive) before the first page can be cut; EXISTS keeps the ordered index walk.
@@ -454,4 +472,5 @@ class PlaceFilter(FacetedFilterSet):
         return queryset.filter(pk__in=self.descendant_ids(value) - {value.pk})
 
     def facet_country(self, queryset):
-        return ancestor_counts(Counter(queryset.values_list("pk", flat=True)), exclude_self=True)
+        # A place counts for every place above it, not for itself: counted per parent, then up the tree.
+        return queryset, "parent_id", Count("pk"), ancestor_counts

@@ -20,23 +20,23 @@ Rank = CasualtyFigure.Rank
 Qualifier = CasualtyFigure.Qualifier
 
 # The most queries each page may use, whatever the number of rows it shows. Lists: count, rows, prefetches,
-# one query per model-backed choice in the filter form, and one count query per facet (the place facets
-# of incidents and places add one for the place tree). The place page also walks the place tree, one query
-# per level below the place (two for a city with sites), as Place.objects.descendant_ids does, and lists
-# the developments (timeline entries) there.
+# one query per model-backed choice in the filter form, and every facet's counts in one query (the place
+# facets of incidents and places add one for the place tree). The place page also walks the place tree, one
+# query per level below the place (two for a city with sites), as Place.objects.descendant_ids does, and
+# lists the developments (timeline entries) there.
 MAX_QUERIES = {
     "home": 7,
-    "incident-list": 8,  # was 4: + facets kind, place (counts, tree), perpetrator
+    "incident-list": 6,  # count, rows, facets, place tree, place and perpetrator choices
     "incident-detail": 9,  # sources of everything on the page in two queries, related incidents in one
-    "person-list": 7,  # was 5: + facets organization, nationality
+    "person-list": 6,
     "person-detail": 8,
-    "organization-list": 7,  # was 4: + facets kind, country, parent
+    "organization-list": 5,
     "organization-detail": 8,
-    "reaction-list": 10,  # was 6: + facets incident, category, stance, country
+    "reaction-list": 7,  # count, rows, stances, facets, incident, country and stance choices
     "reaction-detail": 3,
-    "place-list": 8,  # was 4: + facets kind, country (counts, tree), parent
-    "place-detail": 7,  # was 6: + developments in and below the place
-    "search": 7,  # one windowed query per kind of record, + nationalities and stances
+    "place-list": 6,
+    "place-detail": 7,
+    "search": 7,  # one windowed query per kind of record, + nationalities and stances of the rows found
     "timeline": 3,  # incidents, timeline entries, the incident choices
 }
 

@@ -6,4 +6,4 @@ class EventsConfig(AppConfig):
     verbose_name = "Incident archive"
 
     def ready(self):
-        from . import caching, signals  # noqa: F401
+        from . import caching, search_index, signals  # noqa: F401

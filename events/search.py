@@ -4,7 +4,8 @@
 accents dropped (NFKD, combining marks removed), lower case, every kind of dash turned into "-".
 
 Folding in the database needs a function the database knows. On SQLite the archive registers its own,
-`unaccent_fold`, on every connection (deterministic, so SQLite may use it in indexes later). On
+`unaccent_fold`, on every connection, and search reads a stored index of the folded fields (one FTS5 table
+per kind, events/search_index.py) instead of folding every row per request. On
 PostgreSQL the `unaccent` extension (migration 0004) does the same job, and the site-wide search ranks
 its results with full-text search under the accent-folding `archive` configuration. Any other backend
 falls back to plain `icontains`, which is case- but not accent-insensitive.
@@ -71,6 +72,15 @@ class Fold(Func):
 
 
 def _sqlite_condition(queryset, fields, words):
+    from . import search_index
+
+    if search_index.covers(queryset.model, fields):
+        return queryset.filter(pk__in=search_index.matching(queryset.model, words))
+    return _folded_columns_condition(queryset, fields, words)
+
+
+def _folded_columns_condition(queryset, fields, words):
+    """Folds every field of every row per query: for fields the SQLite search index does not hold."""
     aliases = {f"_fold_{index}": Fold(field) for index, field in enumerate(fields)}
     queryset = queryset.alias(**aliases)
     conditions = [reduce(or_, (Q(**{f"{alias}__contains": fold(word)}) for alias in aliases)) for word in words]
@@ -142,6 +152,8 @@ def text_search(queryset, fields, value):
 
 
 # The fields each kind of record is searched in, by the site-wide search and each list's own search box.
+# On SQLite the search index stores them folded: a change here needs a migration that calls
+# events.search_index.rebuild_search_index().
 SEARCH_FIELDS = {
     "incident": ("title", "summary", "description", "target", "method", "place__name", "place__native_name"),
     "person": ("name", "aliases", "native_name", "description"),

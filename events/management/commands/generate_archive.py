@@ -26,6 +26,7 @@ from events.models import (
     Status,
     TimelineEntry,
 )
+from events.search_index import rebuilt_afterwards
 
 PREFIX = "synthetic-"
 SOURCE_SLUG = "synthetic-data"
@@ -63,13 +64,15 @@ class Command(BaseCommand):
     def handle(self, *args, incidents, seed, clear, **options):
         if incidents < 1:
             raise CommandError("--incidents must be at least 1.")
-        if Incident.objects.filter(slug__startswith=PREFIX).exists():
-            if not clear:
-                raise CommandError("Synthetic data is already present; use --clear to replace it.")
-            self.clear()
-        started = time.monotonic()
         rng = random.Random(seed)
-        with transaction.atomic():
+        # Rows go in by executemany, past the save signals that keep the search index: it is rebuilt once at
+        # the end instead. One transaction, so a failed run leaves the database and its index as they were.
+        with transaction.atomic(), rebuilt_afterwards():
+            if Incident.objects.filter(slug__startswith=PREFIX).exists():
+                if not clear:
+                    raise CommandError("Synthetic data is already present; use --clear to replace it.")
+                self.clear()
+            started = time.monotonic()
             counts = self.generate(rng, incidents)
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())

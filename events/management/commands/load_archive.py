@@ -9,6 +9,7 @@ from django.test.utils import override_settings
 from events.fixture_checks import BrokenFixture, first_problem
 from events.history import FIXTURE_REASON, record_changed_versions, system_user
 from events.models import Incident, Source
+from events.search_index import rebuilt_afterwards
 
 BASE_SOURCE_SLUG = "kerman-bombings-article"
 
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             # loaddata records no history for its raw saves but would for each many-to-many it sets, as
             # nobody; history is off while it runs, and the versions are written below in one go instead.
-            with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            # The search index, likewise, is built once when it is done rather than row by row.
+            with override_settings(SIMPLE_HISTORY_ENABLED=False), rebuilt_afterwards():
                 # A dry run, record by record and rolled back, that names the first broken record and field.
                 problem = first_problem(files)
                 if problem:

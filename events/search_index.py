@@ -1,0 +1,237 @@
+"""On SQLite, search reads a stored index instead of folding every field of every row on every request.
+
+One FTS5 table per kind of record (`events_search_incident`, ...): the rowid is the record's primary key and
+the one column, `body`, holds the record's SEARCH_FIELDS (related names included) folded by
+events.search.fold() and joined by newlines. A query word never holds whitespace, so no match can straddle
+two fields. The trigram tokenizer finds a substring of three characters or more through the index; shorter
+words are matched with LIKE, which reads the whole table (acceptable: such words match most rows anyway).
+SQLite 3.40's trigram tokenizer cannot drop accents, which is why the text is stored folded, and it is
+case-sensitive because fold() has already lowered both sides.
+
+The receivers below keep the index in step, in the transaction of the write: saving or deleting a record
+re-indexes it, and changing a name that another kind's search reads (a place's name, in its incidents and
+the reactions of its country; a person's or organization's, in their reactions) re-indexes those records
+too. Writes that send no signals (QuerySet.update(), bulk_create, raw SQL) leave the index behind: run
+them inside `rebuilt_afterwards()`, as generate_archive and load_archive do, or call
+`rebuild_search_index()` after them. Changing SEARCH_FIELDS needs a migration that calls it too.
+"""
+
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from functools import cache
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, Func, TextField, Value
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
+
+from .search import SEARCH_FIELDS, Fold, fold
+
+# The trigram tokenizer indexes every run of three characters; a shorter word cannot be looked up in it.
+TRIGRAM = 3
+TABLE_OPTIONS = "tokenize='trigram case_sensitive 1', columnsize=0"
+_state = threading.local()
+
+
+def table_name(kind):
+    return f"events_search_{kind}"
+
+
+@cache
+def indexed_kinds():
+    """{model: kind} for every kind of record the index covers (the kinds are the models' names)."""
+    return {apps.get_model("events", kind): kind for kind in SEARCH_FIELDS}
+
+
+def uses_index(using):
+    return connections[using].vendor == "sqlite"
+
+
+def covers(model, fields):
+    """Whether a search of `model` in `fields` can be answered from the index."""
+    kind = indexed_kinds().get(model)
+    return kind is not None and tuple(fields) == tuple(SEARCH_FIELDS[kind])
+
+
+# Querying ---------------------------------------------------------------------------------------------
+
+
+def fts_string(word):
+    """The word as an FTS5 string, so nothing a visitor types (quotes, AND, NEAR, *, ^) is query syntax."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def like_pattern(word):
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def matching(model, words):
+    """The primary keys of the records of `model` whose folded fields contain every word, as a subquery."""
+    table = table_name(indexed_kinds()[model])
+    folded = [word for word in map(fold, words) if word]
+    long_words = [word for word in folded if len(word) >= TRIGRAM]
+    conditions, params = [], []
+    if long_words:
+        conditions.append(f"{table} MATCH %s")
+        params.append(" AND ".join(map(fts_string, long_words)))
+    for word in folded:
+        if len(word) < TRIGRAM:
+            conditions.append("body LIKE %s ESCAPE '\\'")
+            params.append(like_pattern(word))
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return RawSQL(f"SELECT rowid FROM {table}{where}", params)
+
+
+# Writing ----------------------------------------------------------------------------------------------
+
+
+def _body(fields):
+    parts = []
+    for field in fields:
+        parts += [Coalesce(F(field), Value("")), Value("\n")]
+    # Flat `a || b || c`: Concat() nests a pair per field, deeper than SQLite's parser allows. One call of
+    # the fold function per row, since folding the joined text equals joining the folded fields.
+    joined = Func(*parts[:-1], template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
+    return Fold(joined)
+
+
+def _execute(using, sql, params=()):
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert_rows(kind, queryset, using):
+    rows = queryset.order_by().annotate(_search_body=_body(SEARCH_FIELDS[kind])).values_list("pk", "_search_body")
+    sql, params = rows.query.get_compiler(using=using).as_sql()
+    _execute(using, f"INSERT INTO {table_name(kind)}(rowid, body) {sql}", params)
+
+
+def reindex(model, using, **lookup):
+    """Index again the records of `model` that match `lookup` (pk=..., place=...)."""
+    kind = indexed_kinds()[model]
+    queryset = model._base_manager.using(using).filter(**lookup)
+    ids, params = queryset.order_by().values("pk").query.get_compiler(using=using).as_sql()
+    _execute(using, f"DELETE FROM {table_name(kind)} WHERE rowid IN ({ids})", params)
+    _insert_rows(kind, queryset, using)
+
+
+def rebuild_search_index(using=DEFAULT_DB_ALIAS):
+    """Build the whole index again from the records: after bulk writes, or to check the kept one against.
+
+    A no-op except on SQLite. Dropping and refilling a table is faster than deleting its rows one by one.
+    """
+    if not uses_index(using):
+        return
+    for model, kind in indexed_kinds().items():
+        table = table_name(kind)
+        _execute(using, f"DROP TABLE IF EXISTS {table}")
+        _execute(using, f"CREATE VIRTUAL TABLE {table} USING fts5(body, {TABLE_OPTIONS})")
+        _insert_rows(kind, model._base_manager.using(using), using)
+
+
+@contextmanager
+def rebuilt_afterwards(using=DEFAULT_DB_ALIAS):
+    """Skip the per-record upkeep inside the block, then rebuild the whole index once, if the block succeeds.
+
+    For bulk writes: cheaper than indexing row by row, and it covers writes that send no signals.
+    """
+    paused = getattr(_state, "paused", False)
+    _state.paused = True
+    try:
+        yield
+    finally:
+        _state.paused = paused
+    rebuild_search_index(using)
+
+
+def _kept(using):
+    return not getattr(_state, "paused", False) and uses_index(using)
+
+
+# Keeping the index in step -------------------------------------------------------------------------
+
+
+@cache
+def dependents():
+    """{related model: [(indexed model, foreign key, {the related model's fields its search reads})]}."""
+    found = defaultdict(list)
+    for model, kind in indexed_kinds().items():
+        read = defaultdict(set)
+        for path in SEARCH_FIELDS[kind]:
+            relation, _, field = path.partition(LOOKUP_SEP)
+            if not field:
+                continue
+            if LOOKUP_SEP in field:
+                raise ImproperlyConfigured(f"The SQLite search index follows one relation only, not {path!r}.")
+            read[relation].add(field)
+        for relation, fields in read.items():
+            found[model._meta.get_field(relation).related_model].append((model, relation, frozenset(fields)))
+    return dict(found)
+
+
+def read_fields(model):
+    return sorted(set().union(*(fields for _model, _relation, fields in dependents().get(model, []))))
+
+
+def remember_names(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Before a save, what other kinds' search reads of this record, to re-index them only when it changes."""
+    if instance.pk is None or not _kept(using):
+        return
+    fields = read_fields(sender)
+    instance._search_names_before = sender._base_manager.using(using).filter(pk=instance.pk).values(*fields).first()
+
+
+def record_saved(sender, instance, created=False, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    # A raw save (loaddata) is indexed like any other: the row is in the database either way.
+    if not _kept(using):
+        return
+    if sender in indexed_kinds():
+        reindex(sender, using, pk=instance.pk)
+    before = getattr(instance, "_search_names_before", None)
+    if before is None:  # new, so nothing refers to it yet
+        return
+    del instance._search_names_before
+    for model, relation, fields in dependents().get(sender, []):
+        if any(before[field] != getattr(instance, field) for field in fields):
+            reindex(model, using, **{relation: instance.pk})
+
+
+def record_deleted(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    # What refers to a place, person or organization protects it from deletion, so only its own row goes.
+    if _kept(using):
+        _execute(using, f"DELETE FROM {table_name(indexed_kinds()[sender])} WHERE rowid = %s", [instance.pk])
+
+
+def check_after_flush(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """`flush` (and a transactional test's teardown) empties the tables but not the index, then sends
+    post_migrate: rebuild when the index holds a different number of rows than its records."""
+    if sender.name != "events" or not uses_index(using):
+        return
+    with connections[using].cursor() as cursor:
+        existing = set(connections[using].introspection.table_names(cursor))
+        for model, kind in indexed_kinds().items():
+            if table_name(kind) not in existing:  # not migrated yet, or migrated back
+                return
+            cursor.execute(f"SELECT count(*) FROM {table_name(kind)}")
+            if cursor.fetchone()[0] != model._base_manager.using(using).count():
+                rebuild_search_index(using)
+                return
+
+
+def connect():
+    for model in {*indexed_kinds(), *dependents()}:
+        uid = f"events.search_index.{model._meta.model_name}"
+        post_save.connect(record_saved, sender=model, dispatch_uid=f"{uid}.saved")
+        if model in indexed_kinds():
+            post_delete.connect(record_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
+        if model in dependents():
+            pre_save.connect(remember_names, sender=model, dispatch_uid=f"{uid}.names")
+    post_migrate.connect(check_after_flush, dispatch_uid="events.search_index.check_after_flush")
+
+
+connect()

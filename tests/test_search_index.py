@@ -1,0 +1,299 @@
+"""The SQLite search index: same answers as folding every row, kept in step with every save and delete.
+
+The behaviour tests run on every database (PostgreSQL answers them without the index); the ones that read
+the index's tables are SQLite only.
+"""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from events import search, search_index
+from events.models import Incident, Organization, Person, Place, Reaction, Status
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the stored search index is SQLite's")
+
+LISTS = {
+    "incident": ("events:incident-list", "title"),
+    "person": ("events:person-list", "name"),
+    "organization": ("events:organization-list", "name"),
+    "place": ("events:place-list", "name"),
+    "reaction": ("events:reaction-list", "slug"),
+}
+
+
+def listed(client, kind, query):
+    url_name, field = LISTS[kind]
+    response = client.get(reverse(url_name), {"q": query})
+    assert response.status_code == 200
+    return sorted(getattr(row, field) for row in response.context["object_list"])
+
+
+def found(client, kind, query):
+    response = client.get(reverse("events:search"), {"q": query})
+    assert response.status_code == 200
+    groups = {group["key"]: group for group in response.context["groups"]}
+    return sorted(str(row) for row in groups[kind]["results"]) if kind in groups else []
+
+
+def index_contents():
+    """{kind: {rowid: body}} as the index holds it now."""
+    contents = {}
+    with connection.cursor() as cursor:
+        for kind in search.SEARCH_FIELDS:
+            cursor.execute(f"SELECT rowid, body FROM {search_index.table_name(kind)}")
+            contents[kind] = dict(cursor.fetchall())
+    return contents
+
+
+def assert_index_is_as_rebuilt():
+    kept = index_contents()
+    search_index.rebuild_search_index()
+    assert kept == index_contents()
+
+
+# What a search finds ----------------------------------------------------------------------------------
+
+
+def test_accents_dashes_and_case_fold_in_the_list_boxes_and_the_site_search(client):
+    f.PersonFactory(name="Recep Tayyip Erdoğan")
+    f.OrganizationFactory(name="Islamic State – Khorasan Province", short_name="ISIS–K")
+    f.PlaceFactory(name="Gölzar ŞEHİDLER")
+    assert listed(client, "person", "ERDOGAN") == ["Recep Tayyip Erdoğan"]
+    assert listed(client, "organization", "isis-k") == ["Islamic State – Khorasan Province"]
+    assert listed(client, "place", "sehidler golzar") == ["Gölzar ŞEHİDLER"]
+    assert found(client, "person", "erdoğan") == ["Recep Tayyip Erdoğan"]
+    assert found(client, "organization", "ISIS—K") == ["Islamic State – Khorasan Province (ISIS–K)"]
+
+
+def test_every_word_must_match_but_each_in_any_field(client):
+    f.IncidentFactory(title="Bombing at the shrine", place=f.PlaceFactory(name="Shah Cheragh"))
+    f.IncidentFactory(title="Bombing at the market", place=f.PlaceFactory(name="Zahedan"))
+    assert listed(client, "incident", "shrine cheragh") == ["Bombing at the shrine"]
+    assert listed(client, "incident", "bombing zahedan") == ["Bombing at the market"]
+    assert listed(client, "incident", "shrine zahedan") == []
+    assert found(client, "incident", "CHERAGH bombing") == ["Bombing at the shrine"]
+
+
+def test_words_never_match_across_two_fields(client):
+    f.IncidentFactory(title="Attack in Kab", summary="ul district.", place=None)
+    assert listed(client, "incident", "kabul") == []
+
+
+def test_one_and_two_letter_words_are_searched_too(client):
+    f.IncidentFactory(title="Raid on the K2 camp", place=None)
+    f.IncidentFactory(title="Raid on the hill camp", place=None)
+    assert listed(client, "incident", "k2") == ["Raid on the K2 camp"]
+    assert listed(client, "incident", "raid 2") == ["Raid on the K2 camp"]
+    assert listed(client, "incident", "k") == ["Raid on the K2 camp"]
+    assert listed(client, "incident", "x9") == []
+
+
+def test_like_wildcards_in_short_words_are_taken_literally(client):
+    f.PersonFactory(name="Agent a_b")
+    f.PersonFactory(name="Agent axb 50%")
+    assert listed(client, "person", "_") == ["Agent a_b"]
+    assert listed(client, "person", "a_") == ["Agent a_b"]
+    assert listed(client, "person", "%") == ["Agent axb 50%"]
+    assert listed(client, "person", "\\") == []
+
+
+FTS_SYNTAX = ['"', '""', "AND", "OR NOT", "(", ")", "*", "^", "NEAR(", "NEAR(a b)", "title:x", "a - b", "{body}", "'"]
+
+
+@pytest.mark.parametrize("query", FTS_SYNTAX)
+def test_full_text_query_syntax_is_searched_for_as_text(client, query):
+    f.IncidentFactory(title="Plain title")
+    for kind in LISTS:
+        listed(client, kind, query)
+    found(client, "incident", query)
+
+
+def test_quotes_and_operators_are_found_literally(client):
+    f.OrganizationFactory(name='The "Red" Brigade')
+    f.OrganizationFactory(name="Red AND Black (NEAR* the border)")
+    assert listed(client, "organization", '"red"') == ['The "Red" Brigade']
+    assert listed(client, "organization", "and") == ["Red AND Black (NEAR* the border)"]
+    assert listed(client, "organization", "(near*") == ["Red AND Black (NEAR* the border)"]
+
+
+def test_drafts_stay_out_of_search(client):
+    f.IncidentFactory(title="Unpublished bombing", status=Status.DRAFT)
+    assert listed(client, "incident", "unpublished") == []
+    assert found(client, "incident", "unpublished") == []
+
+
+# Keeping it in step -----------------------------------------------------------------------------------
+
+
+def test_renaming_a_place_moves_its_incidents_and_its_reactions_to_the_new_name(client):
+    country = f.CountryFactory(name="Oldland")
+    incident = f.IncidentFactory(title="Bombing", place=country)
+    f.ReactionFactory(slug="from-oldland", country=country, incident=incident, summary="Condemned it.")
+    country.name = "Newland"
+    country.save()
+    assert listed(client, "incident", "newland") == ["Bombing"]
+    assert listed(client, "incident", "oldland") == []
+    assert listed(client, "reaction", "newland") == ["from-oldland"]
+    assert listed(client, "reaction", "oldland") == []
+    assert listed(client, "place", "newland") == ["Newland"]
+
+
+def test_renaming_a_person_or_organization_moves_their_reactions(client):
+    person = f.PersonFactory(name="Ali Old")
+    organization = f.OrganizationFactory(name="Old Council", short_name="QZX")
+    f.ReactionFactory(slug="by-person", person=person)
+    f.ReactionFactory(slug="by-organization", organization=organization)
+    person.name = "Ali New"
+    person.save()
+    organization.short_name = "NCX"
+    organization.save()
+    assert listed(client, "reaction", "ali new") == ["by-person"]
+    assert listed(client, "reaction", "ali old") == []
+    assert listed(client, "reaction", "ncx") == ["by-organization"]
+    assert listed(client, "reaction", "qzx") == []
+
+
+def test_an_edit_of_a_record_shows_in_search_at_once(client):
+    incident = f.IncidentFactory(title="First title")
+    incident.title = "Second title"
+    incident.save()
+    assert listed(client, "incident", "second") == ["Second title"]
+    assert listed(client, "incident", "first") == []
+
+
+@sqlite_only
+def test_deleting_removes_the_record_and_its_reactions_from_the_index():
+    incident = f.IncidentFactory(title="Doomed")
+    reaction = f.ReactionFactory(incident=incident, summary="Doomed too.")
+    person = f.PersonFactory(name="Gone")
+    incident_pk, reaction_pk, person_pk = incident.pk, reaction.pk, person.pk
+    assert reaction_pk in index_contents()["reaction"]
+    incident.delete()
+    person.delete()
+    contents = index_contents()
+    assert incident_pk not in contents["incident"]
+    assert reaction_pk not in contents["reaction"]
+    assert person_pk not in contents["person"]
+
+
+@sqlite_only
+def test_a_raw_save_as_loaddata_makes_is_indexed_too():
+    incident = f.IncidentFactory(title="Before loading")
+    incident.title = "Loaded from a fixture"
+    incident.save_base(raw=True)
+    assert "loaded from a fixture" in index_contents()["incident"][incident.pk]
+
+
+@sqlite_only
+def test_saving_a_place_without_renaming_it_leaves_its_incidents_alone():
+    place = f.PlaceFactory(name="Quiet town")
+    f.IncidentFactory.create_batch(3, place=place)
+    place.description = "A new description."
+    with CaptureQueriesContext(connection) as queries:
+        place.save()
+    assert not [query for query in queries if "events_search_incident" in query["sql"]]
+    assert "a new description." in index_contents()["place"][place.pk]
+
+
+@sqlite_only
+def test_the_kept_index_equals_a_rebuilt_one_after_a_series_of_edits():
+    country = f.CountryFactory(name="Türkiye")
+    city = f.PlaceFactory(name="Ankara", parent=country, native_name="Ankara")
+    incidents = f.IncidentFactory.create_batch(3, place=city, description="Line one\nLine – two")
+    person = f.PersonFactory(name="Recep Tayyip Erdoğan", aliases="Erdogan\nRTE")
+    organization = f.OrganizationFactory(name="Grey Wolves", short_name="ÜLKÜ")
+    f.ReactionFactory(incident=incidents[0], person=person, country=country, quote="“Never”")
+    f.ReactionFactory(incident=incidents[1], organization=organization, country=None)
+    f.ReactionFactory(incident=incidents[2], country=country, actor_label="Foreign ministry")
+
+    city.name = "Angora"
+    city.save()
+    country.name = "Turkey"
+    country.save()
+    person.aliases = ""
+    person.save()
+    organization.name = "Bozkurtlar"
+    organization.save()
+    incidents[0].place = None
+    incidents[0].save()
+    incidents[1].delete()
+    Reaction.objects.get(incident=incidents[2]).delete()
+    f.IncidentFactory(title="Later one", place=city)
+
+    assert_index_is_as_rebuilt()
+
+
+@sqlite_only
+def test_a_flush_leaves_no_stale_rows():
+    f.IncidentFactory(title="Flushed away")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM events_reaction")
+        cursor.execute("DELETE FROM events_incident_sources")
+        cursor.execute("DELETE FROM events_incident")
+    search_index.check_after_flush(apps.get_app_config("events"), using=connection.alias)
+    assert index_contents()["incident"] == {}
+
+
+@sqlite_only
+def test_generate_archive_leaves_every_synthetic_record_searchable():
+    call_command("generate_archive", incidents=30)
+    assert_index_is_as_rebuilt()
+    matched = search.text_search(Incident.objects.all(), search.SEARCH_FIELDS["incident"], "synthetic incident 17")
+    assert list(matched.values_list("slug", flat=True)) == ["synthetic-incident-17"]
+    call_command("generate_archive", incidents=10, clear=True)
+    assert len(index_contents()["incident"]) == 10
+
+
+@sqlite_only
+def test_load_archive_leaves_the_seed_searchable():
+    call_command("load_archive")
+    assert len(index_contents()["incident"]) == Incident.objects.count() > 0
+    assert_index_is_as_rebuilt()
+
+
+# The same answers as folding every row ---------------------------------------------------------------
+
+# Letters that fold (accents, case, dashes), FTS and LIKE syntax, and plain ones, short enough to collide.
+ALPHABET = "aAbéÉ-–—\"'%_\\*()^:. ǅﬁß"
+WORDS = st.text(alphabet=ALPHABET, min_size=1, max_size=5)
+
+
+@sqlite_only
+def test_the_index_answers_as_folding_every_row_would():
+    texts = ["Aé-b", "AB–É", "x\"a'b", "50% a_b", "ǅungla", "ﬁeld ß", "(a*b)^c:d", "Plain", "e—e", ""]
+    for i, text in enumerate(texts):
+        organization = f.OrganizationFactory(name=f"Org {text}", short_name=text[::-1], aliases=text.upper())
+        f.ReactionFactory(organization=organization, country=None, summary=texts[-1 - i], quote=text[:2])
+    checked = [
+        ("organization", Organization.objects.all()),
+        ("reaction", Reaction.objects.all()),
+        ("person", Person.objects.all()),
+        ("place", Place.objects.all()),
+    ]
+
+    @hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(words=st.lists(WORDS, min_size=1, max_size=3))
+    def same_answer(words):
+        for kind, queryset in checked:
+            fields = search.SEARCH_FIELDS[kind]
+            indexed = search._sqlite_condition(queryset, fields, words)
+            folded = search._folded_columns_condition(queryset, fields, words)
+            assert set(indexed.values_list("pk", flat=True)) == set(folded.values_list("pk", flat=True)), words
+
+    same_answer()
+
+
+@sqlite_only
+def test_list_and_site_search_read_the_index_not_every_row():
+    matched = search.text_search(Incident.objects.all(), search.SEARCH_FIELDS["incident"], "kerman")
+    sql = str(matched.query)
+    assert "events_search_incident" in sql and "unaccent_fold" not in sql

@@ -687,7 +687,8 @@ class Incident(Publishable):
             models.Index(fields=["status", "-killed", "-date", "title"], name="incident_list_killed_idx"),
             models.Index(fields=["status", "-injured", "-date", "title"], name="incident_list_injured_idx"),
             models.Index(fields=["status", "title"], name="incident_list_title_idx"),
-            models.Index(fields=["status", "kind"], name="incident_status_kind_idx"),
+            # The type facet counts per kind; a list of one type is read newest first from the same index.
+            models.Index(fields=["status", "kind", "-date", "title"], name="incident_status_kind_idx"),
             # A place's page lists its newest incidents; the place facet counts per place.
             models.Index(fields=["status", "place", "-date", "title"], name="incident_status_place_idx"),
         ]
@@ -973,6 +974,8 @@ class Reaction(Publishable):
     class Meta:
         ordering = ["incident_id", "category", "slug"]
         permissions = [("publish_reaction", "Can publish and unpublish reactions")]
+        # Covers what the reaction list's facets group by, so counting them reads the index, not the table.
+        indexes = [models.Index(fields=["incident", "status", "category", "country"], name="reaction_facets_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | Q(organization__isnull=False) | Q(country__isnull=False),

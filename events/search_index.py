@@ -186,18 +186,17 @@ def remember_names(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs
     instance._search_names_before = sender._base_manager.using(using).filter(pk=instance.pk).values(*fields).first()
 
 
-def record_saved(sender, instance, created=False, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+def record_saved(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
     # A raw save (loaddata) is indexed like any other: the row is in the database either way.
+    before = instance.__dict__.pop("_search_names_before", None)
     if not _kept(using):
         return
     if sender in indexed_kinds():
         reindex(sender, using, pk=instance.pk)
-    before = getattr(instance, "_search_names_before", None)
-    if before is None:  # new, so nothing refers to it yet
-        return
-    del instance._search_names_before
     for model, relation, fields in dependents().get(sender, []):
-        if any(before[field] != getattr(instance, field) for field in fields):
+        # A new record has no referrers yet, unless loaddata saved the rows referring to it first.
+        renamed = raw if before is None else any(before[field] != getattr(instance, field) for field in fields)
+        if renamed:
             reindex(model, using, **{relation: instance.pk})
 
 

@@ -4,6 +4,8 @@ The behaviour tests run on every database (PostgreSQL answers them without the i
 the index's tables are SQLite only.
 """
 
+import json
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -191,6 +193,23 @@ def test_a_raw_save_as_loaddata_makes_is_indexed_too():
     incident.title = "Loaded from a fixture"
     incident.save_base(raw=True)
     assert "loaded from a fixture" in index_contents()["incident"][incident.pk]
+
+
+@sqlite_only
+def test_loaddata_indexes_rows_saved_before_the_place_they_refer_to(tmp_path):
+    fixture = tmp_path / "forward.json"
+    incident = {"title": "Forward reference", "slug": "forward", "kind": "bombing", "summary": "", "place": 9001}
+    place = {"name": "Faraway Town", "slug": "faraway-town", "kind": "city"}
+    fixture.write_text(
+        json.dumps(
+            [
+                {"model": "events.incident", "pk": 9001, "fields": incident},
+                {"model": "events.place", "pk": 9001, "fields": place},
+            ]
+        )
+    )
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert "faraway town" in index_contents()["incident"][9001]
 
 
 @sqlite_only

@@ -12,7 +12,7 @@ from collections import Counter
 
 import django_filters
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, TextField, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.dateformat import format as date_format
@@ -157,18 +157,13 @@ class FacetedFilterSet(django_filters.FilterSet):
         return repr(sorted((k, v) for k, v in self.data.lists() if k not in NOT_FILTERS))
 
     def add_counts_to_choices(self):
-        """Write each option's count into its label: 'Suicide bombing (1)'.
-
-        A choice of records longer than MAX_OPTIONS (thousands of perpetrators or places in a large archive)
-        shows only the MAX_OPTIONS that give the most rows, and the chosen one: a <select> of thousands of
-        options is slow to make, to send and to use. Any other value still works in the address, and the
-        record's own page links to its filtered list."""
+        """Write each option's count into its label: 'Suicide bombing (1)'; long choices of records are cut
+        to the options giving most rows (choose_options)."""
         for name, counts in self.facet_counts.items():
             field = self.form.fields[name]
             if isinstance(field, forms.ModelChoiceField):
                 field.label_from_instance = lambda obj, counts=counts: f"{obj} ({counts.get(obj.pk, 0)})"
-                if len(counts) > MAX_OPTIONS:
-                    self.limit_options(name, field, counts)
+                self.choose_options(name, field, counts)
             else:
                 field.choices = [
                     (value, f"{label} ({counts.get(value, 0)})" if value else label) for value, label in field.choices
@@ -186,23 +181,31 @@ class FacetedFilterSet(django_filters.FilterSet):
         """What the rendered form depends on: the filters and the chosen sort (the form has a sort field)."""
         return f"{self.filter_state()}|{self.data.get('ordering', '') if self.is_bound else ''}"
 
-    def limit_options(self, name, field, counts):
-        top = sorted(counts, key=lambda pk: -counts[pk])[:MAX_OPTIONS]
+    def choose_options(self, name, field, counts):
+        """The options of a choice of records, from one query: every option when there are at most
+        MAX_OPTIONS, else the MAX_OPTIONS that give the most rows, and the chosen one.
+
+        A choice of records may hold thousands (perpetrators, places in a large archive): a <select> of
+        thousands of options is slow to make, to send and to use. Any other value still works in the address,
+        and the record's own page links to its filtered list. The counts alone cannot tell a short choice from
+        a long one: a narrow search gives rows in a handful of places, but the choice still holds every place."""
+        giving = sorted((pk for pk in counts if pk is not None), key=lambda pk: -counts[pk])[:MAX_OPTIONS]
         chosen = self.form.cleaned_data.get(name) if self.is_bound and hasattr(self.form, "cleaned_data") else None
-        # The facet's counts already say which records give rows; their pks need no join to find again.
-        model = field.queryset.model
-        options = model._default_manager.filter(pk__in=[pk for pk in top if pk is not None])
-        if any(f.name == "status" for f in model._meta.fields):
-            options = options.filter(status="published")
-        options = list(options)
-        if chosen is not None and chosen.pk not in {o.pk for o in options}:
+        # The busiest options and up to MAX_OPTIONS + 1 others, in the choice's own order: reading more than
+        # MAX_OPTIONS others says the choice is long, and nothing sorts the whole choice to find out.
+        some = field.queryset.order_by().values("pk")[: MAX_OPTIONS + 1]
+        options = list(field.queryset.filter(Q(pk__in=giving) | Q(pk__in=some)))
+        if len(options) > MAX_OPTIONS or len(counts) > MAX_OPTIONS:
+            busiest = set(giving)
+            options = sorted((obj for obj in options if obj.pk in busiest), key=lambda obj: (-counts[obj.pk], str(obj)))
+            field.help_text = f"{field.help_text} The {MAX_OPTIONS} with the most {self.noun_plural()} are listed."
+            field.help_text = field.help_text.strip()
+        if chosen is not None and chosen.pk not in {obj.pk for obj in options}:
             options.append(chosen)
-        options.sort(key=lambda obj: (-counts.get(obj.pk, 0), str(obj)))
         to_field = field.to_field_name or "pk"
         field.widget.choices = [("", field.empty_label)] + [
             (getattr(obj, to_field), field.label_from_instance(obj)) for obj in options
         ]
-        field.help_text = f"{field.help_text} The {MAX_OPTIONS} with the most {self.noun_plural()} are listed.".strip()
 
     def noun_plural(self):
         return str(self._meta.model._meta.verbose_name_plural)

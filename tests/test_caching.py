@@ -195,6 +195,26 @@ def test_a_long_choice_of_records_lists_only_the_options_giving_most_rows(client
     assert response.context["paginator"].count == 1
 
 
+def test_a_narrow_search_does_not_list_every_record_of_a_long_choice(client, monkeypatch):
+    monkeypatch.setattr(filters, "MAX_OPTIONS", 2)
+    places = [f.PlaceFactory(name=f"Town {i}") for i in range(4)]
+    for index, place in enumerate(places):
+        f.IncidentFactory(place=place, title=f"Incident {'needle' if index == 2 else 'hay'} {index}")
+    response = client.get(reverse("events:incident-list"), {"q": "needle"})
+    select = response.content.decode().split('name="place"')[1].split("</select>")[0]
+    assert "Town 2 (1)" in select
+    assert "Town 0" not in select and "Town 1" not in select and "Town 3" not in select
+
+
+def test_a_short_choice_lists_every_option_even_without_rows(client):
+    places = [f.PlaceFactory(name=f"Town {i}") for i in range(3)]
+    f.IncidentFactory(place=places[0], title="Incident needle")
+    f.IncidentFactory(place=places[1], title="Incident hay")
+    response = client.get(reverse("events:incident-list"), {"q": "needle"})
+    select = response.content.decode().split('name="place"')[1].split("</select>")[0]
+    assert "Town 0 (1)" in select and "Town 1 (0)" in select
+
+
 # The timeline
 
 

@@ -187,15 +187,19 @@ def search_groups():
 
 
 def site_search(value, limit=5):
-    """The first `limit` matches of each kind with the total for each: one query per kind (a window count)."""
-    from django.db.models import Count, Window
+    """The first `limit` matches of each kind with the total for each: one query per kind.
+
+    The total is a scalar subquery, which the database counts once; a window count over the matches made
+    the database build every matching row with its joins first (3 s for a word in all 300,000 reactions)."""
+    from django.db.models import Count, Subquery
     from django.urls import reverse
     from django.utils.http import urlencode
 
     groups = []
     for key, label, queryset, url_name in search_groups():
-        matched = ranked(text_search(queryset, SEARCH_FIELDS[key], value), SEARCH_FIELDS[key], value)
-        matched = matched.annotate(search_total=Window(Count("pk")))
+        found = text_search(queryset, SEARCH_FIELDS[key], value)
+        total = found.order_by().annotate(_all=Value(1)).values("_all").annotate(n=Count("pk")).values("n")
+        matched = ranked(found, SEARCH_FIELDS[key], value).annotate(search_total=Subquery(total))
         rows = list(matched[:limit])
         groups.append(
             {

@@ -58,8 +58,7 @@ def _read_version():
     # costs more than the query itself.
     from .models import ArchiveState
 
-    table = connection_for(ArchiveState)
-    with table.cursor() as cursor:
+    with connections[router.db_for_read(ArchiveState)].cursor() as cursor:
         cursor.execute(f"SELECT version, changed_at FROM {ArchiveState._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
     if row is None:
@@ -70,10 +69,6 @@ def _read_version():
     if changed_at is not None and timezone.is_naive(changed_at):
         changed_at = timezone.make_aware(changed_at, datetime.UTC)
     return (version, changed_at)
-
-
-def connection_for(model):
-    return connections[router.db_for_read(model)]
 
 
 def bump_content_version():

@@ -26,7 +26,7 @@ from .search import SEARCH_FIELDS, text_search
 # Parameters that never count as a filter: paging, and sorting (which has its own links).
 NOT_FILTERS = {"page", "ordering"}
 
-# The most options a choice of records lists (see FacetedFilterSet.add_counts_to_choices).
+# The most options a choice of records lists (see FacetedFilterSet.choose_options).
 MAX_OPTIONS = 50
 
 
@@ -169,12 +169,11 @@ class FacetedFilterSet(django_filters.FilterSet):
                     (value, f"{label} ({counts.get(value, 0)})" if value else label) for value, label in field.choices
                 ]
 
+    @cached_property
     def counted_form(self):
-        """The form with each option's count in its label, counted once: the template asks for it only when
-        the rendered form is not already cached for this filter state."""
-        if not getattr(self, "_counts_added", False):
-            self.add_counts_to_choices()
-            self._counts_added = True
+        """The form with each option's count in its label: the template asks for it only when the rendered
+        form is not already cached for this filter state."""
+        self.add_counts_to_choices()
         return self.form
 
     def form_state(self):
@@ -198,8 +197,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         if len(options) > MAX_OPTIONS or len(counts) > MAX_OPTIONS:
             busiest = set(giving)
             options = sorted((obj for obj in options if obj.pk in busiest), key=lambda obj: (-counts[obj.pk], str(obj)))
-            field.help_text = f"{field.help_text} The {MAX_OPTIONS} with the most {self.noun_plural()} are listed."
-            field.help_text = field.help_text.strip()
+            listed = f"The {MAX_OPTIONS} with the most {self.noun_plural()} are listed."
+            field.help_text = f"{field.help_text} {listed}".strip()
         if chosen is not None and chosen.pk not in {obj.pk for obj in options}:
             options.append(chosen)
         to_field = field.to_field_name or "pk"

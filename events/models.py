@@ -54,15 +54,15 @@ def format_partial_date(value, precision):
     return f"{value.day} {MONTHS[value.month]} {value.year}"
 
 
+def cached_reverse(view_name, slug=None):
+    """reverse() remembered per URLconf and script prefix: a list page links dozens of records and every page
+    shows the menu, and reversing costs more than everything else a row does."""
+    return _reverse(view_name, slug, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
 @functools.lru_cache(maxsize=20_000)
-def _reverse_record(view_name, slug, urlconf, script_prefix):
-    return reverse(view_name, kwargs={"slug": slug}, urlconf=urlconf)
-
-
-def record_url(view_name, slug):
-    """reverse() for a record's page, remembered per URLconf and script prefix: a list page links dozens of
-    records, and reversing costs more than everything else a row does."""
-    return _reverse_record(view_name, slug, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+def _reverse(view_name, slug, urlconf, script_prefix):
+    return reverse(view_name, kwargs={"slug": slug} if slug is not None else None, urlconf=urlconf)
 
 
 def check_partial_date(value, precision, field, precision_field):
@@ -365,7 +365,7 @@ class Place(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return record_url("events:place-detail", self.slug)
+        return cached_reverse("events:place-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -445,7 +445,7 @@ class Organization(Publishable):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
     def get_absolute_url(self):
-        return record_url("events:organization-detail", self.slug)
+        return cached_reverse("events:organization-detail", self.slug)
 
     def clean(self):
         if self.pk is not None and self.pk in {o.pk for o in walk_parents(self)}:
@@ -506,7 +506,7 @@ class Person(Publishable):
         return f"{self.name} (alias)" if self.name_is_alias else self.name
 
     def get_absolute_url(self):
-        return record_url("events:person-detail", self.slug)
+        return cached_reverse("events:person-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -723,7 +723,7 @@ class Incident(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return record_url("events:incident-detail", self.slug)
+        return cached_reverse("events:incident-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)
@@ -988,7 +988,7 @@ class Reaction(Publishable):
         return f"{self.actor_name} on {self.incident}"
 
     def get_absolute_url(self):
-        return record_url("events:reaction-detail", self.slug)
+        return cached_reverse("events:reaction-detail", self.slug)
 
     def natural_key(self):
         return (self.slug,)

@@ -64,6 +64,17 @@ def page_data(response):
     return data
 
 
+def changelist_status_data(record, status):
+    """The POST data of an admin list that saves `status` in the editable status column of `record`'s row."""
+    return {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(record.pk),
+        "form-0-status": status,
+        "_save": "Save",
+    }
+
+
 def add_inline_row(data, prefix, **fields):
     index = int(data[f"{prefix}-TOTAL_FORMS"])
     data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
@@ -562,13 +573,7 @@ def test_unpublish_action_takes_records_off_the_public_site(staff_client):
 
 def test_status_is_editable_from_the_incident_list(staff_client):
     incident = factories.IncidentFactory(status=models.Status.DRAFT)
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-0-id": str(incident.pk),
-        "form-0-status": "published",
-        "_save": "Save",
-    }
+    data = changelist_status_data(incident, "published")
 
     assert_saved(staff_client.post(admin_url(models.Incident, "changelist"), data))
     incident.refresh_from_db()

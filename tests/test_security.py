@@ -25,6 +25,7 @@ from events.search_index import rebuild_search_index
 from kerman_site.security import client_ip
 from tests import factories
 from tests.public_urls import body_of, make_archive, public_paths
+from tests.test_admin import changelist_status_data
 
 pytestmark = pytest.mark.django_db
 
@@ -343,13 +344,7 @@ def test_deleting_in_the_admin_is_logged_with_the_user(staff_client):
 
 def test_status_edited_in_the_list_is_logged_with_the_user(staff_client):
     incident = factories.IncidentFactory(status=models.Status.DRAFT)
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-0-id": str(incident.pk),
-        "form-0-status": "published",
-        "_save": "Save",
-    }
+    data = changelist_status_data(incident, "published")
     staff_client.post(admin_changelist(models.Incident), data)
     incident.refresh_from_db()
     assert incident.status == models.Status.PUBLISHED

@@ -9,7 +9,15 @@ from django.urls import reverse
 from events import models
 from events.history import is_historical
 from tests import factories
-from tests.test_admin import FACTORIES, PUBLISHABLE, admin_url, assert_refused, assert_saved, page_data
+from tests.test_admin import (
+    FACTORIES,
+    PUBLISHABLE,
+    admin_url,
+    assert_refused,
+    assert_saved,
+    changelist_status_data,
+    page_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,13 +121,7 @@ def test_editor_cannot_publish_from_the_form(editor_client):
 
 def test_editor_cannot_publish_from_the_list(editor_client):
     incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-0-id": str(incident.pk),
-        "form-0-status": "published",
-        "_save": "Save",
-    }
+    data = changelist_status_data(incident, "published")
 
     response = editor_client.post(admin_url(models.Incident, "changelist"), data)
 

@@ -1,19 +1,16 @@
 """Template helpers for the public site: links that respect publication, native names, paging links,
 dates shown as precisely as they are known, canonical addresses and JSON-LD."""
 
-import functools
 import json
 import re
 
 from django import template
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from events.linked_data import absolute_url, partial_iso
-from events.models import format_partial_date
+from events.models import cached_reverse, format_partial_date
 
 register = template.Library()
 
@@ -35,13 +32,7 @@ JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0
 @register.simple_tag
 def nav_items():
     """The site's sections as (key, label, url), in menu order."""
-    return _nav_items(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-
-
-@functools.lru_cache(maxsize=16)
-def _nav_items(urlconf, script_prefix):
-    # Every page shows the menu twice; reversing six names costs more than the rest of the header.
-    return [(key, label, reverse(name, urlconf=urlconf)) for key, label, name in NAV_ITEMS]
+    return [(key, label, cached_reverse(name)) for key, label, name in NAV_ITEMS]
 
 
 @register.simple_tag(takes_context=True)

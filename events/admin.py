@@ -15,12 +15,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import workflow
+from . import revisions, workflow
 from .forms import (
     ArchiveAdminForm,
     CasualtyFigureForm,
@@ -38,6 +40,7 @@ from .models import (
     Person,
     Place,
     Reaction,
+    Revision,
     Role,
     Source,
     StaleEditError,
@@ -53,9 +56,6 @@ STATUS_REASONS = {
     Status.PUBLISHED: "Published",
     Status.UNPUBLISHED: "Unpublished",
 }
-
-# The admin index lists what waits for a reviewer above the list of models.
-admin.site.index_template = "admin/events/index.html"
 
 
 # Shared behaviour ------------------------------------------------------------------------------------------
@@ -90,10 +90,47 @@ class ArchiveAdmin(SimpleHistoryAdmin):
         restoring = getattr(request, "restoring_version", False)
         return with_user(form, request, check_dependents=form.check_dependents or restoring)
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
+    def get_fieldsets(self, request, obj=None):
+        # The "what changed and why" box goes last, under the record's own fields, on every form.
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "change_reason"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        revision_fields = ["revision_shown", "change_reason"] if obj is not None and self.has_revisions else []
+        return [*fieldsets, ("Revision", {"fields": revision_fields or ["change_reason"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "revision_shown") if self.has_revisions else readonly
+
+    @property
+    def has_revisions(self):
+        return revisions.is_root(self.model)
+
+    @admin.display(description="Revision")
+    def revision_shown(self, obj):
+        latest = revisions.latest_live(obj) if obj is not None and obj.pk else None
+        if latest is None:
+            return "No revision recorded yet"
+        history = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history", args=[obj.pk])
+        return format_html(
+            'Revision {}, saved {} by {} (<a href="{}">history</a>)',
+            latest.number,
+            date_format(timezone.localtime(latest.created_at), "DATETIME_FORMAT"),
+            latest.user or "the system",
+            history,
+        )
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("change_reason", "")
+        if reason:
+            revisions.set_reason(reason)
+            obj._change_reason = reason
+        super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id:
+            self._say_what_saving_does(request, object_id)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except StaleEditError as error:
@@ -108,10 +145,106 @@ class ArchiveAdmin(SimpleHistoryAdmin):
         opts = self.model._meta
         compare = path(
             "<path:object_id>/history/compare/",
-            self.admin_site.admin_view(self.history_compare_view),
+            self.admin_site.admin_view(self.revision_compare_view if self.has_revisions else self.history_compare_view),
             name=f"{opts.app_label}_{opts.model_name}_history_compare",
         )
-        return [compare, *super().get_urls()]
+        # Row-by-row versions, as recorded before whole-record revisions (and still recorded beneath them).
+        rows = path(
+            "<path:object_id>/history/rows/",
+            self.admin_site.admin_view(super().history_view),
+            name=f"{opts.app_label}_{opts.model_name}_row_history",
+        )
+        return [compare, rows, *super().get_urls()]
+
+    def revert_disabled(self, request, obj=None):
+        # A record with revisions is restored whole (its figures, reactions... with it), never row by row.
+        return self.has_revisions or super().revert_disabled(request, obj)
+
+    def _say_what_saving_does(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        root = revisions.root_of(obj) if obj is not None else None
+        if root is None:
+            return
+        opts = root._meta
+        if workflow.is_public(root) and not workflow.can_publish(request.user, type(root)):
+            self.message_user(
+                request,
+                f"{opts.verbose_name.capitalize()} “{root}” is public. Your change will be saved as a pending "
+                "revision and will be public once a reviewer publishes it; until then readers see the "
+                "published version.",
+                messages.INFO,
+            )
+        waiting = list(revisions.revisions_of(root).pending().select_related("user").order_by("number"))
+        if waiting:
+            links = format_html_join(
+                ", ",
+                '<a href="{}">revision {}</a> by {}',
+                (
+                    (reverse("admin:events_revision_change", args=[r.pk]), r.number, r.user or "someone")
+                    for r in waiting
+                ),
+            )
+            self.message_user(
+                request,
+                format_html(
+                    "{} of “{}” {} waiting for review: {}.",
+                    f"{len(waiting)} pending revision{'s' if len(waiting) != 1 else ''}",
+                    root,
+                    "is" if len(waiting) == 1 else "are",
+                    links,
+                ),
+                messages.WARNING,
+            )
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_revisions:
+            return super().history_view(request, object_id, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of {obj}",
+            "subtitle": None,
+            "opts": opts,
+            "object": obj,
+            "revisions": revisions.revisions_of(obj).select_related("user").order_by("-number"),
+            "row_versions": obj.history.count(),
+            "compare_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history_compare", args=[obj.pk]),
+            "rows_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_row_history", args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/events/revision_history.html", context)
+
+    def revision_compare_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        found = revisions.revisions_of(obj).select_related("user")
+        try:
+            older = found.get(number=request.GET.get("from"))
+            newer = found.get(number=request.GET.get("to"))
+        except (Revision.DoesNotExist, ValueError):
+            raise Http404("Choose two revisions of this record to compare.") from None
+        if older.number > newer.number:
+            older, newer = newer, older
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare revisions of {obj}",
+            "subtitle": None,
+            "opts": opts,
+            "object": obj,
+            "older": older,
+            "newer": newer,
+            "changes": revisions.diff(self.model, older.snapshot, newer.snapshot),
+            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/events/revision_compare.html", context)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ChoiceLabelsContextHelper(self.model, historical_record)
@@ -280,7 +413,7 @@ class KeyedRecordAdmin(ArchiveAdmin):
 
 
 class ArchiveInline:
-    """Inline rows: the parent's version rules and workflow apply to them, and each row carries its version."""
+    """Inline rows: each carries its version; an Editor's change under a public record waits for review."""
 
     form = ArchiveAdminForm
     extra = 0
@@ -290,15 +423,6 @@ class ArchiveInline:
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = with_user(formset.form, request)
         return formset
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not workflow.is_locked_for(request.user, obj)
 
 
 # Inlines ---------------------------------------------------------------------------------------------------
@@ -796,3 +920,140 @@ class IncidentLinkAdmin(KeyedRecordAdmin):
     ordering = ("from_incident", "kind", "to_incident")
     autocomplete_fields = ("from_incident", "to_incident", "sources")
     fields = ("from_incident", "kind", "to_incident", "note", "sources", "key", "version")
+
+
+# Revisions: the review queue, and one page per revision to publish, reject or restore it --------------------
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Pending revisions wait here for a Reviewer; every revision has a page with what it changed."""
+
+    list_display = ("__str__", "state", "summary", "user", "created_at")
+    list_filter = ("state", "content_type")
+    list_select_related = ("user", "content_type")
+    search_fields = ("object_repr", "summary", "reason")
+    ordering = ("-created_at",)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        if obj is None:
+            return True
+        opts = obj.record_model._meta
+        return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "content_type", "reviewed_by")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        revision = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_permission(request, revision):
+            raise PermissionDenied
+        model = revision.record_model
+        opts = model._meta
+        record = model._base_manager.filter(pk=revision.object_id).first()
+        may_publish = workflow.can_publish(request.user, model)
+        may_restore = (
+            record is not None
+            and revision.state == Revision.State.LIVE
+            and request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        )
+        here = reverse("admin:events_revision_change", args=[revision.pk])
+        if request.method == "POST":
+            return self._act(request, revision, record, may_publish, may_restore) or HttpResponseRedirect(here)
+        names = revisions.Names()
+        current = revisions.snapshot(record) if record is not None else None
+        latest = revisions.latest_live(record) if record is not None else None
+        previous = (
+            revisions.revisions_of(record).live().filter(number__lt=revision.number).order_by("-number").first()
+            if record is not None and revision.state != Revision.State.PENDING
+            else None
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": str(revision),
+            "subtitle": None,
+            "opts": opts,
+            "revision_opts": self.model._meta,
+            "revision": revision,
+            "record": record,
+            "latest": latest,
+            "previous": previous,
+            "changes": revisions.diff(model, previous.snapshot, revision.snapshot, names) if previous else None,
+            "against_live": revisions.diff(model, current, revision.snapshot, names) if current else None,
+            "outdated": revision.is_pending and latest is not None and revision.base_id != latest.pk,
+            "draft_children": [
+                revisions.row_label(child, row, names)
+                for child, row in revisions.draft_children(model, revision.snapshot)
+            ],
+            "may_publish": may_publish and revision.is_pending and record is not None,
+            "may_restore": may_restore and latest is not None and latest.pk != revision.pk,
+            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk])
+            if record is not None
+            else None,
+            "public_url": revisions.public_url(revision),
+        }
+        return TemplateResponse(request, "admin/events/revision_detail.html", context)
+
+    def _act(self, request, revision, record, may_publish, may_restore):
+        action = request.POST.get("action")
+        note = request.POST.get("note", "").strip()
+        try:
+            if action in ("publish", "reject") and may_publish and revision.is_pending:
+                if action == "publish":
+                    write = revisions.publish(
+                        revision, request.user, note, publish_children=bool(request.POST.get("publish_children"))
+                    )
+                    done = write.recorded[0].number if write.recorded else revision.number
+                    self.message_user(
+                        request,
+                        f"Published: “{revision.object_repr}” now shows pending revision {revision.number}, as "
+                        f"revision {done}.",
+                        messages.SUCCESS,
+                    )
+                else:
+                    revisions.reject(revision, request.user, note)
+                    self.message_user(
+                        request,
+                        f"Rejected revision {revision.number} of “{revision.object_repr}”; the public record is "
+                        "unchanged.",
+                        messages.SUCCESS,
+                    )
+            elif action == "restore" and may_restore:
+                revisions.restore(revision, request.user, note)
+                self.message_user(
+                    request,
+                    f"Restored revision {revision.number} of “{revision.object_repr}”, with everything edited with it.",
+                    messages.SUCCESS,
+                )
+            else:
+                raise PermissionDenied
+        except revisions.RevisionRefused as refused:
+            verb = "restored" if action == "restore" else "published"
+            self.message_user(
+                request,
+                f"Not {verb}: revision {revision.number} would break a rule, so nothing was changed. "
+                + " ".join(refused.problems),
+                messages.ERROR,
+            )
+            return None
+        except StaleEditError as error:
+            self.message_user(request, stale_edit_message(error.record), messages.ERROR)
+            return None
+        if record is not None:
+            opts = record._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk]))
+        return None

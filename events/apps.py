@@ -6,4 +6,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Incident archive"
 
     def ready(self):
-        from . import caching, search_index, signals  # noqa: F401
+        from . import revisions, signals
+
+        signals.connect()
+        revisions.connect()

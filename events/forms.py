@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.models import to_historic
 
-from . import workflow
+from . import revisions, workflow
 from .models import CasualtyFigure, Publishable, SourcedInIncident, Status
 
 
@@ -28,12 +28,22 @@ def stale_edit_message(record, your_version=None):
         'nothing was saved. <a href="{}">Open the current version</a> (see what changed in its '
         '<a href="{}">history</a>) and make your changes again.',
         opts.verbose_name,
-        f" (you edited version {your_version}; it is now at version {record.current_version()})"
-        if your_version
-        else "",
+        _versions_in_words(record, your_version) if your_version else "",
         change_url,
         history_url,
     )
+
+
+def _versions_in_words(record, your_version):
+    """ " (you edited revision 7; it is now at revision 8)": the numbers the record's history shows."""
+    current = record.current_version()
+    if revisions.is_root(type(record)):
+        live = revisions.revisions_of(record).live()
+        yours = live.filter(record_version=your_version).order_by("-number").values_list("number", flat=True).first()
+        now = live.order_by("-number").values_list("number", flat=True).first()
+        if yours and now:
+            return f" (you edited revision {yours}; it is now at revision {now})"
+    return f" (you edited save {your_version} of this row; it is now at save {current})"
 
 
 class ArchiveAdminForm(forms.ModelForm):
@@ -43,6 +53,13 @@ class ArchiveAdminForm(forms.ModelForm):
     """
 
     user = None
+    change_reason = forms.CharField(
+        label="What changed and why",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text="Optional; shown in the record's history beside this revision.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

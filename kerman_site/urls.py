@@ -7,9 +7,6 @@ from events.sitemaps import SITEMAPS
 from events.views import robots_txt
 from kerman_site import views as site_views
 
-admin.site.site_header = "Kerman incident archive — editors"
-admin.site.site_title = "Incident archive admin"
-admin.site.index_title = "Records"
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,10 +1,11 @@
-"""The admin index's "Waiting for review" block: records editors have submitted, oldest first."""
+"""The admin index's "Waiting for review" block: drafts editors have submitted and pending changes to public
+records, oldest first."""
 
 from django import template
 from django.apps import apps
 from django.urls import reverse
 
-from events.models import Publishable, Status
+from events.models import Publishable, Revision, Status
 
 register = template.Library()
 
@@ -32,4 +33,14 @@ def waiting_for_review(context, limit=10):
                     "all_url": f"{changelist}?status__exact={Status.IN_REVIEW}",
                 }
             )
-    return {"groups": groups}
+    pending = [
+        revision
+        for revision in Revision.objects.pending().select_related("user", "content_type").order_by("created_at")
+        if user.has_perm(f"events.view_{revision.content_type.model}")
+    ]
+    return {
+        "groups": groups,
+        "pending": pending[:limit],
+        "pending_count": len(pending),
+        "pending_url": reverse("admin:events_revision_changelist") + f"?state__exact={Revision.State.PENDING}",
+    }

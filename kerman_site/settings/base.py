@@ -13,7 +13,8 @@ DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site with the review rule on every write (events/admin_site.py).
+    "events.admin_apps.ArchiveAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

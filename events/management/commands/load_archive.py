@@ -9,7 +9,8 @@ from django.test.utils import override_settings
 from events.fixture_checks import BrokenFixture, first_problem
 from events.history import FIXTURE_REASON, record_changed_versions, system_user
 from events.models import Incident, Source
-from events.search_index import rebuilt_afterwards
+from events.revisions import record_all_changed
+from events.signals import bulk_write
 
 BASE_SOURCE_SLUG = "kerman-bombings-article"
 
@@ -48,14 +49,19 @@ class Command(BaseCommand):
         with transaction.atomic():
             # loaddata records no history for its raw saves but would for each many-to-many it sets, as
             # nobody; history is off while it runs, and the versions are written below in one go instead.
-            # The search index, likewise, is built once when it is done rather than row by row.
-            with override_settings(SIMPLE_HISTORY_ENABLED=False), rebuilt_afterwards():
+            # The search index, headline figures and content version, likewise, are kept once at the end
+            # rather than row by row.
+            with override_settings(SIMPLE_HISTORY_ENABLED=False), bulk_write():
                 # A dry run, record by record and rolled back, that names the first broken record and field.
                 problem = first_problem(files)
                 if problem:
                     raise BrokenFixture(f"Nothing loaded. {problem}")
                 call_command("loaddata", *files, verbosity=0)
-            for incident in Incident.objects.all():
-                incident.refresh_headline_figures()
-            versions = record_changed_versions(system_user(), FIXTURE_REASON)
-        self.stdout.write(self.style.SUCCESS(f"Loaded {len(files)} fixture files; {versions} new versions recorded."))
+            system = system_user()
+            versions = record_changed_versions(system, FIXTURE_REASON)
+            recorded = record_all_changed(system, FIXTURE_REASON)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {len(files)} fixture files; {versions} new versions and {recorded} revisions recorded."
+            )
+        )

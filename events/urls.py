@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import models, views
 from .feeds import RecentRecordsFeed
 
 
@@ -31,12 +31,27 @@ urlpatterns = [
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents.<export_format:format>", export(views.IncidentListView), name="incident-export"),
     path("incidents/<slug:slug>/", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path(
+        "incidents/<slug:slug>/revisions/<int:number>/",
+        views.revision_view(models.Incident, "incidents"),
+        name="incident-revision",
+    ),
     path("people/", views.PersonListView.as_view(), name="person-list"),
     path("people.<export_format:format>", export(views.PersonListView), name="person-export"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path(
+        "people/<slug:slug>/revisions/<int:number>/",
+        views.revision_view(models.Person, "people"),
+        name="person-revision",
+    ),
     path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
     path("organizations.<export_format:format>", export(views.OrganizationListView), name="organization-export"),
     path("organizations/<slug:slug>/", views.OrganizationDetailView.as_view(), name="organization-detail"),
+    path(
+        "organizations/<slug:slug>/revisions/<int:number>/",
+        views.revision_view(models.Organization, "organizations"),
+        name="organization-revision",
+    ),
     path("reactions/", views.ReactionListView.as_view(), name="reaction-list"),
     path(
         "reactions.<export_format:format>",
@@ -47,4 +62,9 @@ urlpatterns = [
     path("places/", views.PlaceListView.as_view(), name="place-list"),
     path("places.<export_format:format>", export(views.PlaceListView), name="place-export"),
     path("places/<slug:slug>/", views.PlaceDetailView.as_view(), name="place-detail"),
+    path(
+        "places/<slug:slug>/revisions/<int:number>/",
+        views.revision_view(models.Place, "places"),
+        name="place-revision",
+    ),
 ]

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from django import forms
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.dateformat import format as date_format
@@ -19,10 +20,20 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters, linked_data
+from . import filters, linked_data, revisions
 from .caching import cached_count, content_version
 from .exports import CHUNK_SIZE, EXPORTERS
-from .models import Attribution, CasualtyFigure, DatePrecision, Incident, Organization, Person, Place, Reaction
+from .models import (
+    Attribution,
+    CasualtyFigure,
+    DatePrecision,
+    Incident,
+    Organization,
+    Person,
+    Place,
+    Reaction,
+    Revision,
+)
 from .pagination import ArchivePaginator
 from .querysets import PERPETRATOR_KINDS, prefetch_sources, public_timeline_entries, related_links
 from .search import search_words, site_search
@@ -395,7 +406,18 @@ class DraftPreviewMixin:
         return response
 
 
-class IncidentDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+class CurrentRevisionMixin:
+    """The page says which revision it shows ("Revision 7, 2 December 2026"), with its permanent address."""
+
+    def get_context_data(self, **kwargs):
+        current = Revision.objects.of(self.object).public().order_by("-number").first()
+        if current is not None and self.object.is_published:
+            kwargs["current_revision"] = current
+            kwargs["revision_url"] = revisions.public_url(current, slug=self.object.slug)
+        return super().get_context_data(**kwargs)
+
+
+class IncidentDetailView(CurrentRevisionMixin, DraftPreviewMixin, SectionMixin, DetailView):
     model = Incident
     section = "incidents"
 
@@ -441,7 +463,7 @@ class PersonListView(RecordListView):
     export_key = "person"
 
 
-class ActorDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+class ActorDetailView(CurrentRevisionMixin, DraftPreviewMixin, SectionMixin, DetailView):
     """A person's or an organization's page: the incidents they are named in, and their linked data."""
 
     linked_data_builder = None
@@ -502,7 +524,7 @@ class PlaceListView(RecordListView):
     export_key = "place"
 
 
-class PlaceDetailView(DraftPreviewMixin, SectionMixin, DetailView):
+class PlaceDetailView(CurrentRevisionMixin, DraftPreviewMixin, SectionMixin, DetailView):
     model = Place
     section = "places"
 
@@ -521,6 +543,36 @@ class PlaceDetailView(DraftPreviewMixin, SectionMixin, DetailView):
             json_ld=linked_data.place_data(self.request, place),
         )
         return super().get_context_data(**kwargs)
+
+
+class RevisionDetailView(SectionMixin, TemplateView):
+    """A published revision of a public record, at a permanent address: the record as it was then.
+
+    Only revisions in which the record was published are shown, and only while the record is public; what the
+    revision held as drafts (a draft reaction) is left out, and linked records are named only if public.
+    """
+
+    template_name = "events/revision_detail.html"
+    model = None
+
+    def get_context_data(self, **kwargs):
+        record = get_object_or_404(self.model.objects.published(), slug=self.kwargs["slug"])
+        found = Revision.objects.of(record).public()
+        revision = get_object_or_404(found, number=self.kwargs["number"])
+        latest = found.order_by("-number").values_list("number", flat=True).first()
+        kwargs.update(
+            record=record,
+            revision=revision,
+            is_current=revision.number == latest,
+            fields=revisions.public_fields(self.model, revision.snapshot),
+            parts=revisions.public_parts(self.model, revision.snapshot),
+            section=self.section,
+        )
+        return super().get_context_data(**kwargs)
+
+
+def revision_view(model, section):
+    return RevisionDetailView.as_view(model=model, section=section)
 
 
 def robots_txt(request):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from events import models
+from events import models, revisions
 from events.history import FIXTURE_REASON, SYSTEM_USERNAME, tracked_models
 from tests import factories
 from tests.test_admin import FACTORIES, _posted, admin_url, assert_refused, assert_saved, page_data
@@ -51,70 +51,79 @@ def test_an_admin_save_records_who_changed_what_and_when(staff_client):
     assert [c.field for c in latest.diff_against(previous).changes] == ["title"]
 
 
-def test_the_history_page_lists_versions_with_their_changes(staff_client):
+def test_the_history_page_lists_revisions_with_their_changes(staff_client):
     incident = factories.IncidentFactory(title="Kerman")
     edit(staff_client, incident, title="Kerman bombings")
 
     page = staff_client.get(admin_url(models.Incident, "history", incident.pk)).content.decode()
 
-    assert "Kerman &rarr; Kerman bombings" in page
-    assert "Compare the two selected versions" in page
+    assert "Title: Kerman → Kerman bombings" in page
+    assert "Compare the two selected revisions" in page
 
 
-def test_any_two_versions_can_be_compared(staff_client):
+def test_any_two_revisions_can_be_compared(staff_client):
     incident = factories.IncidentFactory(title="Kerman", summary="First.")
-    first = incident.history.earliest()
     edit(staff_client, incident, title="Kerman bombings")
     edit(staff_client, incident, summary="Second.", sources=[str(factories.SourceFactory(title="IRNA").pk)])
-    last = incident.history.latest()
+    numbers = list(revisions.revisions_of(incident).order_by("number").values_list("number", flat=True))
+    assert numbers == [1, 2, 3]
 
     url = reverse("admin:events_incident_history_compare", args=[incident.pk])
-    response = staff_client.get(url, {"from": first.history_id, "to": last.history_id})
+    response = staff_client.get(url, {"from": 1, "to": 3})
 
     assert response.status_code == 200
-    changed = {change["field"]: (str(change["old"]), str(change["new"])) for change in response.context["changes"]}
+    changed = {change.field: (change.old, change.new) for change in response.context["changes"]}
     assert changed["Title"] == ("Kerman", "Kerman bombings")
     assert changed["Summary"] == ("First.", "Second.")
     assert "IRNA" in changed["Sources"][1]
 
 
-def test_comparing_needs_two_versions_of_this_record(staff_client):
+def test_comparing_needs_two_revisions_of_this_record(staff_client):
     incident = factories.IncidentFactory()
     url = reverse("admin:events_incident_history_compare", args=[incident.pk])
     assert staff_client.get(url, {"from": "x", "to": "999999"}).status_code == 404
 
 
-def test_an_earlier_version_is_restored_with_its_sources(staff_client):
+def test_an_earlier_revision_is_restored_with_its_sources(staff_client):
     original_source = factories.SourceFactory(title="Seed article")
     incident = factories.IncidentFactory(title="Kerman", sources=[original_source])
-    first = incident.history.latest()
     assert_saved(edit(staff_client, incident, title="Wrong", sources=[str(factories.SourceFactory().pk)]))
+    first = revisions.revisions_of(incident).get(number=1)
 
-    url = reverse("admin:events_incident_simple_history", args=[incident.pk, first.history_id])
+    url = reverse("admin:events_revision_change", args=[first.pk])
     response = staff_client.get(url)
-    assert "Restore an earlier version of Kerman" in response.content.decode()
-    data = form_data(response.context["adminform"].form)
-    assert data["sources"] == [str(original_source.pk)]
+    assert "Restore revision 1" in response.content.decode()
 
-    assert_saved(staff_client.post(url, data))
+    assert_saved(staff_client.post(url, {"action": "restore"}))
 
     incident.refresh_from_db()
     assert incident.title == "Kerman"
     assert list(incident.sources.all()) == [original_source]
     assert incident.history.latest().history_user.username == "editor"
+    assert revisions.latest_live(incident).user.username == "editor"
 
 
-def test_an_editor_cannot_restore_a_published_record(editor_client):
-    incident = factories.IncidentFactory(title="Kerman", status=models.Status.PUBLISHED)
+def test_a_row_version_of_a_record_with_revisions_is_shown_but_not_restored_alone(staff_client):
+    incident = factories.IncidentFactory(title="Kerman")
     first = incident.history.latest()
-    models.Incident.objects.filter(pk=incident.pk).update(title="Changed")
     url = reverse("admin:events_incident_simple_history", args=[incident.pk, first.history_id])
+    assert "View an earlier version of Kerman" in staff_client.get(url).content.decode()
 
-    response = editor_client.post(url, {"title": "Kerman", "status": "published"})
 
-    assert response.status_code == 403
+def test_an_editors_restore_of_a_published_record_waits_for_review(editor_client):
+    incident = factories.IncidentFactory(title="Kerman", status=models.Status.PUBLISHED)
+    first = revisions.record_if_changed(incident)
+    models.Incident.objects.filter(pk=incident.pk).update(title="Changed")
+    revisions.record_if_changed(models.Incident.objects.get(pk=incident.pk))
+
+    response = editor_client.post(reverse("admin:events_revision_change", args=[first.pk]), {"action": "restore"})
+
+    assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.title == "Changed"
+    pending = revisions.revisions_of(incident).pending().get()
+    assert pending.snapshot["fields"]["title"] == "Kerman"
+    assert pending.reason == "Restored revision 1"
 
 
 # The seed content's first version -----------------------------------------------------------------------
@@ -179,7 +188,7 @@ def test_a_stale_form_is_refused_with_a_link_to_the_newer_version(client, editor
 
     assert_refused(response, "Not saved: someone else saved this incident after you opened it")
     page = response.content.decode()
-    assert "(you edited version 1; it is now at version 2)" in page
+    assert "(you edited revision 1; it is now at revision 2)" in page
     assert f'<a href="{url}">Open the current version</a>' in page
     assert admin_url(models.Incident, "history", incident.pk) in page
     incident.refresh_from_db()

@@ -23,19 +23,20 @@ Qualifier = CasualtyFigure.Qualifier
 # one query per model-backed choice in the filter form, and every facet's counts in one query (the place
 # facets of incidents and places add one for the place tree). The place page also walks the place tree, one
 # query per level below the place (two for a city with sites), as Place.objects.descendant_ids does, and
-# lists the developments (timeline entries) there.
+# lists the developments (timeline entries) there. Detail pages of records with revisions read the current
+# public revision (one query) for their "Revision N" line.
 MAX_QUERIES = {
     "home": 7,
     "incident-list": 6,  # count, rows, facets, place tree, place and perpetrator choices
-    "incident-detail": 9,  # sources of everything on the page in two queries, related incidents in one
+    "incident-detail": 10,  # sources of everything on the page in two queries, related incidents in one
     "person-list": 6,
-    "person-detail": 8,
+    "person-detail": 9,
     "organization-list": 5,
-    "organization-detail": 8,
+    "organization-detail": 9,
     "reaction-list": 7,  # count, rows, stances, facets, incident, country and stance choices
     "reaction-detail": 3,
     "place-list": 6,
-    "place-detail": 7,
+    "place-detail": 8,
     "search": 7,  # one windowed query per kind of record, + nationalities and stances of the rows found
     "timeline": 3,  # incidents, timeline entries, the incident choices
 }

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from events import models
+from events import models, revisions
 from events.history import is_historical
 from tests import factories
 from tests.test_admin import (
@@ -21,11 +21,12 @@ from tests.test_admin import (
 
 pytestmark = pytest.mark.django_db
 
-# ArchiveState (the page cache's content version) is no record: nobody edits it.
+# ArchiveState (the page cache's content version) is no record: nobody edits it. Revisions are made by saving
+# records and read with the rights of the record they belong to (tests/test_revisions.py).
 ARCHIVE_MODELS = [
     m
     for m in apps.get_app_config("events").get_models()
-    if not is_historical(m) and m._meta.model_name != "archivestate"
+    if not is_historical(m) and m._meta.model_name not in ("archivestate", "revision")
 ]
 HISTORICAL_MODELS = [m for m in apps.get_app_config("events").get_models() if is_historical(m)]
 
@@ -167,26 +168,33 @@ def test_editor_cannot_delete(editor_client, model):
     assert model.objects.filter(pk=obj.pk).exists()
 
 
-def test_editor_reads_but_cannot_change_a_published_record(editor_client):
+def test_editor_changes_to_a_published_record_wait_for_review(editor_client):
     incident = factories.IncidentFactory(status=models.Status.PUBLISHED, title="Kerman")
     url = admin_url(models.Incident, "change", incident.pk)
     response = editor_client.get(url)
     assert response.status_code == 200
-    assert not response.context["has_change_permission"]
+    assert response.context["has_change_permission"]
+    data = page_data(response)
 
-    response = editor_client.post(url, {"title": "Changed", "status": "draft"})
+    assert_refused(editor_client.post(url, {**data, "status": "draft"}), "Only reviewers can publish or unpublish")
+    assert_saved(editor_client.post(url, {**data, "title": "Changed"}))
 
-    assert response.status_code == 403
     incident.refresh_from_db()
     assert incident.title == "Kerman"
+    assert revisions.revisions_of(incident).pending().get().snapshot["fields"]["title"] == "Changed"
 
 
-def test_editor_cannot_change_a_figure_of_a_published_incident(editor_client):
+def test_editor_change_to_a_figure_of_a_published_incident_waits_for_review(editor_client):
     figure = factories.CasualtyFigureFactory(value=10)
-    response = editor_client.post(admin_url(models.CasualtyFigure, "change", figure.pk), {"value": "99"})
-    assert response.status_code == 403
+    url = admin_url(models.CasualtyFigure, "change", figure.pk)
+    data = page_data(editor_client.get(url))
+
+    assert editor_client.post(url, {**data, "value": "99"}).status_code == 302
+
     figure.refresh_from_db()
     assert figure.value == 10
+    pending = revisions.revisions_of(figure.incident).pending().get()
+    assert "Killed 10 → 99 (reported)" in pending.summary
 
 
 def test_editor_edits_a_draft_incidents_figures_inline(editor_client):

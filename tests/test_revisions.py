@@ -1,0 +1,380 @@
+"""Whole-record revisions: one revision per save across a record and its rows, a readable history, restore of
+the whole revision or nothing, and pending revisions for an Editor's changes to public records."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from events import models, revisions
+from tests import factories
+from tests.test_admin import add_inline_row, admin_url, assert_saved, page_data
+
+pytestmark = pytest.mark.django_db
+
+Rank = models.CasualtyFigure.Rank
+
+
+def published_incident(killed=12, **fields):
+    incident = factories.IncidentFactory(title="Kerman", slug="kerman", summary="First summary.", **fields)
+    factories.CasualtyFigureFactory(incident=incident, value=killed, rank=Rank.PREFERRED)
+    incident.refresh_from_db()
+    return incident
+
+
+def edit_incident(client, incident, **changes):
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(client.get(url))
+    data.update(changes)
+    return client.post(url, data)
+
+
+def preferred_killed_row(data):
+    for key, value in data.items():
+        if key.startswith("casualty_figures-") and key.endswith("-rank") and value == "preferred":
+            return key.rsplit("-", 1)[0]
+    raise AssertionError("no preferred figure on the page")
+
+
+def change_figure_and_summary(client, incident, value, summary):
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(client.get(url))
+    row = preferred_killed_row(data)
+    data[f"{row}-value"] = str(value)
+    data["summary"] = summary
+    return client.post(url, data)
+
+
+def public_killed(client, incident):
+    """The deaths a reader sees for `incident`: in the infobox, in the list's row and in the CSV."""
+    page = client.get(incident.get_absolute_url()).content.decode()
+    infobox = page.split('<th scope="row">Deaths</th><td class="num">')[1].split("<")[0]
+    listed = client.get("/incidents/").content.decode()
+    export = b"".join(client.get("/incidents.csv").streaming_content).decode()
+    row = next(row for row in csv.DictReader(io.StringIO(export)) if row["Title"] == incident.title)
+    return infobox, row["Killed"], listed
+
+
+# One revision per save, across the aggregate ----------------------------------------------------------------
+
+
+def test_one_admin_save_of_an_incident_and_its_figures_is_one_revision(staff_client):
+    incident = published_incident()
+
+    assert_saved(change_figure_and_summary(staff_client, incident, 14, "Second summary."))
+
+    found = list(revisions.revisions_of(incident).order_by("number"))
+    # The state before the first revised edit is kept as revision 1, so it can be restored.
+    assert [r.number for r in found] == [1, 2]
+    assert found[1].user.username == "editor"
+    assert "Killed 12 → 14 (preferred)" in found[1].summary
+    assert "Summary changed" in found[1].summary
+
+
+def test_the_history_lists_revisions_with_inline_changes(staff_client):
+    incident = published_incident()
+    change_figure_and_summary(staff_client, incident, 14, "Second summary.")
+
+    page = staff_client.get(admin_url(models.Incident, "history", incident.pk)).content.decode()
+
+    assert "Killed 12 → 14 (preferred)" in page
+    assert "Compare the two selected revisions" in page
+
+
+def test_comparing_two_revisions_shows_the_figure_change(staff_client):
+    incident = published_incident()
+    change_figure_and_summary(staff_client, incident, 14, "Second summary.")
+
+    url = reverse("admin:events_incident_history_compare", args=[incident.pk])
+    response = staff_client.get(url, {"from": 1, "to": 2})
+
+    assert response.status_code == 200
+    changed = {(c.section.split(",")[0], c.field): (c.old, c.new) for c in response.context["changes"]}
+    assert changed[("", "Summary")] == ("First summary.", "Second summary.")
+    assert changed[("Killed 12", "Value")] == ("12", "14")
+
+
+def test_the_reason_box_is_kept_with_the_revision(staff_client):
+    incident = published_incident()
+    assert_saved(edit_incident(staff_client, incident, summary="New.", change_reason="IRNA corrected it"))
+    assert revisions.latest_live(incident).reason == "IRNA corrected it"
+
+
+# Restore ---------------------------------------------------------------------------------------------------
+
+
+def test_restoring_a_revision_brings_back_the_figures_and_the_headline_agrees(staff_client, client):
+    incident = published_incident(killed=12)
+    change_figure_and_summary(staff_client, incident, 14, "Second summary.")
+    first = revisions.revisions_of(incident).get(number=1)
+
+    response = staff_client.post(reverse("admin:events_revision_change", args=[first.pk]), {"action": "restore"})
+
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.summary == "First summary."
+    assert incident.killed == 12
+    assert incident.casualty_figures.get(rank=Rank.PREFERRED).value == 12
+    latest = revisions.latest_live(incident)
+    assert latest.number == 3 and latest.reason == "Restored revision 1"
+    infobox, exported, listed = public_killed(client, incident)
+    assert (infobox, exported) == ("12", "12")
+    assert "<strong>12</strong> killed" in listed
+
+
+def test_restoring_removes_rows_added_since_and_brings_back_deleted_ones(staff_client):
+    incident = published_incident()
+    kept = factories.ReactionFactory(incident=incident, slug="turkiye")
+    before = revisions.record_if_changed(incident)
+    added = factories.ReactionFactory(incident=incident, slug="added-later")
+    kept.delete()
+
+    with revisions.reviewed_write(None):
+        revisions.apply(incident, before.snapshot)
+
+    assert set(incident.reactions.values_list("slug", flat=True)) == {"turkiye"}
+    assert not models.Reaction.objects.filter(pk=added.pk).exists()
+    assert revisions.diff(models.Incident, before.snapshot, revisions.snapshot(incident)) == []
+
+
+def test_a_revision_naming_a_deleted_person_is_refused_and_changes_nothing(staff_client):
+    incident = published_incident()
+    person = factories.PersonFactory(name="Abdollah Tajiki")
+    figure = incident.casualty_figures.get()
+    figure.reported_by_person = person
+    figure.save()
+    then = revisions.record_if_changed(incident)
+    figure.reported_by_person = None
+    figure.save()
+    incident.summary = "Changed since."
+    incident.save()
+    person.delete()
+
+    response = staff_client.post(reverse("admin:events_revision_change", args=[then.pk]), {"action": "restore"})
+
+    incident.refresh_from_db()
+    assert incident.summary == "Changed since."
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Abdollah Tajiki" in m and "deleted since" in m for m in messages), messages
+
+
+def test_a_restore_that_would_publish_without_sources_is_refused(staff_client):
+    incident = published_incident()
+    unsourced = revisions.record_if_changed(incident)
+    unsourced.snapshot["fields"]["sources"] = []
+    unsourced.save()
+
+    with pytest.raises(revisions.RevisionRefused, match="without a source"):
+        revisions.apply(incident, unsourced.snapshot)
+    incident.refresh_from_db()
+    assert incident.sources.exists()
+
+
+# Pending revisions: an Editor's change to a public record waits for a Reviewer -------------------------------
+
+
+def test_an_editors_change_to_a_published_incident_is_pending_until_a_reviewer_publishes_it(editor, reviewer, client):
+    incident = published_incident(killed=12)
+    client.force_login(editor)
+
+    response = change_figure_and_summary(client, incident, 14, "Corrected summary.")
+
+    pending = revisions.revisions_of(incident).pending().get()
+    assert response.status_code == 302 and response.url == reverse("admin:events_revision_change", args=[pending.pk])
+    incident.refresh_from_db()
+    assert (incident.summary, incident.killed) == ("First summary.", 12)
+    client.logout()
+    assert public_killed(client, incident)[:2] == ("12", "12")
+    assert "Corrected summary." not in client.get(incident.get_absolute_url()).content.decode()
+
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:events_revision_change", args=[pending.pk])).content.decode()
+    assert "Killed 12" in page and "Corrected summary." in page
+    assert_saved(client.post(reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish"}))
+
+    incident.refresh_from_db()
+    assert (incident.summary, incident.killed) == ("Corrected summary.", 14)
+    client.logout()
+    assert public_killed(client, incident)[:2] == ("14", "14")
+    pending.refresh_from_db()
+    assert pending.state == models.Revision.State.PUBLISHED and pending.reviewed_by == reviewer
+    assert revisions.latest_live(incident).reason.startswith(f"Published pending revision {pending.number} by ed")
+
+
+def test_a_rejected_revision_leaves_the_public_record_as_it_was(editor_client, reviewer):
+    incident = published_incident()
+    edit_incident(editor_client, incident, summary="Wrong.")
+    pending = revisions.revisions_of(incident).pending().get()
+    editor_client.force_login(reviewer)
+
+    editor_client.post(reverse("admin:events_revision_change", args=[pending.pk]), {"action": "reject", "note": "No"})
+
+    pending.refresh_from_db()
+    assert pending.state == models.Revision.State.REJECTED and pending.review_note == "No"
+    incident.refresh_from_db()
+    assert incident.summary == "First summary."
+
+
+def test_an_editor_cannot_publish_a_pending_revision(editor_client):
+    incident = published_incident()
+    edit_incident(editor_client, incident, summary="Mine.")
+    pending = revisions.revisions_of(incident).pending().get()
+
+    response = editor_client.post(reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish"})
+
+    assert response.status_code == 403
+    incident.refresh_from_db()
+    assert incident.summary == "First summary."
+
+
+def test_the_editor_is_told_in_words_what_will_happen(editor_client):
+    incident = published_incident()
+    page = editor_client.get(admin_url(models.Incident, "change", incident.pk)).content.decode()
+    assert "will be public once a reviewer publishes it" in page
+
+    response = edit_incident(editor_client, incident, summary="Mine.")
+    page = editor_client.get(response.url).content.decode()
+    assert "is saved as pending revision" in page
+    assert "changed successfully" not in page
+
+
+def test_an_editors_draft_incident_saves_at_once(editor_client):
+    incident = published_incident(status=models.Status.DRAFT)
+    assert_saved(edit_incident(editor_client, incident, summary="Draft text."))
+    incident.refresh_from_db()
+    assert incident.summary == "Draft text."
+    assert not revisions.revisions_of(incident).pending().exists()
+
+
+def test_the_review_queue_lists_pending_revisions(editor_client, reviewer):
+    incident = published_incident()
+    edit_incident(editor_client, incident, summary="Mine.")
+    editor_client.force_login(reviewer)
+
+    page = editor_client.get(reverse("admin:index")).content.decode()
+
+    assert "Pending changes to public records" in page
+    assert "Kerman, revision 2" in page
+
+
+def test_publishing_can_take_draft_reactions_along(editor_client, reviewer):
+    incident = published_incident()
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(editor_client.get(url))
+    country = factories.CountryFactory(name="Türkiye")
+    stance = factories.StanceFactory()
+    add_inline_row(
+        data,
+        "reactions",
+        slug="turkiye",
+        category="country",
+        status="draft",
+        country=str(country.pk),
+        stances=[str(stance.pk)],
+        summary="Condemned it.",
+        sources=[str(factories.SourceFactory().pk)],
+    )
+    assert_saved(editor_client.post(url, data))
+    pending = revisions.revisions_of(incident).pending().get()
+    assert "Reaction by Türkiye added" in pending.summary
+    editor_client.force_login(reviewer)
+    page = editor_client.get(reverse("admin:events_revision_change", args=[pending.pk])).content.decode()
+    assert "Also publish what it holds as drafts: Reaction by Türkiye" in page
+
+    editor_client.post(
+        reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish", "publish_children": "1"}
+    )
+
+    assert models.Reaction.objects.get(slug="turkiye").status == models.Status.PUBLISHED
+
+
+# Every admin write path, as an Editor, on a public record ----------------------------------------------------
+
+
+def test_an_editor_adding_a_figure_to_a_published_incident_on_its_own_page_waits_for_review(editor_client, client):
+    incident = published_incident(killed=12)
+    url = admin_url(models.CasualtyFigure, "add")
+    data = page_data(editor_client.get(url))
+    data.update({"incident": str(incident.pk), "kind": "killed", "value": "5000", "qualifier": "exact"})
+    data.update({"rank": "reported", "sources": [str(factories.SourceFactory().pk)]})
+
+    assert editor_client.post(url, data).status_code == 302
+
+    assert incident.casualty_figures.count() == 1
+    assert revisions.revisions_of(incident).pending().count() == 1
+    assert "5,000" not in client.get(incident.get_absolute_url()).content.decode()
+
+
+def test_an_editor_renaming_a_cited_source_waits_for_review(editor_client):
+    incident = published_incident()
+    source = incident.sources.get()
+    url = admin_url(models.Source, "change", source.pk)
+    data = page_data(editor_client.get(url))
+    data["title"] = "Renamed by an editor"
+
+    assert editor_client.post(url, data).status_code == 302
+
+    source.refresh_from_db()
+    assert source.title != "Renamed by an editor"
+    assert revisions.revisions_of(source).pending().count() == 1
+
+
+# Permanent links to published revisions ----------------------------------------------------------------------
+
+
+def test_every_published_revision_has_a_permanent_public_address(staff_client, client):
+    incident = published_incident(killed=12)
+    change_figure_and_summary(staff_client, incident, 14, "Second summary.")
+    first_url = reverse("events:incident-revision", kwargs={"slug": "kerman", "number": 1})
+
+    old = client.get(first_url).content.decode()
+    assert "Revision 1," in old and "This is an old revision" in old
+    assert "First summary." in old and "Killed 12, preferred" in old
+    current = client.get(reverse("events:incident-revision", kwargs={"slug": "kerman", "number": 2})).content.decode()
+    assert "This is the current revision" in current and "Killed 14, preferred" in current
+
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "Revision 2," in page and 'href="/incidents/kerman/revisions/2/"' in page
+
+
+def test_revision_pages_hide_drafts_and_unknown_revisions(staff_client, client, editor_client):
+    incident = published_incident()
+    factories.ReactionFactory(
+        incident=incident, slug="draft-one", status=models.Status.DRAFT, stances=[factories.StanceFactory()]
+    )
+    revision = revisions.record_if_changed(incident)
+    assert_saved(edit_incident(editor_client, incident, summary="Pending text."))
+    pending = revisions.revisions_of(incident).pending().get()
+
+    page = client.get(reverse("events:incident-revision", kwargs={"slug": "kerman", "number": revision.number}))
+    assert page.status_code == 200 and "Reaction by" not in page.content.decode()
+    for number in (pending.number, 99):
+        assert (
+            client.get(reverse("events:incident-revision", kwargs={"slug": "kerman", "number": number})).status_code
+            == 404
+        )
+    models.Incident.objects.filter(pk=incident.pk).update(status=models.Status.UNPUBLISHED)
+    assert (
+        client.get(
+            reverse("events:incident-revision", kwargs={"slug": "kerman", "number": revision.number})
+        ).status_code
+        == 404
+    )
+
+
+def test_loading_the_fixtures_gives_every_record_its_first_revision_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_archive", stdout=StringIO())
+    kerman = models.Incident.objects.get(slug="2024-kerman-bombings")
+    first = revisions.revisions_of(kerman).get()
+    assert first.number == 1 and first.user.username == "system" and first.public
+    assert len(first.snapshot["children"]["events.casualtyfigure"]) == kerman.casualty_figures.count()
+    count = models.Revision.objects.count()
+    assert count >= models.Incident.objects.count() + models.Person.objects.count()
+
+    call_command("load_archive", "--force", stdout=StringIO())
+    assert models.Revision.objects.count() == count

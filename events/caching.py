@@ -1,7 +1,8 @@
 """Caches that an edit invalidates at once: whole public pages, list counts and facet counts.
 
 Everything cached is keyed on the archive's content version (`ArchiveState`, one row in the database),
-which every save, delete or many-to-many change of an archive record bumps in the same transaction. A
+which every save, delete or many-to-many change of an archive record bumps in the same transaction (the
+receivers are in events/signals.py; writes that send no signals call events.signals.after_bulk_write()). A
 cached entry is never deleted; it simply stops being asked for once the version moves on. So the entries
 themselves may live in a per-process cache (LocMemCache, the `pages` alias): only the version must be
 shared by every worker, and it is, being in the database.
@@ -21,8 +22,6 @@ from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -89,19 +88,6 @@ def is_archive_model(model):
         and meta.model_name != "archivestate"
         and not hasattr(model, "instance_type")  # django-simple-history's Historical<Model>
     )
-
-
-@receiver(post_save, dispatch_uid="events.caching.saved")
-@receiver(post_delete, dispatch_uid="events.caching.deleted")
-def record_changed(sender, **kwargs):
-    if is_archive_model(sender):
-        bump_content_version()
-
-
-@receiver(m2m_changed, dispatch_uid="events.caching.m2m_changed")
-def relation_changed(sender, instance, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear") and is_archive_model(type(instance)):
-        bump_content_version()
 
 
 # Counts --------------------------------------------------------------------------------------------

@@ -16,10 +16,8 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.backends.signals import connection_created
 from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Lower
-from django.dispatch import receiver
 
 SQL_FUNCTION = "unaccent_fold"
 
@@ -39,7 +37,8 @@ def fold(text):
 
 
 def register_sqlite_function(connection):
-    """Teach one SQLite connection `unaccent_fold()`; a no-op for other databases."""
+    """Teach one SQLite connection `unaccent_fold()`; a no-op for other databases (events.signals calls this
+    for every connection)."""
     if connection.vendor != "sqlite" or connection.connection is None:
         return
     raw = connection.connection
@@ -49,16 +48,6 @@ def register_sqlite_function(connection):
     connection._unaccent_fold_registered_on = raw
 
 
-@receiver(connection_created, dispatch_uid="events.search.register_sqlite_function")
-def on_connection_created(sender, connection, **kwargs):
-    register_sqlite_function(connection)
-
-
-# Connections opened before this module was imported (the test database, a shell) get it too.
-for _connection in connections.all(initialized_only=True):
-    register_sqlite_function(_connection)
-
-
 class Fold(Func):
     """The folded form of a column, on SQLite only (other backends get their own condition builders)."""
 
@@ -66,7 +55,7 @@ class Fold(Func):
     output_field = CharField()
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # Belt and braces: a connection whose signal fired before the receiver was connected.
+        # Belt and braces: a connection opened before events.signals.connect() ran.
         register_sqlite_function(connection)
         return super().as_sql(compiler, connection, **extra_context)
 

@@ -8,17 +8,15 @@ words are matched with LIKE, which reads the whole table (about 100 ms for 300,0
 SQLite 3.40's trigram tokenizer cannot drop accents, which is why the text is stored folded, and it is
 case-sensitive because fold() has already lowered both sides.
 
-The receivers below keep the index in step, in the transaction of the write: saving or deleting a record
-re-indexes it, and changing a name that another kind's search reads (a place's name, in its incidents and
-the reactions of its country; a person's or organization's, in their reactions) re-indexes those records
-too. Writes that send no signals (QuerySet.update(), bulk_create, raw SQL) leave the index behind: run
-them inside `rebuilt_afterwards()`, as generate_archive and load_archive do, or call
-`rebuild_search_index()` after them. Changing SEARCH_FIELDS needs a migration that calls it too.
+The receivers in events/signals.py keep the index in step through the functions below, in the transaction
+of the write: saving or deleting a record re-indexes it, and changing a name that another kind's search
+reads (a place's name, in its incidents and the reactions of its country; a person's or organization's, in
+their reactions) re-indexes those records too. Writes that send no signals (QuerySet.update(),
+bulk_create, raw SQL) are brought into step by events.signals.after_bulk_write(). Changing SEARCH_FIELDS
+needs a migration that calls `rebuild_search_index()`.
 """
 
-import threading
 from collections import defaultdict
-from contextlib import contextmanager
 from functools import cache
 
 from django.apps import apps
@@ -28,14 +26,12 @@ from django.db.models import F, Func, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 
 from .search import SEARCH_FIELDS, Fold, fold
 
 # The trigram tokenizer indexes every run of three characters; a shorter word cannot be looked up in it.
 TRIGRAM = 3
 TABLE_OPTIONS = "tokenize='trigram case_sensitive 1', columnsize=0"
-_state = threading.local()
 
 
 def table_name(kind):
@@ -112,7 +108,9 @@ def _insert_rows(kind, queryset, using):
 
 
 def reindex(model, using, **lookup):
-    """Index again the records of `model` that match `lookup` (pk=..., place=...)."""
+    """Index again the records of `model` that match `lookup` (pk=..., place__in=...)."""
+    if not uses_index(using):
+        return
     kind = indexed_kinds()[model]
     queryset = model._base_manager.using(using).filter(**lookup)
     ids, params = queryset.order_by().values("pk").query.get_compiler(using=using).as_sql()
@@ -120,37 +118,35 @@ def reindex(model, using, **lookup):
     _insert_rows(kind, queryset, using)
 
 
-def rebuild_search_index(using=DEFAULT_DB_ALIAS):
-    """Build the whole index again from the records: after bulk writes, or to check the kept one against.
+def rebuild_search_index(using=DEFAULT_DB_ALIAS, models=None):
+    """Build the index again from the records: after bulk writes, or to check the kept one against.
 
-    A no-op except on SQLite. Dropping and refilling a table is faster than deleting its rows one by one.
+    `models` limits it to their kinds and the kinds whose search reads them (all kinds by default). A no-op
+    except on SQLite. Dropping and refilling a table is faster than deleting its rows one by one.
     """
     if not uses_index(using):
         return
-    for model, kind in indexed_kinds().items():
+    kinds = indexed_kinds()
+    if models is not None:
+        models = set(models)
+        readers = {reader for model in models for reader, _relation, _fields in dependents().get(model, [])}
+        kinds = {model: kind for model, kind in kinds.items() if model in models | readers}
+    for model, kind in kinds.items():
         table = table_name(kind)
         _execute(using, f"DROP TABLE IF EXISTS {table}")
         _execute(using, f"CREATE VIRTUAL TABLE {table} USING fts5(body, {TABLE_OPTIONS})")
         _insert_rows(kind, model._base_manager.using(using), using)
 
 
-@contextmanager
-def rebuilt_afterwards(using=DEFAULT_DB_ALIAS):
-    """Skip the per-record upkeep inside the block, then rebuild the whole index once, if the block succeeds.
-
-    For bulk writes: cheaper than indexing row by row, and it covers writes that send no signals.
-    """
-    paused = getattr(_state, "paused", False)
-    _state.paused = True
-    try:
-        yield
-    finally:
-        _state.paused = paused
-    rebuild_search_index(using)
-
-
-def _kept(using):
-    return not getattr(_state, "paused", False) and uses_index(using)
+def reindex_rows(model, pks, using=DEFAULT_DB_ALIAS):
+    """Index again the records of `model` whose primary key is in `pks` (a list or a values("pk") queryset),
+    and the records whose search reads their names."""
+    if not uses_index(using):
+        return
+    if model in indexed_kinds():
+        reindex(model, using, pk__in=pks)
+    for reader, relation, _fields in dependents().get(model, []):
+        reindex(reader, using, **{f"{relation}__in": pks})
 
 
 # Keeping the index in step -------------------------------------------------------------------------
@@ -178,38 +174,38 @@ def read_fields(model):
     return sorted(set().union(*(fields for _model, _relation, fields in dependents().get(model, []))))
 
 
-def remember_names(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
-    """Before a save, what other kinds' search reads of this record, to re-index them only when it changes."""
-    if instance.pk is None or not _kept(using):
-        return
-    fields = read_fields(sender)
-    instance._search_names_before = sender._base_manager.using(using).filter(pk=instance.pk).values(*fields).first()
+def names_before_save(model, instance, using=DEFAULT_DB_ALIAS):
+    """What other kinds' search reads of this record as stored, to re-index them only when it changes (None
+    for a new record)."""
+    if instance.pk is None or not uses_index(using):
+        return None
+    return model._base_manager.using(using).filter(pk=instance.pk).values(*read_fields(model)).first()
 
 
-def record_saved(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+def index_saved(model, instance, using=DEFAULT_DB_ALIAS, names_before=None, raw=False):
+    """Index the saved record again, and the records whose search reads a name of it that changed."""
     # A raw save (loaddata) is indexed like any other: the row is in the database either way.
-    before = instance.__dict__.pop("_search_names_before", None)
-    if not _kept(using):
+    if not uses_index(using):
         return
-    if sender in indexed_kinds():
-        reindex(sender, using, pk=instance.pk)
-    for model, relation, fields in dependents().get(sender, []):
+    if model in indexed_kinds():
+        reindex(model, using, pk=instance.pk)
+    for reader, relation, fields in dependents().get(model, []):
         # A new record has no referrers yet, unless loaddata saved the rows referring to it first.
-        renamed = raw if before is None else any(before[field] != getattr(instance, field) for field in fields)
+        renamed = raw if names_before is None else any(names_before[f] != getattr(instance, f) for f in fields)
         if renamed:
-            reindex(model, using, **{relation: instance.pk})
+            reindex(reader, using, **{relation: instance.pk})
 
 
-def record_deleted(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+def unindex(model, pk, using=DEFAULT_DB_ALIAS):
     # What refers to a place, person or organization protects it from deletion, so only its own row goes.
-    if _kept(using):
-        _execute(using, f"DELETE FROM {table_name(indexed_kinds()[sender])} WHERE rowid = %s", [instance.pk])
+    if uses_index(using):
+        _execute(using, f"DELETE FROM {table_name(indexed_kinds()[model])} WHERE rowid = %s", [pk])
 
 
-def check_after_flush(sender, using=DEFAULT_DB_ALIAS, **kwargs):
-    """`flush` (and a transactional test's teardown) empties the tables but not the index, then sends
-    post_migrate: rebuild when the index holds a different number of rows than its records."""
-    if sender.name != "events" or not uses_index(using):
+def rebuild_if_out_of_step(using=DEFAULT_DB_ALIAS):
+    """Rebuild when the index holds a different number of rows than its records: after `flush`, which
+    empties the tables but not the index."""
+    if not uses_index(using):
         return
     with connections[using].cursor() as cursor:
         existing = set(connections[using].introspection.table_names(cursor))
@@ -220,17 +216,3 @@ def check_after_flush(sender, using=DEFAULT_DB_ALIAS, **kwargs):
             if cursor.fetchone()[0] != model._base_manager.using(using).count():
                 rebuild_search_index(using)
                 return
-
-
-def connect():
-    for model in {*indexed_kinds(), *dependents()}:
-        uid = f"events.search_index.{model._meta.model_name}"
-        post_save.connect(record_saved, sender=model, dispatch_uid=f"{uid}.saved")
-        if model in indexed_kinds():
-            post_delete.connect(record_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
-        if model in dependents():
-            pre_save.connect(remember_names, sender=model, dispatch_uid=f"{uid}.names")
-    post_migrate.connect(check_after_flush, dispatch_uid="events.search_index.check_after_flush")
-
-
-connect()

@@ -1,24 +1,246 @@
-"""Keep each incident's headline figures equal to its preferred casualty figures.
+"""What a write to the archive keeps true, in one place.
 
-Signals rather than CasualtyFigure.save(): loaddata saves raw and skips save(), but still sends these.
+Every signal receiver of the events app is in this module, named for the invariant it keeps, and connected
+by `connect()`, which `EventsConfig.ready()` calls: nothing registers itself at import. The work lives
+beside what it keeps (events/caching.py moves the content version, events/search_index.py indexes rows);
+this module decides when it runs. Receivers run in the transaction of the write, so a rolled-back write
+takes its effects with it.
+
+Writes that send no signals (`QuerySet.update()`, `bulk_create()`, raw SQL) are followed by
+`after_bulk_write()`; bulk loads run inside `bulk_write()`, which skips the per-row upkeep and keeps every
+invariant once at the end. docs/architecture.md draws which receiver keeps what.
+
+A new invariant gets a section below (its receivers, named for what they keep true, each returning at once
+`in_bulk_write()`), its lines in `connect()`, and its set-wide counterpart in `after_bulk_write()`.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
+import threading
+from contextlib import contextmanager
 
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.signals import connection_created
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
+
+from . import caching, search, search_index
 from .models import CasualtyFigure, Incident
 
-
-@receiver(pre_save, sender=CasualtyFigure)
-def remember_previous_incident(sender, instance, **kwargs):
-    instance._previous_incident_id = (
-        sender.objects.filter(pk=instance.pk).values_list("incident_id", flat=True).first() if instance.pk else None
-    )
+_state = threading.local()
 
 
-@receiver(post_save, sender=CasualtyFigure)
-@receiver(post_delete, sender=CasualtyFigure)
-def refresh_headline_figures(sender, instance, **kwargs):
-    incident_ids = {instance.incident_id, getattr(instance, "_previous_incident_id", None)} - {None}
-    for incident in Incident.objects.filter(pk__in=incident_ids):
+def in_bulk_write():
+    """Whether this thread is inside `bulk_write()`, whose end keeps every invariant for all rows at once."""
+    return getattr(_state, "depth", 0) > 0
+
+
+# Headline figures equal the preferred casualty figures -------------------------------------------------
+# Signals rather than CasualtyFigure.save(): loaddata saves raw and skips save(), but still sends these.
+
+
+def headline_figures_remember_the_figures_incident(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    """A figure moved to another incident changes the headline of the one it leaves too."""
+    if in_bulk_write() or instance.pk is None:
+        return
+    stored = sender._base_manager.using(using).filter(pk=instance.pk).values_list("incident_id", flat=True)
+    instance._headline_incident_before = stored.first()
+
+
+def headline_figures_equal_the_preferred_figures(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    before = instance.__dict__.pop("_headline_incident_before", None)
+    if in_bulk_write():
+        return
+    incident_ids = {instance.incident_id, before} - {None}
+    for incident in Incident._base_manager.using(using).filter(pk__in=incident_ids):
         incident.refresh_headline_figures()
+
+
+def refresh_headline_figures(incidents):
+    """Copy each incident's preferred whole-incident figures (value and qualifier) into its headline columns.
+
+    One UPDATE for any number of incidents: the set-wide Incident.refresh_headline_figures(), which
+    tests/test_signals.py holds it equal to.
+    """
+    preferred = CasualtyFigure._base_manager.filter(
+        incident=OuterRef("pk"), rank=CasualtyFigure.Rank.PREFERRED, group=""
+    ).order_by()
+    columns = {}
+    for field in Incident.HEADLINE_FIELDS:
+        figure = preferred.filter(kind=field)
+        columns[field] = Subquery(figure.values("value")[:1])
+        columns[f"{field}_qualifier"] = Coalesce(Subquery(figure.values("qualifier")[:1]), Value(""))
+    return incidents.update(**columns)
+
+
+# The search index matches the rows (SQLite) -------------------------------------------------------------
+
+
+def search_index_remembers_the_names_others_read(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Before a place, person or organization is saved: its stored names, so only a rename re-indexes the
+    records whose search reads them."""
+    if not in_bulk_write():
+        instance._search_names_before = search_index.names_before_save(sender, instance, using)
+
+
+def search_index_matches_the_saved_row(sender, instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    names_before = instance.__dict__.pop("_search_names_before", None)
+    if not in_bulk_write():
+        search_index.index_saved(sender, instance, using, names_before=names_before, raw=raw)
+
+
+def search_index_drops_the_deleted_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    if not in_bulk_write():
+        search_index.unindex(sender, instance.pk, using)
+
+
+def search_index_matches_the_rows_after_a_flush(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """`flush` (and a transactional test's teardown) empties the tables but not the index, then sends
+    post_migrate."""
+    if sender.name == "events":
+        search_index.rebuild_if_out_of_step(using)
+
+
+# The content version moves on every change (the page and count caches are keyed on it) ------------------
+
+
+def content_version_moves_on_every_save_or_delete(sender, **kwargs):
+    if caching.is_archive_model(sender) and not in_bulk_write():
+        caching.bump_content_version()
+
+
+def content_version_moves_on_every_relation_change(sender, instance, action, **kwargs):
+    changed = action in ("post_add", "post_remove", "post_clear")
+    if changed and caching.is_archive_model(type(instance)) and not in_bulk_write():
+        caching.bump_content_version()
+
+
+# Every SQLite connection can fold text (search and its index call unaccent_fold()) -----------------------
+
+
+def every_sqlite_connection_can_fold(sender, connection, **kwargs):
+    search.register_sqlite_function(connection)
+
+
+# Registration -----------------------------------------------------------------------------------------------
+
+
+def connect():
+    """Connect every receiver above. Called by EventsConfig.ready(); a second call changes nothing."""
+    _connect(pre_save, headline_figures_remember_the_figures_incident, CasualtyFigure)
+    _connect(post_save, headline_figures_equal_the_preferred_figures, CasualtyFigure)
+    _connect(post_delete, headline_figures_equal_the_preferred_figures, CasualtyFigure)
+
+    indexed, read_by_others = search_index.indexed_kinds(), search_index.dependents()
+    for model in read_by_others:
+        _connect(pre_save, search_index_remembers_the_names_others_read, model)
+    for model in {*indexed, *read_by_others}:
+        _connect(post_save, search_index_matches_the_saved_row, model)
+    for model in indexed:
+        _connect(post_delete, search_index_drops_the_deleted_row, model)
+    _connect(post_migrate, search_index_matches_the_rows_after_a_flush)
+
+    # Any sender: the receivers check that it is an archive model (many-to-many through models included).
+    _connect(post_save, content_version_moves_on_every_save_or_delete)
+    _connect(post_delete, content_version_moves_on_every_save_or_delete)
+    _connect(m2m_changed, content_version_moves_on_every_relation_change)
+
+    _connect(connection_created, every_sqlite_connection_can_fold)
+    for connection in connections.all(initialized_only=True):  # opened before this ran: a shell, a test database
+        search.register_sqlite_function(connection)
+
+
+def _connect(signal, receiver, sender=None):
+    label = sender._meta.label_lower if sender is not None else "any"
+    signal.connect(receiver, sender=sender, dispatch_uid=f"events.signals.{receiver.__name__}.{label}")
+
+
+# Writes that send no signals ---------------------------------------------------------------------------------
+
+
+def after_bulk_write(*written, using=DEFAULT_DB_ALIAS):
+    """Keep what the receivers above keep true, after writes that sent no signals.
+
+    `written` says what was written, each item one of:
+    - a model: any of its rows may have been added, changed or deleted;
+    - rows of one model that exist now: a queryset (evaluated after the write: it must still select the
+      rows, so filter on the primary key rather than on a column the write changed), an instance, or a list
+      of instances such as bulk_create() returns.
+    Name nothing and every archive model counts as written, as after a fixture load. For what was written:
+    - headline figures: the incidents written, and the incidents of the casualty figures written, copy their
+      preferred figures again (a figure moved to another incident: name the model, or both incidents);
+    - search index (SQLite): rows written are indexed again with the records whose search reads their names,
+      and a model named is indexed again whole, as are the kinds that read it (deleted rows: name the model);
+    - content version: moves once, if an archive record was written, so every cached page is dropped.
+    Call it in the transaction of the writes. Writes that did send signals may be named too; it does no harm.
+    """
+    rows = _rows_by_model(written)
+    if not rows:
+        return
+    if Incident in rows or CasualtyFigure in rows:
+        refresh_headline_figures(_incidents_written(rows, using))
+    search_index.rebuild_search_index(using, models=[model for model, pks in rows.items() if pks is None])
+    for model, pks in rows.items():
+        if pks is not None:
+            search_index.reindex_rows(model, pks, using)
+    if any(caching.is_archive_model(model) for model in rows):
+        caching.bump_content_version()
+
+
+@contextmanager
+def bulk_write(*written, using=DEFAULT_DB_ALIAS):
+    """Run a bulk load in one transaction without the per-row upkeep, then `after_bulk_write(*written)` once.
+
+    For loads and generators: keeping each invariant once for the whole set costs far less than row by row
+    (every save re-indexing, bumping the version, refreshing a headline), and covers the writes in the block
+    that send no signals. If the block raises, the transaction is rolled back and nothing needs keeping.
+    The upkeep is skipped in this thread only; other threads' saves keep their invariants as usual.
+    """
+    with transaction.atomic(using=using):
+        _state.depth = getattr(_state, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            _state.depth -= 1
+        after_bulk_write(*written, using=using)
+
+
+def _rows_by_model(written):
+    """{model: primary keys written (a list or a values("pk") queryset), or None for any row of it}."""
+    if not written:
+        return {model: None for model in apps.get_app_config("events").get_models() if caching.is_archive_model(model)}
+    found = {}
+    for item in written:
+        if isinstance(item, type) and issubclass(item, Model):
+            model, pks = item, None
+        elif isinstance(item, QuerySet):
+            model, pks = item.model, item.values("pk")
+        else:
+            instances = [item] if isinstance(item, Model) else list(item)
+            if not instances:
+                continue
+            model, pks = type(instances[0]), [instance.pk for instance in instances]
+        if model in found and (found[model] is None or pks is None):
+            found[model] = None
+        elif model in found:
+            found[model] = _either(model, found[model], pks)
+        else:
+            found[model] = pks
+    return found
+
+
+def _either(model, pks, more):
+    return model._base_manager.filter(Q(pk__in=pks) | Q(pk__in=more)).values("pk")
+
+
+def _incidents_written(rows, using):
+    incidents = Incident._base_manager.using(using)
+    if any(rows.get(model, ()) is None for model in (Incident, CasualtyFigure)):
+        return incidents.all()
+    chosen = Q()
+    if Incident in rows:
+        chosen |= Q(pk__in=rows[Incident])
+    if CasualtyFigure in rows:
+        figures = CasualtyFigure._base_manager.using(using).filter(pk__in=rows[CasualtyFigure])
+        chosen |= Q(pk__in=figures.values("incident_id"))
+    return incidents.filter(chosen)

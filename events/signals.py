@@ -52,15 +52,14 @@ def headline_figures_equal_the_preferred_figures(sender, instance, using=DEFAULT
     if in_bulk_write():
         return
     incident_ids = {instance.incident_id, before} - {None}
-    for incident in Incident._base_manager.using(using).filter(pk__in=incident_ids):
-        incident.refresh_headline_figures()
+    refresh_headline_figures(Incident._base_manager.using(using).filter(pk__in=incident_ids))
 
 
 def refresh_headline_figures(incidents):
     """Copy each incident's preferred whole-incident figures (value and qualifier) into its headline columns.
 
     One UPDATE for any number of incidents: the set-wide Incident.refresh_headline_figures(), which
-    tests/test_signals.py holds it equal to.
+    tests/test_signals.py holds it equal to. (A figure save used to load the incident and its figures first.)
     """
     preferred = CasualtyFigure._base_manager.filter(
         incident=OuterRef("pk"), rank=CasualtyFigure.Rank.PREFERRED, group=""

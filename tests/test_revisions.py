@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from events import models, revisions
 from tests import factories
-from tests.test_admin import add_inline_row, admin_url, assert_saved, page_data
+from tests.test_admin import add_inline_row, admin_url, assert_saved, errors_on, page_data, preferred_killed
 
 pytestmark = pytest.mark.django_db
 
@@ -378,3 +378,164 @@ def test_loading_the_fixtures_gives_every_record_its_first_revision_once():
 
     call_command("load_archive", "--force", stdout=StringIO())
     assert models.Revision.objects.count() == count
+
+
+# The review rule on every admin write path, as an Editor -----------------------------------------------------
+
+
+@pytest.fixture
+def public_archive(db):
+    """Published records of every kind, each with every kind of row that hangs off it."""
+    incident = published_incident()
+    other = factories.IncidentFactory(title="Cinema Rex", slug="cinema-rex")
+    stance = factories.StanceFactory(name="Condemned")
+    person = factories.PersonFactory(name="Bozrov", slug="bozrov", status=models.Status.PUBLISHED)
+    organization = factories.OrganizationFactory(name="ISKP", slug="iskp", status=models.Status.PUBLISHED)
+    records = {
+        models.Incident: incident,
+        models.Source: incident.sources.get(),
+        models.Stance: stance,
+        models.Person: person,
+        models.Organization: organization,
+        models.Place: incident.place,
+        models.Role: factories.RoleFactory(person=person, organization=organization, title="Member"),
+        models.CasualtyFigure: incident.casualty_figures.get(),
+        models.Reaction: factories.ReactionFactory(incident=incident, slug="turkiye", stances=[stance]),
+        models.Attribution: factories.AttributionFactory(incident=incident, responsible_organization=organization),
+        models.TimelineEntry: factories.TimelineEntryFactory(incident=incident, title="Second blast"),
+        models.IncidentLink: factories.IncidentLinkFactory(from_incident=incident, to_incident=other),
+    }
+    models.Place.objects.filter(pk=incident.place_id).update(status=models.Status.PUBLISHED)
+    revisions.record_all_changed(None, "Loaded")  # as load_archive does: every record starts with a revision
+    return records
+
+
+# The text field an Editor changes on each kind of record.
+CHANGED_FIELD = {
+    models.Incident: "title",
+    models.Source: "title",
+    models.Stance: "name",
+    models.Person: "name",
+    models.Organization: "name",
+    models.Place: "name",
+    models.Role: "title",
+    models.CasualtyFigure: "note",
+    models.Reaction: "summary",
+    models.Attribution: "summary",
+    models.TimelineEntry: "title",
+    models.IncidentLink: "note",
+}
+WRITE_MODELS = sorted(CHANGED_FIELD, key=lambda m: m.__name__)
+
+
+def public_pages(client, records):
+    """Every public page the records appear on, without the per-response CSP nonce."""
+    import re
+
+    urls = [records[m].get_absolute_url() for m in (models.Incident, models.Person, models.Organization)]
+    urls += [records[models.Place].get_absolute_url(), records[models.Reaction].get_absolute_url()]
+    urls += ["/incidents.csv", "/people.json"]
+    pages = {}
+    for url in urls:
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = re.sub(r'nonce="[^"]*"|"generated_at": "[^"]*"', "", body.decode())
+        pages[url] = (response.status_code, body)
+    return pages
+
+
+def test_every_write_model_is_covered():
+    from tests.test_admin import REGISTERED
+
+    assert set(REGISTERED) == set(CHANGED_FIELD)
+
+
+@pytest.mark.parametrize("model", WRITE_MODELS, ids=lambda m: m.__name__)
+def test_an_editors_change_on_a_records_own_page_never_reaches_the_public(public_archive, editor, client, model):
+    record = public_archive[model]
+    before = public_pages(client, public_archive)
+    client.force_login(editor)
+    url = admin_url(model, "change", record.pk)
+    data = page_data(client.get(url))
+    data[CHANGED_FIELD[model]] = "Changed by an editor"
+
+    assert client.post(url, data).status_code == 302
+
+    client.logout()
+    assert public_pages(client, public_archive) == before
+    assert models.Revision.objects.pending().count() == 1
+
+
+@pytest.mark.parametrize("model", [m for m in WRITE_MODELS if m in revisions.CHILD_OF], ids=lambda m: m.__name__)
+def test_an_editor_adding_a_row_to_a_public_record_never_reaches_the_public(public_archive, editor, client, model):
+    template = public_archive[model]
+    before = public_pages(client, public_archive)
+    rows_before = model.objects.count()
+    client.force_login(editor)
+    data = page_data(client.get(admin_url(model, "change", template.pk)))
+    data.pop("key", None)
+    data[CHANGED_FIELD[model]] = "Added by an editor"
+    if model is models.Reaction:
+        data.update(slug="added-by-an-editor", status="draft")
+    if model is models.CasualtyFigure:
+        data["rank"] = "reported"
+    if model is models.IncidentLink:
+        data["kind"] = "see_also"
+
+    response = client.post(admin_url(model, "add"), data)
+
+    assert response.status_code == 302, errors_on(response)
+    client.logout()
+    assert model.objects.count() == rows_before
+    assert public_pages(client, public_archive) == before
+    assert models.Revision.objects.pending().count() == 1
+
+
+@pytest.mark.parametrize("model", WRITE_MODELS, ids=lambda m: m.__name__)
+def test_an_editor_cannot_delete_from_the_admin(public_archive, editor_client, model):
+    record = public_archive[model]
+    response = editor_client.post(admin_url(model, "delete", record.pk), {"post": "yes"})
+    assert response.status_code == 403
+    assert model.objects.filter(pk=record.pk).exists()
+
+
+def test_an_editors_inline_change_and_new_inline_row_never_reach_the_public(public_archive, editor, client):
+    incident = public_archive[models.Incident]
+    before = public_pages(client, public_archive)
+    client.force_login(editor)
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(client.get(url))
+    data["attributions-0-summary"] = "Changed inline"
+    add_inline_row(data, "casualty_figures", **{**preferred_killed(5000), "rank": "reported"})
+
+    assert_saved(client.post(url, data))
+
+    client.logout()
+    assert public_pages(client, public_archive) == before
+    pending = models.Revision.objects.pending().get()
+    assert "Killed 5,000, reported added" in pending.summary
+
+
+def test_an_editor_cannot_import(public_archive, editor_client):
+    for model in (models.Incident, models.Reaction, models.Person, models.Organization):
+        assert editor_client.get(admin_url(model, "import")).status_code == 403
+        assert editor_client.post(admin_url(model, "process_import"), {}).status_code == 403
+
+
+def test_an_editor_moving_a_figure_from_a_draft_to_a_published_incident_waits_for_review(
+    public_archive, editor, client
+):
+    draft = factories.IncidentFactory(status=models.Status.DRAFT, slug="draft")
+    figure = factories.CasualtyFigureFactory(incident=draft, value=5000, rank=Rank.PREFERRED)
+    before = public_pages(client, public_archive)
+    client.force_login(editor)
+    url = admin_url(models.CasualtyFigure, "change", figure.pk)
+    data = page_data(client.get(url))
+    data.update(incident=str(public_archive[models.Incident].pk), rank="reported")
+
+    assert client.post(url, data).status_code == 302
+
+    client.logout()
+    figure.refresh_from_db()
+    assert figure.incident == draft
+    assert public_pages(client, public_archive) == before

@@ -10,8 +10,8 @@ Writes that send no signals (`QuerySet.update()`, `bulk_create()`, raw SQL) are 
 `after_bulk_write()`; bulk loads run inside `bulk_write()`, which skips the per-row upkeep and keeps every
 invariant once at the end. docs/architecture.md draws which receiver keeps what.
 
-A new invariant gets a section below (its receivers, named for what they keep true, each returning at once
-`in_bulk_write()`), its lines in `connect()`, and its set-wide counterpart in `after_bulk_write()`.
+A new invariant gets a section below (its receivers, named for what they keep true, each doing nothing
+while `in_bulk_write()`), its lines in `connect()`, and its set-wide counterpart in `after_bulk_write()`.
 """
 
 import threading

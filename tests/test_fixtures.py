@@ -27,6 +27,7 @@ from events.models import (
     Source,
     SourcedInIncident,
 )
+from tests.conftest import module_rows
 
 ARTICLE_PATH = Path(settings.BASE_DIR) / ".." / "shared" / "seed" / "000_16e68c103d1290f9.txt"
 KERMAN = "2024-kerman-bombings"
@@ -59,8 +60,9 @@ def models_with_sources():
     return [m for m in events_models() if any(f.name == "sources" for f in m._meta.many_to_many)]
 
 
-@pytest.fixture
-def seeded(db):
+@module_rows
+def seeded():
+    """The seed, loaded once for the module's tests that read it; each test's changes are rolled back."""
     call_command("load_archive", stdout=StringIO())
 
 

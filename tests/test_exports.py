@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from tests.conftest import fresh, module_rows
 from tests.test_views import add_more_of_everything, build_drafts, build_kerman
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +15,15 @@ pytestmark = pytest.mark.django_db
 LISTS = ["incident", "person", "organization", "place", "reaction"]
 
 
-@pytest.fixture
-def kerman():
+@module_rows
+def kerman_rows():
     return build_kerman()
+
+
+@pytest.fixture
+def kerman(kerman_rows):
+    """The Kerman rows, built once for the module (see tests/conftest.py), read anew for each test."""
+    return fresh(kerman_rows)
 
 
 def download(client, name, fmt, **params):

@@ -9,6 +9,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from tests.conftest import fresh, module_rows
 from tests.test_views import build_drafts, build_kerman
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +18,15 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-@pytest.fixture
-def kerman():
+@module_rows
+def kerman_rows():
     return build_kerman()
+
+
+@pytest.fixture
+def kerman(kerman_rows):
+    """The Kerman rows, built once for the module (see tests/conftest.py), read anew for each test."""
+    return fresh(kerman_rows)
 
 
 def json_ld(content):

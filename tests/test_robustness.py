@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests import factories
+from tests.conftest import module_rows
 from tests.public_urls import body_of, make_archive, paths_for, public_routes
 
 pytestmark = pytest.mark.django_db
@@ -111,9 +112,14 @@ PROPERTY_SETTINGS = hypothesis_settings(
 )
 
 
-@pytest.fixture
-def paths(db):
+@module_rows
+def archive_rows():
     make_archive()
+
+
+@pytest.fixture
+def paths(archive_rows):
+    """Paths to the small archive's pages, built once for the module (see tests/conftest.py)."""
     return {name: paths_for(name, pattern) for name, pattern in public_routes().items()}
 
 

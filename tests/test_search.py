@@ -7,14 +7,21 @@ from django.urls import reverse
 from events import search
 from events.models import Organization, Person, Status
 from tests import factories as f
+from tests.conftest import fresh, module_rows
 from tests.test_views import build_drafts, build_kerman
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kerman():
+@module_rows
+def kerman_rows():
     return build_kerman()
+
+
+@pytest.fixture
+def kerman(kerman_rows):
+    """The Kerman rows, built once for the module (see tests/conftest.py), read anew for each test."""
+    return fresh(kerman_rows)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from events import models
 from events.search_index import rebuild_search_index
 from kerman_site.security import client_ip
 from tests import factories
+from tests.conftest import fresh, module_rows
 from tests.public_urls import body_of, make_archive, public_paths
 from tests.test_admin import changelist_status_data
 
@@ -55,9 +56,15 @@ def csp_nonce(response):
     return match and match.group(1)
 
 
-@pytest.fixture
-def archive(db):
+@module_rows
+def archive_rows():
     return make_archive()
+
+
+@pytest.fixture
+def archive(archive_rows):
+    """The small archive, built once for the module (see tests/conftest.py), read anew for each test."""
+    return fresh(archive_rows)
 
 
 def html_pages(client):

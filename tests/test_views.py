@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from events.models import Attribution, CasualtyFigure, Incident, IncidentLink, Organization, Place, Reaction, Status
 from tests import factories as f
+from tests.conftest import fresh, module_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,15 @@ MAX_QUERIES = {
 }
 
 
-@pytest.fixture
-def kerman():
+@module_rows
+def kerman_rows():
     return build_kerman()
+
+
+@pytest.fixture
+def kerman(kerman_rows):
+    """The Kerman rows, built once for the module (see tests/conftest.py), read anew for each test."""
+    return fresh(kerman_rows)
 
 
 def build_kerman():

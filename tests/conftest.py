@@ -1,11 +1,15 @@
 import itertools
+import os
+import sqlite3
+import subprocess
 import sys
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 # Rows made once for a whole module (see `module_rows`), by fixture name.
 MODULE_ROWS = set()
@@ -66,6 +70,46 @@ def pytest_collection_modifyitems(items):
         ordered += [item for item in run if not uses_module_rows(item)]
         ordered += [item for item in run if uses_module_rows(item)]
     items[:] = ordered
+
+
+_MIGRATED_SQLITE = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The test database; on SQLite, also a copy of it straight after the migrations for `migrated_sqlite`."""
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock():
+            connection.ensure_connection()
+            path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+            copy = sqlite3.connect(path)
+            connection.connection.backup(copy)
+            copy.close()
+            _MIGRATED_SQLITE["path"] = path
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(django_db_setup, tmp_path_factory):
+    """A migrated SQLite database file, for tests that run the site in a subprocess: copy it, never write
+    to it. Migrating a new database takes ~10 s, so each copy saves that."""
+    if "path" not in _MIGRATED_SQLITE:
+        # The test database is not SQLite (PostgreSQL in CI): migrate one file, once, in a subprocess.
+        path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+        result = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+            cwd=settings.BASE_DIR,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "kerman_site.settings.test",
+                "DATABASE_URL": f"sqlite:///{path}",
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        _MIGRATED_SQLITE["path"] = path
+    return _MIGRATED_SQLITE["path"]
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ on a temporary database and static root.
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,9 +52,11 @@ def manage(env, *args):
 
 
 @pytest.fixture(scope="module")
-def prod_site(tmp_path_factory):
-    """A migrated database and collected static files, made under the production settings."""
+def prod_site(tmp_path_factory, migrated_sqlite):
+    """A migrated database and collected static files, made under the production settings. The database
+    starts as a copy of a migrated one, so `migrate` checks it rather than building it (~10 s)."""
     tmp_path = tmp_path_factory.mktemp("prod")
+    shutil.copy(migrated_sqlite, tmp_path / "db.sqlite3")
     env = prod_env(tmp_path)
     for command in (["migrate", "--noinput", "--verbosity", "0"], ["collectstatic", "--noinput", "--verbosity", "0"]):
         result = manage(env, *command)

@@ -6,7 +6,6 @@ class EventsConfig(AppConfig):
     verbose_name = "Incident archive"
 
     def ready(self):
-        from . import revisions, signals
+        from . import signals
 
         signals.connect()
-        revisions.connect()

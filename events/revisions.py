@@ -28,7 +28,6 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -352,7 +351,9 @@ def reviewed_write(user, reason=""):
                 if user is not None and _was_public(scope, key, root) and not workflow.can_publish(user, type(root))
             ]
             if review:
-                proposed = [(root, _pending_snapshot(root, scope)) for _, root in roots]
+                # A record this write created is rolled back with the rest: there is nothing to propose for it
+                # (the admin creates records in requests of their own, so this is only a script's concern).
+                proposed = [(root, _pending_snapshot(root, scope)) for key, root in roots if key not in scope.created]
                 proposed = [(root, snap) for root, snap in proposed if not _same_as_live(root, snap, scope)]
                 transaction.savepoint_rollback(savepoint)
                 _local.scope = None  # what follows writes revisions, not archive rows
@@ -793,40 +794,19 @@ def summarize(model, old, new, names=None):
     return "; ".join(parts) or "No change"
 
 
-# Signal handlers: every save, delete and link change of a row with revisions tells the current write -------
+# Called by the receivers in events/signals.py -----------------------------------------------------------------
 
 
-def _on_pre_save(sender, instance, raw=False, **kwargs):
-    before_change(instance)
+def tracked_models():
+    """Every model whose rows belong to a revision: the records with revisions and their child rows."""
+    return [*AGGREGATES, *CHILD_OF]
 
 
-def _on_post_save(sender, instance, created=False, **kwargs):
-    after_change(instance, created=created)
-
-
-def _on_pre_delete(sender, instance, **kwargs):
-    before_change(instance)
-
-
-def _on_post_delete(sender, instance, **kwargs):
-    after_change(instance)
-
-
-def _on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+def links_changed(instance, action, reverse, model, pk_set):
+    """A many-to-many change (an incident's sources, a reaction's stances), before or after it is made."""
     if _scope() is None:
         return
     owners = [instance] if not reverse else list(model._base_manager.filter(pk__in=pk_set or ()))
     for owner in owners:
         if type(owner) in AGGREGATES or type(owner) in CHILD_OF:
             (before_change if action.startswith("pre_") else after_change)(owner)
-
-
-def connect():
-    for model in (*AGGREGATES, *CHILD_OF):
-        uid = f"revisions-{model._meta.label_lower}"
-        pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid)
-        post_save.connect(_on_post_save, sender=model, dispatch_uid=uid)
-        pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=uid)
-        post_delete.connect(_on_post_delete, sender=model, dispatch_uid=uid)
-        for m2m in model._meta.local_many_to_many:
-            m2m_changed.connect(_on_m2m_changed, sender=m2m.remote_field.through, dispatch_uid=f"{uid}-{m2m.name}")

@@ -22,9 +22,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete, pre_save
 
-from . import caching, search, search_index
+from . import caching, revisions, search, search_index
 from .models import CasualtyFigure, Incident
 
 _state = threading.local()
@@ -124,8 +124,33 @@ def every_sqlite_connection_can_fold(sender, connection, **kwargs):
 # Registration -----------------------------------------------------------------------------------------------
 
 
+# A write records one revision per record it touched ----------------------------------------------------------
+# Inside revisions.reviewed_write() (every admin POST, restores, publishing) each change of a row names the
+# record whose revision covers it (an incident for its figures); outside one they do nothing.
+
+
+def revisions_note_the_record_before_it_changes(sender, instance, **kwargs):
+    revisions.before_change(instance)
+
+
+def revisions_count_the_record_as_touched(sender, instance, created=False, **kwargs):
+    revisions.after_change(instance, created=created)
+
+
+def revisions_count_link_changes(sender, instance, action, reverse, model, pk_set, **kwargs):
+    revisions.links_changed(instance, action, reverse, model, pk_set)
+
+
 def connect():
     """Connect every receiver above. Called by EventsConfig.ready(); a second call changes nothing."""
+    for model in revisions.tracked_models():
+        _connect(pre_save, revisions_note_the_record_before_it_changes, model)
+        _connect(pre_delete, revisions_note_the_record_before_it_changes, model)
+        _connect(post_save, revisions_count_the_record_as_touched, model)
+        _connect(post_delete, revisions_count_the_record_as_touched, model)
+        for field in model._meta.local_many_to_many:
+            _connect(m2m_changed, revisions_count_link_changes, field.remote_field.through)
+
     _connect(pre_save, headline_figures_remember_the_figures_incident, CasualtyFigure)
     _connect(post_save, headline_figures_equal_the_preferred_figures, CasualtyFigure)
     _connect(post_delete, headline_figures_equal_the_preferred_figures, CasualtyFigure)

@@ -26,7 +26,7 @@ def public_routes():
 
 def _view_model(pattern):
     view_class = getattr(pattern.callback, "view_class", None)
-    model = getattr(view_class, "model", None)
+    model = getattr(pattern.callback, "view_initkwargs", {}).get("model") or getattr(view_class, "model", None)
     queryset = getattr(view_class, "queryset", None)
     return model or (queryset.model if queryset is not None else None)
 
@@ -43,7 +43,8 @@ def _values(pattern, name, converter, every):
         slugs = list(rows.order_by("pk").values_list("slug", flat=True))
         return slugs if every else slugs[:1]
     if isinstance(converter, converters.IntConverter):
-        return ["2024"]
+        # A record's revision number (every seeded record has its first), else a year.
+        return ["1"] if name == "number" else ["2024"]
     choices = re.fullmatch(r"[\w-]+(\|[\w-]+)*", getattr(converter, "regex", ""))
     if choices:
         return converter.regex.split("|")

@@ -67,11 +67,6 @@ def connected_receivers():
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="events/revisions.py still connects its own receivers: move them into events/signals.py, "
-    "connect them from signals.connect(), and delete this marker",
-)
 def test_every_receiver_of_the_app_is_in_events_signals():
     elsewhere = {
         f"{receiver.__module__}.{receiver.__qualname__}"

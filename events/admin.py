@@ -7,6 +7,7 @@ editorial workflow in events.workflow.
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
@@ -312,7 +313,10 @@ class PublishableAdmin(ArchiveAdmin):
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=with_user(ChangelistStatusForm, request), **kwargs)
 
-    def _set_status(self, request, queryset, status, done, already, allowed_from=None):
+    def publish_children(self, request, obj, publish):
+        """After `obj` is published: its child records that stay drafts, published with it or named."""
+
+    def _set_status(self, request, queryset, status, done, already, allowed_from=None, with_children=False):
         opts = self.model._meta
         changed, unchanged = [], 0
         for obj in queryset:
@@ -342,6 +346,9 @@ class PublishableAdmin(ArchiveAdmin):
                 continue
             self.log_change(request, obj, [{"changed": {"fields": ["Status"]}}])
             changed.append(obj)
+        if status == Status.PUBLISHED:
+            for obj in changed:
+                self.publish_children(request, obj, publish=with_children)
         if changed or unchanged:
             message = f"{len(changed)} {opts.verbose_name if len(changed) == 1 else opts.verbose_name_plural} {done}."
             if unchanged:
@@ -657,9 +664,20 @@ class RoleAdmin(KeyedRecordAdmin):
 # Incidents and what hangs off them -------------------------------------------------------------------------
 
 
+class IncidentAdminForm(ArchiveAdminForm):
+    publish_draft_reactions = forms.BooleanField(
+        required=False,
+        label="Also publish its draft reactions",
+        help_text="When the incident is published: its reactions that are still drafts are published with it. "
+        "Left unticked, they stay drafts and the page says so.",
+    )
+
+
 @admin.register(Incident)
 class IncidentAdmin(ImportExportAdmin, PublishableAdmin):
+    form = IncidentAdminForm
     resource_classes = [IncidentResource]
+    actions = (*PublishableAdmin.actions, "publish_with_reactions")
     list_display = ("title", "when", "kind", "place", "killed_shown", "injured_shown", "status")
     list_filter = ("status", "kind", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "slug", "summary", "description", "target", "method", "place__name")
@@ -696,12 +714,71 @@ class IncidentAdmin(ImportExportAdmin, PublishableAdmin):
         ),
         ("Text", {"fields": ("summary", "description")}),
         ("Sources", {"fields": ("sources",)}),
-        PublishableAdmin.publication_fieldset,
+        ("Publication", {"fields": ("status", "publish_draft_reactions", *AUDIT_FIELDS, "version")}),
     )
 
     @admin.display(description="Date", ordering="date")
     def when(self, obj):
         return obj.date_display
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not workflow.can_publish(request.user, Reaction):
+            return [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "publish_draft_reactions"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.status == Status.PUBLISHED:
+            self.publish_children(request, form.instance, form.cleaned_data.get("publish_draft_reactions", False))
+
+    def publish_children(self, request, obj, publish):
+        if not workflow.can_publish(request.user, Reaction):
+            return
+        drafts = list(
+            obj.reactions.exclude(status=Status.PUBLISHED).select_related("person", "organization", "country")
+        )
+        if not drafts:
+            return
+        if not publish:
+            self.message_user(
+                request,
+                f"{len(drafts)} reaction{'s' if len(drafts) != 1 else ''} of “{obj}” "
+                f"{'stay drafts' if len(drafts) != 1 else 'stays a draft'} and "
+                f"{'are' if len(drafts) != 1 else 'is'} not public: "
+                + "; ".join(r.actor_name for r in drafts)
+                + ". To publish them with it, tick “Also publish its draft reactions” and save, or use the action "
+                "“Publish selected incidents with their draft reactions”.",
+                messages.WARNING,
+            )
+            return
+        published = []
+        for reaction in drafts:
+            problems = reaction.publication_problems()
+            for problem in problems:
+                self.message_user(request, f"Not published: {problem}", messages.ERROR)
+            if problems:
+                continue
+            reaction.status = Status.PUBLISHED
+            reaction._change_reason = f"Published with incident “{obj}”"
+            reaction.save(update_fields=["status"])
+            published.append(reaction.actor_name)
+        if published:
+            self.message_user(
+                request,
+                f"Published with “{obj}”: {len(published)} reaction{'s' if len(published) != 1 else ''} "
+                f"({'; '.join(published)}).",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Publish selected incidents with their draft reactions", permissions=["publish"])
+    def publish_with_reactions(self, request, queryset):
+        self._set_status(request, queryset, Status.PUBLISHED, "published", "already published", with_children=True)
+        for incident in queryset.filter(status=Status.PUBLISHED):
+            self.publish_children(request, incident, publish=True)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Editors type times as they were on the clock at the place; the form reads and shows them in

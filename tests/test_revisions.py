@@ -539,3 +539,62 @@ def test_an_editor_moving_a_figure_from_a_draft_to_a_published_incident_waits_fo
     figure.refresh_from_db()
     assert figure.incident == draft
     assert public_pages(client, public_archive) == before
+
+
+# Publishing is explicit about children ---------------------------------------------------------------------
+
+
+def draft_reaction(incident):
+    return factories.ReactionFactory(
+        incident=incident, slug="draft-reaction", status=models.Status.DRAFT, stances=[factories.StanceFactory()]
+    )
+
+
+def test_publishing_an_incident_names_the_reactions_that_stay_drafts(reviewer_client):
+    incident = published_incident(status=models.Status.IN_REVIEW)
+    reaction = draft_reaction(incident)
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(reviewer_client.get(url))
+
+    response = reviewer_client.post(url, {**data, "status": "published"}, follow=True)
+
+    assert "1 reaction of “Kerman” stays a draft and is not public" in response.content.decode()
+    reaction.refresh_from_db()
+    assert reaction.status == models.Status.DRAFT
+
+
+def test_publishing_an_incident_can_publish_its_draft_reactions_with_it(reviewer_client):
+    incident = published_incident(status=models.Status.IN_REVIEW)
+    reaction = draft_reaction(incident)
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(reviewer_client.get(url))
+
+    response = reviewer_client.post(url, {**data, "status": "published", "publish_draft_reactions": "on"}, follow=True)
+
+    assert "Published with “Kerman”: 1 reaction" in response.content.decode()
+    reaction.refresh_from_db()
+    assert reaction.status == models.Status.PUBLISHED
+    assert revisions.latest_live(incident).snapshot["children"]["events.reaction"][0]["fields"]["status"] == "published"
+
+
+def test_the_publish_action_names_draft_reactions_and_its_sibling_publishes_them(reviewer_client):
+    incident = published_incident(status=models.Status.IN_REVIEW)
+    reaction = draft_reaction(incident)
+    changelist = admin_url(models.Incident, "changelist")
+
+    response = reviewer_client.post(
+        changelist, {"action": "publish", "_selected_action": [incident.pk], "index": 0}, follow=True
+    )
+    assert "stays a draft and is not public" in response.content.decode()
+
+    reviewer_client.post(
+        changelist, {"action": "publish_with_reactions", "_selected_action": [incident.pk], "index": 0}
+    )
+    reaction.refresh_from_db()
+    assert reaction.status == models.Status.PUBLISHED
+
+
+def test_the_editor_does_not_see_the_publish_with_reactions_box(editor_client):
+    incident = published_incident(status=models.Status.DRAFT)
+    page = editor_client.get(admin_url(models.Incident, "change", incident.pk)).content.decode()
+    assert "Also publish its draft reactions" not in page

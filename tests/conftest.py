@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.test.utils import setup_databases, teardown_databases
 
 # Rows made once for a whole module (see `module_rows`), by fixture name.
 MODULE_ROWS = set()
@@ -73,12 +74,26 @@ def pytest_collection_modifyitems(items):
 
 
 _MIGRATED_SQLITE = {}
+# Fixtures that use the test database without a django_db mark: the browser tests' shared archive, which
+# they read through a live server (tests/browser/conftest.py), and the migrated copy below.
+USE_THE_DATABASE = {"_archive_server", "migrated_sqlite"}
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The test database; on SQLite, also a copy of it straight after the migrations for `migrated_sqlite`."""
-    if connection.vendor == "sqlite":
+def django_db_setup(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """pytest-django's test database, also when only USE_THE_DATABASE fixtures need it (pytest-django sets
+    up the databases that marked tests ask for, and the settings would otherwise still name the developer's
+    own database); on SQLite, a copy of it straight after the migrations for `migrated_sqlite`."""
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    items = request.session.items
+    ours = None
+    if DEFAULT_DB_ALIAS not in _get_databases_for_setup(items)[0] and any(
+        USE_THE_DATABASE.intersection(item.fixturenames) for item in items
+    ):
+        with django_db_blocker.unblock():
+            ours = setup_databases(verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS})
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
         with django_db_blocker.unblock():
             connection.ensure_connection()
             path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
@@ -86,6 +101,10 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
             connection.connection.backup(copy)
             copy.close()
             _MIGRATED_SQLITE["path"] = path
+    yield
+    if ours:
+        with django_db_blocker.unblock():
+            teardown_databases(ours, verbosity=0)
 
 
 @pytest.fixture(scope="session")

@@ -41,11 +41,32 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="package")
+def _archive_server(django_db_setup, django_db_blocker):
+    """One live server over one load of the seed, for every browser test. pytest-django's live_server would
+    make each test transactional: load the seed, then flush it, ~5 s a test. These tests read the archive
+    (the one that adds a user reads nothing another test checks), so they share it; it is flushed at the
+    end, as a transactional test would leave the database."""
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        call_command("load_archive", verbosity=0)
+    server = LiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"))
+    server._live_server_modified_settings.enable()
+    try:
+        yield server
+    finally:
+        server._live_server_modified_settings.disable()
+        server.stop()
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture
-def archive(live_server):
-    """The live server, holding the archive's real seed data."""
-    call_command("load_archive", verbosity=0)
-    return live_server
+def archive(_archive_server, django_db_blocker):
+    """The live server, holding the archive's real seed data; the test may read the database too."""
+    with django_db_blocker.unblock():
+        yield _archive_server
 
 
 def new_page(browser, archive, viewport=DESKTOP):

@@ -1,10 +1,6 @@
 """axe-core, run in the browser on every checked page: no violation of serious or critical impact."""
 
-import pytest
-
 from tests.browser.conftest import CHECKED_PAGES
-
-pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_no_serious_or_critical_axe_violations(page):

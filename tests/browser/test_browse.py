@@ -4,11 +4,7 @@ import csv
 import io
 import re
 
-import pytest
-
 from tests.browser.conftest import CHECKED_PAGES
-
-pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_browse_from_home_to_a_filtered_list_and_an_incident(page):

@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from tests.browser.conftest import CHECKED_PAGES
-
-pytestmark = pytest.mark.django_db
 
 VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -27,9 +24,8 @@ def vnu_command():
     pytest.skip(reason)
 
 
-def test_checked_pages_are_valid_html(client, tmp_path):
+def test_checked_pages_are_valid_html(client, archive, tmp_path):
     command = vnu_command()
-    call_command("load_archive", verbosity=0)
     files = {}
     for index, path in enumerate(CHECKED_PAGES + ["/no-such-page/"]):
         response = client.get(path)

@@ -28,6 +28,7 @@ from events.models import (
     SourcedInIncident,
 )
 from tests.conftest import module_rows
+from tests.test_admin import admin_url, assert_saved, page_data
 
 ARTICLE_PATH = Path(settings.BASE_DIR) / ".." / "shared" / "seed" / "000_16e68c103d1290f9.txt"
 KERMAN = "2024-kerman-bombings"
@@ -378,3 +379,13 @@ def test_export_then_load_into_an_empty_database_gives_the_same_content(seeded, 
 
     assert canonical_dump() == original
     assert set(Incident.objects.values_list("slug", "killed", "killed_qualifier", "injured")) == headlines
+
+
+def test_the_kerman_incident_saves_whole_in_the_admin(seeded, staff_client):
+    url = admin_url(Incident, "change", kerman().pk)
+    data = page_data(staff_client.get(url))
+    data["summary"] += " Corrected."
+    assert sum(len(v) if isinstance(v, list) else 1 for v in data.values()) > 1000
+
+    assert_saved(staff_client.post(url, data))
+    assert kerman().summary.endswith(" Corrected.")

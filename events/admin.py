@@ -206,13 +206,16 @@ class ArchiveAdmin(SimpleHistoryAdmin):
         if not self.has_view_history_or_change_history_permission(request, obj):
             raise PermissionDenied
         opts = self.model._meta
+        found = revisions.revisions_of(obj).select_related("user").order_by("-number")
         context = {
             **self.admin_site.each_context(request),
             "title": f"History of {obj}",
             "subtitle": None,
             "opts": opts,
             "object": obj,
-            "revisions": revisions.revisions_of(obj).select_related("user").order_by("-number"),
+            "revisions": found,
+            # Compare the two newest saved revisions unless the editor picks others.
+            "compare_default": list(found.filter(state=Revision.State.LIVE).values_list("number", flat=True)[:2]),
             "row_versions": obj.history.count(),
             "compare_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history_compare", args=[obj.pk]),
             "rows_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_row_history", args=[obj.pk]),
@@ -1002,12 +1005,27 @@ class IncidentLinkAdmin(KeyedRecordAdmin):
 # Revisions: the review queue, and one page per revision to publish, reject or restore it --------------------
 
 
+class RecordTypeFilter(admin.SimpleListFilter):
+    title = "record type"
+    parameter_name = "record_type"
+
+    def lookups(self, request, model_admin):
+        return [
+            (model._meta.model_name, model._meta.verbose_name_plural.capitalize()) for model in revisions.AGGREGATES
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(content_type__app_label="events", content_type__model=self.value())
+        return queryset
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     """Pending revisions wait here for a Reviewer; every revision has a page with what it changed."""
 
     list_display = ("__str__", "state", "summary", "user", "created_at")
-    list_filter = ("state", "content_type")
+    list_filter = ("state", RecordTypeFilter)
     list_select_related = ("user", "content_type")
     search_fields = ("object_repr", "summary", "reason")
     ordering = ("-created_at",)
@@ -1091,14 +1109,13 @@ class RevisionAdmin(admin.ModelAdmin):
         try:
             if action in ("publish", "reject") and may_publish and revision.is_pending:
                 if action == "publish":
-                    write = revisions.publish(
+                    revisions.publish(
                         revision, request.user, note, publish_children=bool(request.POST.get("publish_children"))
                     )
-                    done = write.recorded[0].number if write.recorded else revision.number
                     self.message_user(
                         request,
-                        f"Published: “{revision.object_repr}” now shows pending revision {revision.number}, as "
-                        f"revision {done}.",
+                        f"Published revision {revision.number} of “{revision.object_repr}”: it is now the public "
+                        "record, saved as the newest revision below.",
                         messages.SUCCESS,
                     )
                 else:

@@ -81,6 +81,11 @@ class ArchiveAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Browsers send a textarea's line breaks as CRLF; stored text keeps LF, so that saving a form nobody
+        # changed changes nothing (and a revision's summary names only what the editor did).
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
         self._check_version(cleaned)
         self._check_workflow(cleaned)
         return cleaned

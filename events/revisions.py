@@ -30,11 +30,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from . import workflow
 from .models import (
     Attribution,
     CasualtyFigure,
+    DatePrecision,
     Incident,
     IncidentLink,
     Organization,
@@ -48,6 +50,7 @@ from .models import (
     Stance,
     Status,
     TimelineEntry,
+    format_partial_date,
 )
 
 # Each record type that has revisions, with the rows edited with it and the foreign key tying them to it.
@@ -162,7 +165,9 @@ def create_revision(
 ):
     """Store `snap` as the record's next revision, with a one-line summary of what changed since the last."""
     model = type(root)
-    content_type = ContentType.objects.get_for_model(model)
+    # Read, not taken from ContentType's process-wide cache: a flush inside a rolled-back transaction (tests,
+    # a restore into a scratch database) leaves that cache naming ids that no longer exist.
+    content_type = ContentType.objects.get(app_label=model._meta.app_label, model=model._meta.model_name)
     existing = Revision.objects.filter(content_type=content_type, object_id=root.pk)
     if previous is None:
         previous = existing.filter(state=Revision.State.LIVE).order_by("-number").first()
@@ -614,12 +619,22 @@ PUBLIC_HIDDEN_FIELDS = {"status", "slug", "key", "native_name_lang", "time_zone"
 def public_fields(model, row, names=None, skip=()):
     """(label, value) for each field the row fills in, as a reader reads them."""
     names = names or Names(public_only=True)
+    built, _ = _build(model, row)
     shown = []
     for name in _field_names(model, skip):
         value = row["fields"].get(name)
         if name in PUBLIC_HIDDEN_FIELDS or value in (None, "", [], False):
             continue
-        shown.append((model._meta.get_field(name).verbose_name.capitalize(), display(model, name, value, names)))
+        f = model._meta.get_field(name)
+        if isinstance(f, models.DateTimeField):
+            text = date_format(getattr(built, f.attname), "j F Y, H:i") + " UTC"
+        elif isinstance(f, models.DateField):
+            # date → date_precision, born_on → born_precision; a date with no precision field is to the day.
+            precision = row["fields"].get(f"{name.removesuffix('_on')}_precision") or DatePrecision.DAY
+            text = format_partial_date(getattr(built, f.attname), precision)
+        else:
+            text = display(model, name, value, names)
+        shown.append((f.verbose_name.capitalize(), text))
     return shown
 
 

@@ -254,7 +254,7 @@ def test_the_review_queue_lists_pending_revisions(editor_client, reviewer):
 
     page = editor_client.get(reverse("admin:index")).content.decode()
 
-    assert "Pending changes to public records" in page
+    assert "1 pending change to public records" in page
     assert "Kerman, revision 2" in page
 
 

@@ -32,3 +32,9 @@ def test_every_model_has_a_line_saying_what_it_is_for():
 
 def test_the_data_model_says_every_record_keeps_its_history():
     assert "Historical" in DATA_MODEL_DOC.read_text()
+
+
+def test_every_image_the_docs_show_exists():
+    for doc in [settings.BASE_DIR / "README.md", *(settings.BASE_DIR / "docs").glob("*.md")]:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", doc.read_text()):
+            assert (doc.parent / target).exists(), f"{doc.name} shows {target}, which is missing"

@@ -1,0 +1,90 @@
+"""Whole-record editing in a real browser: an Editor corrects the published Kerman incident, the public sees
+nothing until a Reviewer publishes it, and restoring an earlier revision brings everything back in step."""
+
+import csv
+import io
+import itertools
+
+from tests.browser.conftest import new_page
+from tests.conftest import member_of
+
+KERMAN = "/incidents/2024-kerman-bombings/"
+PASSWORD = "correct horse battery"
+accounts = itertools.count()
+
+
+def log_in(browser, archive, group):
+    user = member_of(group, f"{group.lower()}-browser-{next(accounts)}")
+    context, page = new_page(browser, archive)
+    page.goto("/admin/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    return context, page
+
+
+def what_the_public_sees(page):
+    """The deaths in the infobox, on the list and in the CSV, and the summary."""
+    page.goto(KERMAN)
+    infobox = page.locator(".infobox tr", has_text="Deaths").locator("td").inner_text()
+    summary = page.locator(".lede").inner_text()
+    page.goto("/incidents/?q=Kerman+bombings")
+    listed = page.locator("li", has_text="2024 Kerman bombings").locator(".figure").first.inner_text()
+    export = page.request.get("/incidents.csv").text()
+    row = next(r for r in csv.DictReader(io.StringIO(export)) if r["Title"] == "2024 Kerman bombings")
+    return infobox, listed.split(" killed")[0], row["Killed (as reported)"], summary
+
+
+def preferred_killed_row(page):
+    rows = page.locator("#casualty_figures-group tbody tr.form-row")
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        if (
+            row.locator("select[name$='-kind']").input_value() == "killed"
+            and row.locator("select[name$='-rank']").input_value() == "preferred"
+        ):
+            return row
+    raise AssertionError("no preferred death toll on the form")
+
+
+def test_an_editors_correction_waits_for_review_then_publish_and_restore_keep_every_page_in_step(browser, archive):
+    public_context, public = new_page(browser, archive)
+    before = what_the_public_sees(public)
+    assert before[:3] == ("at least 95", "at least 95", "at least 95")
+
+    editor_context, editor = log_in(browser, archive, "Editor")
+    editor.goto("/admin/events/incident/?q=2024+Kerman+bombings")
+    editor.get_by_role("link", name="2024 Kerman bombings").first.click()
+    editor.wait_for_selector("#id_summary")
+    assert "will be public once a reviewer publishes it" in editor.content()
+    editor.fill("#id_summary", "A corrected summary.")
+    preferred_killed_row(editor).locator("input[name$='-value']").fill("96")
+    editor.fill("#id_change_reason", "A later figure")
+    editor.click("input[name=_save]")
+    editor.wait_for_url("**/admin/events/revision/*/change/")
+    assert "is saved as pending revision" in editor.content()
+    editor_context.close()
+
+    assert what_the_public_sees(public) == before
+
+    reviewer_context, reviewer = log_in(browser, archive, "Reviewer")
+    reviewer.click("#waiting-for-review td a[href*='/revision/']")
+    reviewer.wait_for_selector("#pending-diff")
+    diff = reviewer.locator("#pending-diff").inner_text()
+    assert "A corrected summary." in diff and "Killed at least 95" in diff and "96" in diff
+    reviewer.click("button[value=publish]")
+    reviewer.wait_for_url("**/history/")
+    assert "Published revision" in reviewer.content()
+
+    assert what_the_public_sees(public) == ("at least 96", "at least 96", "at least 96", "A corrected summary.")
+
+    # Restore the seed's revision: the figure table, the infobox, the list and the CSV agree again.
+    reviewer.locator("#revision-list tbody tr").last.locator("a").first.click()
+    reviewer.click("button[value=restore]")
+    reviewer.wait_for_url("**/history/")
+    assert "Restored revision 1" in reviewer.content()
+    reviewer_context.close()
+
+    assert what_the_public_sees(public) == before
+    public_context.close()

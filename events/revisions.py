@@ -245,7 +245,7 @@ def set_reason(reason):
 
 def _note_before(key):
     scope = _scope()
-    if scope is None or key in scope.before:
+    if scope is None or key in scope.before or key in scope.created:
         return
     model, pk = _model(key), key[1]
     root = model._base_manager.filter(pk=pk).first()

@@ -6,7 +6,7 @@ import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from events import models
+from events import models, revisions
 from events.resources import IncidentResource, OrganizationResource, PersonResource, ReactionResource
 from tests import factories
 from tests.test_admin import admin_url
@@ -247,3 +247,18 @@ def test_reactions_import_with_their_actor_and_stances(world):
         messages.write(str(invalid.error_dict))
     assert "A reaction needs an actor" in messages.getvalue()
     assert not models.Reaction.objects.exists()
+
+
+def test_an_import_records_one_revision_per_record_it_changes(staff_client, world):
+    content = incident_rows(
+        "kerman-bombings,Kerman bombings,suicide_bombing,2024-01-03,day,kerman,Two bombs.,irna,published",
+        "cinema-rex,Cinema Rex fire,arson,1978-01-01,year,kerman,A cinema fire.,irna,draft",
+    )
+    confirm(staff_client, models.Incident, upload(staff_client, models.Incident, content))
+
+    for incident in models.Incident.objects.all():
+        found = revisions.revisions_of(incident)
+        assert found.count() == 1
+        assert found.get().user.username == "editor" and found.get().summary == "Record created"
+    # The dry run recorded nothing.
+    assert models.Revision.objects.count() == 2

@@ -598,3 +598,17 @@ def test_the_editor_does_not_see_the_publish_with_reactions_box(editor_client):
     incident = published_incident(status=models.Status.DRAFT)
     page = editor_client.get(admin_url(models.Incident, "change", incident.pk)).content.decode()
     assert "Also publish its draft reactions" not in page
+
+
+def test_line_breaks_from_a_browser_are_stored_as_typed_and_an_unchanged_save_changes_nothing(staff_client):
+    incident = published_incident(description="First line.\nSecond line.")
+    revisions.record_if_changed(incident)
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(staff_client.get(url))
+    data["description"] = data["description"].replace("\n", "\r\n")  # as a browser sends a textarea
+
+    assert_saved(staff_client.post(url, data))
+
+    incident.refresh_from_db()
+    assert incident.description == "First line.\nSecond line."
+    assert revisions.revisions_of(incident).count() == 1

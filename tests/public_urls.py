@@ -74,7 +74,7 @@ def body_of(response):
 
 def make_archive():
     """A small published archive touching every public model, built with the factories."""
-    from events import models
+    from events import models, revisions
     from tests import factories
 
     source = factories.SourceFactory(publisher="Agency", url="https://example.org/report", note="A note.")
@@ -104,4 +104,6 @@ def make_archive():
     factories.IncidentLinkFactory(from_incident=incident, to_incident=other, note="Related.")
     for record in models.Incident.objects.all():
         record.refresh_headline_figures()
+    # Every record starts with a revision, as after load_archive: its revision pages have an address.
+    revisions.record_all_changed(None, "Built for the tests")
     return {"incident": incident, "person": person, "organization": organization, "place": city}

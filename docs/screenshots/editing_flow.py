@@ -108,6 +108,16 @@ def flow(browser):
     reviewer.click("button[value=restore]")
     shot(reviewer, "editing-24-restored.png")
 
+    # Two people open the same record; the second save is refused, naming the revisions.
+    first, second = login(browser, "reza"), login(browser, "reza")
+    first.goto(url)
+    second.goto(url)
+    first.fill("#id_target", first.input_value("#id_target") + ".")
+    first.click("input[name=_save]")
+    second.fill("#id_summary", "Overwritten?")
+    second.click("input[name=_save]")
+    shot(second, "editing-13-stale-edit-refused.png")
+
     public = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     public.goto(f"{BASE}/incidents/2024-kerman-bombings/revisions/1/")
     shot(public, "editing-23-permanent-link.png")

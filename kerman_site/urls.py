@@ -7,7 +7,6 @@ from events.sitemaps import SITEMAPS
 from events.views import robots_txt
 from kerman_site import views as site_views
 
-
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", site_views.healthz, name="healthz"),

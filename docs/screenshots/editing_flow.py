@@ -19,8 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("SHOTS", ROOT / "docs" / "screenshots"))
 PORT = os.environ.get("PORT", "8765")
 BASE = f"http://127.0.0.1:{PORT}"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "correct horse battery staple"
 
 
@@ -30,27 +38,41 @@ def manage(*args, env):
 
 def main():
     scratch = tempfile.mkdtemp()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kerman_site.settings.dev",
-           "DATABASE_URL": f"sqlite:///{scratch}/shots.sqlite3"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kerman_site.settings.dev",
+        "DATABASE_URL": f"sqlite:///{scratch}/shots.sqlite3",
+    }
     manage("migrate", "--noinput", "-v", "0", env=env)
     manage("load_archive", env=env)
-    manage("shell", "-c", f"""
+    manage(
+        "shell",
+        "-c",
+        f"""
 from django.contrib.auth.models import Group, User
 for name, group in (("maryam", "Editor"), ("reza", "Reviewer")):
     user = User.objects.create_user(name, name + "@example.org", {PASSWORD!r}, is_staff=True)
     user.groups.add(Group.objects.get(name=group))
-""", env=env)
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(os.environ.get("SERVER_LOG", os.devnull), "w"))
-    try:
-        time.sleep(3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            flow(browser)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait()
+""",
+        env=env,
+    )
+    with open(os.environ.get("SERVER_LOG", os.devnull), "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            time.sleep(3)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                flow(browser)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait()
 
 
 def login(browser, name):

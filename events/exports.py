@@ -14,6 +14,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from . import registry
 from .linked_data import absolute_url, partial_iso
 from .models import format_partial_date
 
@@ -395,10 +396,5 @@ class ReactionExporter(Exporter):
         }
 
 
-EXPORTERS = {
-    "incident": IncidentExporter,
-    "person": PersonExporter,
-    "organization": OrganizationExporter,
-    "place": PlaceExporter,
-    "reaction": ReactionExporter,
-}
+# Kind → exporter, for every type declared in events/registry.py (which names its exporter in this module).
+EXPORTERS = {record_type.key: globals()[record_type.exporter] for record_type in registry.RECORD_TYPES}

@@ -4,8 +4,8 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from . import registry
 from .linked_data import absolute_url
-from .models import Incident, Organization, Person, Place, Reaction
 
 FEED_SIZE = 30
 
@@ -27,11 +27,7 @@ class RecentRecordsFeed(Feed):
 
     def items(self):
         querysets = [
-            Incident.objects.published(),
-            Person.objects.published(),
-            Organization.objects.published(),
-            Place.objects.published(),
-            Reaction.objects.published().select_related("incident", "person", "organization", "country"),
+            record_type.feed_queryset(record_type.model) for record_type in registry.RECORD_TYPES if record_type.in_feed
         ]
         newest = [record for queryset in querysets for record in queryset.order_by("-updated_at")[:FEED_SIZE]]
         return sorted(newest, key=lambda record: record.updated_at, reverse=True)[:FEED_SIZE]

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import workflow
+from . import registry, workflow
 from .models import (
     Attribution,
     CasualtyFigure,
@@ -70,7 +70,7 @@ AGGREGATES = {
 }
 CHILD_OF = {child: (root, fk) for root, children in AGGREGATES.items() for child, fk in children}
 # Records with a public page have a public address for each revision in which they were published.
-PERMALINKED = {Incident: "incident", Person: "person", Organization: "organization", Place: "place"}
+PERMALINKED = {t.model: t.key for t in registry.RECORD_TYPES if t.revision_permalinks}  # events/registry.py
 # Never in a snapshot: the save counter (a restore takes the current one) and what is derived or audited.
 SKIPPED_FIELDS = {"version"}
 

@@ -19,6 +19,8 @@ from django.db import connections
 from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Lower
 
+from . import registry
+
 SQL_FUNCTION = "unaccent_fold"
 
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
@@ -140,38 +142,22 @@ def text_search(queryset, fields, value):
     return builder(queryset, fields, words)
 
 
-# The fields each kind of record is searched in, by the site-wide search and each list's own search box.
-# On SQLite the search index stores them folded: a change here needs a migration that calls
-# events.search_index.rebuild_search_index().
-SEARCH_FIELDS = {
-    "incident": ("title", "summary", "description", "target", "method", "place__name", "place__native_name"),
-    "person": ("name", "aliases", "native_name", "description"),
-    "organization": ("name", "short_name", "aliases", "native_name", "description"),
-    "place": ("name", "native_name", "description"),
-    "reaction": (
-        "summary",
-        "quote",
-        "actor_label",
-        "person__name",
-        "person__aliases",
-        "organization__name",
-        "organization__short_name",
-        "organization__aliases",
-        "country__name",
-    ),
-}
+# The fields each kind of record is searched in, by the site-wide search and each list's own search box, as
+# declared in events/registry.py. On SQLite the search index stores them folded: a change needs a migration
+# that calls events.search_index.rebuild_search_index(), and a new kind one that creates its table too.
+SEARCH_FIELDS = {record_type.key: record_type.search_fields for record_type in registry.searchable()}
 
 
 def search_groups():
     """(key, label, queryset, list url name) for each kind of record the site-wide search covers."""
-    from .models import Incident, Organization, Person, Place, Reaction
-
     return [
-        ("incident", "Incidents", Incident.objects.for_list(), "events:incident-list"),
-        ("person", "People", Person.objects.for_list(), "events:person-list"),
-        ("organization", "Organizations", Organization.objects.for_list(), "events:organization-list"),
-        ("place", "Places", Place.objects.for_list(), "events:place-list"),
-        ("reaction", "Reactions", Reaction.objects.for_list().in_article_order(), "events:reaction-list"),
+        (
+            record_type.key,
+            record_type.label,
+            record_type.search_queryset(record_type.model),
+            record_type.url_name("list"),
+        )
+        for record_type in registry.searchable()
     ]
 
 

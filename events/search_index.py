@@ -12,14 +12,15 @@ The receivers in events/signals.py keep the index in step through the functions 
 of the write: saving or deleting a record re-indexes it, and changing a name that another kind's search
 reads (a place's name, in its incidents and the reactions of its country; a person's or organization's, in
 their reactions) re-indexes those records too. Writes that send no signals (QuerySet.update(),
-bulk_create, raw SQL) are brought into step by events.signals.after_bulk_write(). Changing SEARCH_FIELDS
-needs a migration that calls `rebuild_search_index()`.
+bulk_create, raw SQL) are brought into step by events.signals.after_bulk_write(). Changing a type's
+search fields in events/registry.py needs a migration that calls `rebuild_search_index()`; a new searchable
+type needs one that creates its table (`rebuild_search_index(models=[...])` does both), since nothing here
+creates tables outside migrations.
 """
 
 from collections import defaultdict
 from functools import cache
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Func, TextField, Value
@@ -27,6 +28,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from . import registry
 from .search import SEARCH_FIELDS, Fold, fold
 
 # The trigram tokenizer indexes every run of three characters; a shorter word cannot be looked up in it.
@@ -40,8 +42,8 @@ def table_name(kind):
 
 @cache
 def indexed_kinds():
-    """{model: kind} for every kind of record the index covers (the kinds are the models' names)."""
-    return {apps.get_model("events", kind): kind for kind in SEARCH_FIELDS}
+    """{model: kind} for every kind of record the index covers: the searchable types of events/registry.py."""
+    return {record_type.model: record_type.key for record_type in registry.searchable()}
 
 
 def uses_index(using):

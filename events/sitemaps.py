@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Incident, Organization, Person, Place, Reaction
+from . import registry
 
 
 class CanonicalHostSitemap(Sitemap):
@@ -39,11 +39,7 @@ class PagesSitemap(CanonicalHostSitemap):
     def items(self):
         return [
             "events:home",
-            "events:incident-list",
-            "events:person-list",
-            "events:organization-list",
-            "events:reaction-list",
-            "events:place-list",
+            *(record_type.url_name("list") for record_type in registry.menu()),
             "events:timeline",
         ]
 
@@ -53,9 +49,11 @@ class PagesSitemap(CanonicalHostSitemap):
 
 SITEMAPS = {
     "pages": PagesSitemap,
-    "incidents": RecordSitemap(Incident.objects.published(), priority=0.9),
-    "people": RecordSitemap(Person.objects.published()),
-    "organizations": RecordSitemap(Organization.objects.published()),
-    "places": RecordSitemap(Place.objects.published(), priority=0.5),
-    "reactions": RecordSitemap(Reaction.objects.published().select_related("incident"), priority=0.5),
+    **{
+        record_type.prefix: RecordSitemap(
+            record_type.sitemap_queryset(record_type.model), priority=record_type.sitemap_priority
+        )
+        for record_type in registry.RECORD_TYPES
+        if record_type.sitemap_priority is not None
+    },
 }

@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters, linked_data, revisions
+from . import filters, linked_data, registry, revisions
 from .caching import cached_count, content_version
 from .exports import CHUNK_SIZE, EXPORTERS
 from .models import (
@@ -192,21 +192,14 @@ class HomeView(SectionMixin, TemplateView):
             featured=featured,
             latest_incidents=latest[:5],
             counts=[
-                ("incidents", "Incidents", cached_count(incidents, "home-incidents"), "events:incident-list"),
-                ("people", "People", cached_count(Person.objects.published(), "home-people"), "events:person-list"),
                 (
-                    "organizations",
-                    "Organizations",
-                    cached_count(Organization.objects.published(), "home-organizations"),
-                    "events:organization-list",
-                ),
-                (
-                    "reactions",
-                    "Reactions",
-                    cached_count(Reaction.objects.published(), "home-reactions"),
-                    "events:reaction-list",
-                ),
-                ("places", "Places", cached_count(Place.objects.published(), "home-places"), "events:place-list"),
+                    record_type.prefix,
+                    record_type.label,
+                    cached_count(record_type.model.objects.published(), f"home-{record_type.prefix}"),
+                    record_type.url_name("list"),
+                )
+                for record_type in registry.menu()
+                if record_type.home_count
             ],
         )
         return super().get_context_data(**kwargs)

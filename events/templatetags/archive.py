@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from events import registry
 from events.linked_data import absolute_url, partial_iso
 from events.models import cached_reverse, format_partial_date
 
@@ -17,11 +18,7 @@ register = template.Library()
 RTL_LANGUAGES = {"fa", "ar", "ur", "he", "ps", "ku", "ckb", "yi", "dv", "syr"}
 
 NAV_ITEMS = [
-    ("incidents", "Incidents", "events:incident-list"),
-    ("people", "People", "events:person-list"),
-    ("organizations", "Organizations", "events:organization-list"),
-    ("reactions", "Reactions", "events:reaction-list"),
-    ("places", "Places", "events:place-list"),
+    *((record_type.prefix, record_type.label, record_type.url_name("list")) for record_type in registry.menu()),
     ("timeline", "Timeline", "events:timeline"),
 ]
 

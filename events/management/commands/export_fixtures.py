@@ -7,22 +7,33 @@ from django.conf import settings
 from django.core import serializers
 from django.core.management.base import BaseCommand
 
-from events import models
+from events import models, registry
 
-# File name and models, in load order: the same files as fixtures/, so an export can replace them.
-FIXTURE_FILES = (
+# The files of records without public pages, and rows filed with a public type's records; each public type
+# names its own file in events/registry.py.
+OTHER_FIXTURE_FILES = (
     ("01_sources.json", (models.Source,)),
     ("02_stances.json", (models.Stance,)),
-    ("03_places.json", (models.Place,)),
-    ("04_organizations.json", (models.Organization,)),
-    ("05_people.json", (models.Person, models.Role)),
-    ("06_incidents.json", (models.Incident,)),
     ("07_casualty_figures.json", (models.CasualtyFigure,)),
     ("08_attributions.json", (models.Attribution,)),
-    ("09_reactions.json", (models.Reaction,)),
     ("10_timeline.json", (models.TimelineEntry,)),
     ("11_incident_links.json", (models.IncidentLink,)),
 )
+
+
+def fixture_files():
+    """(file name, models) in load order: the same files as fixtures/, so an export can replace them."""
+    files = {name: list(file_models) for name, file_models in OTHER_FIXTURE_FILES}
+    for record_type in registry.RECORD_TYPES:
+        files[record_type.fixture_file] = [
+            record_type.model,
+            *record_type.fixture_also,
+            *files.get(record_type.fixture_file, []),
+        ]
+    return tuple((name, tuple(files[name])) for name in sorted(files))
+
+
+FIXTURE_FILES = fixture_files()
 
 # Kept by the database itself, not part of the content: the lock counter. Derived and audit columns
 # (headline figures, created_at, updated_at) are not editable, so they are left out with every other one.

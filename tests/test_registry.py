@@ -70,6 +70,12 @@ def test_every_type_is_counted_on_the_home_page(client, records, record_type):
 def test_every_type_has_its_urls(client, records, record_type):
     record = records[record_type.key]
     views = record_type.views
+    assert (views["list"].model, views["list"].export_key, views["list"].section) == (
+        record_type.model,
+        record_type.key,
+        record_type.prefix,
+    )
+    assert (views["detail"].model, views["detail"].section) == (record_type.model, record_type.prefix)
     list_url = reverse(record_type.url_name("list"))
     assert list_url == f"/{record_type.prefix}/"
     assert resolve(list_url).func.view_class is views["list"]

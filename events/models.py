@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from simple_history.models import HistoricalRecords
 
+from .choices import DatePrecision, Status
 from .querysets import (
     IncidentQuerySet,
     NaturalKeyManager,
@@ -26,19 +27,6 @@ from .querysets import (
     PlaceQuerySet,
     ReactionQuerySet,
 )
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    UNPUBLISHED = "unpublished", "Unpublished"
-
-
-class DatePrecision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
 
 
 def format_partial_date(value, precision):

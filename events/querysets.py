@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
+from .choices import Status
+
 # Attribution kinds that name an actor as behind an incident (as opposed to accusing, denying or arresting).
 PERPETRATOR_KINDS = ("claimed", "assessed", "stated", "identified")
 
@@ -20,7 +22,7 @@ class NaturalKeyManager(models.Manager):
 
 class PublishableQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status="published")
+        return self.filter(status=Status.PUBLISHED)
 
     def visible(self, include_unpublished=False):
         """Published rows; every row when `include_unpublished` (a staff member previewing drafts)."""
@@ -53,7 +55,7 @@ class PlaceQuerySet(PublishableQuerySet):
         return self.published().filter(kind="country")
 
     def with_children(self):
-        return self.published().filter(children__status="published").distinct()
+        return self.published().filter(children__status=Status.PUBLISHED).distinct()
 
     def incident_places_and_countries(self):
         """Every published country, and published places with a published incident in them or up to three
@@ -87,7 +89,7 @@ class OrganizationQuerySet(PublishableQuerySet):
                 Prefetch("branches", queryset=self.model.objects.published().select_related("country")),
                 Prefetch(
                     "roles",
-                    queryset=Role.objects.filter(person__status="published")
+                    queryset=Role.objects.filter(person__status=Status.PUBLISHED)
                     .select_related("person", "country")
                     .order_by(models.F("start_date").desc(nulls_last=True), "person__name"),
                 ),
@@ -103,16 +105,16 @@ class OrganizationQuerySet(PublishableQuerySet):
             self.published()
             .filter(
                 attributed_incidents__kind__in=PERPETRATOR_KINDS,
-                attributed_incidents__incident__status="published",
+                attributed_incidents__incident__status=Status.PUBLISHED,
             )
             .distinct()
         )
 
     def with_branches(self):
-        return self.published().filter(branches__status="published").distinct()
+        return self.published().filter(branches__status=Status.PUBLISHED).distinct()
 
     def with_public_members(self):
-        return self.published().filter(roles__person__status="published").distinct()
+        return self.published().filter(roles__person__status=Status.PUBLISHED).distinct()
 
 
 class PersonQuerySet(PublishableQuerySet):
@@ -165,7 +167,7 @@ class IncidentQuerySet(PublishableQuerySet):
         return self.filter(pk__in=named.values("incident_id"))
 
     def with_reactions(self):
-        return self.published().filter(reactions__status="published").distinct()
+        return self.published().filter(reactions__status=Status.PUBLISHED).distinct()
 
     def in_place(self, place):
         from .models import Place
@@ -243,13 +245,13 @@ def public_timeline_entries():
     # EXISTS, not a join condition: with `incident.status = 'published'` in the join, SQLite scanned every
     # incident and sorted all entries (90 ms at 100,000 incidents); EXISTS keeps the walk down the date index
     # that stops at the page's last entry (4 ms).
-    published = Incident.objects.filter(pk=OuterRef("incident_id"), status="published")
+    published = Incident.objects.filter(pk=OuterRef("incident_id"), status=Status.PUBLISHED)
     return TimelineEntry.objects.filter(Exists(published)).select_related("incident", "place")
 
 
 class ReactionQuerySet(PublishableQuerySet):
     def published(self):
-        return self.filter(status="published", incident__status="published")
+        return self.filter(status=Status.PUBLISHED, incident__status=Status.PUBLISHED)
 
     def for_detail(self, include_unpublished=False):
         return (
@@ -292,7 +294,7 @@ def _public_attributions():
     """Attributions of published incidents, with everyone they name joined in."""
     from .models import Attribution
 
-    return Attribution.objects.filter(incident__status="published").select_related(
+    return Attribution.objects.filter(incident__status=Status.PUBLISHED).select_related(
         "incident",
         "responsible_organization",
         "responsible_person",
@@ -343,8 +345,8 @@ def related_links(incident):
     from .models import IncidentLink
 
     links = IncidentLink.objects.filter(
-        Q(from_incident=incident, to_incident__status="published")
-        | Q(to_incident=incident, from_incident__status="published")
+        Q(from_incident=incident, to_incident__status=Status.PUBLISHED)
+        | Q(to_incident=incident, from_incident__status=Status.PUBLISHED)
     ).select_related("from_incident", "to_incident")
     links = list(links)
     return [link for link in links if link.from_incident_id == incident.pk], [

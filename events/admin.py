@@ -197,22 +197,33 @@ class ArchiveAdmin(SimpleHistoryAdmin):
                 messages.WARNING,
             )
 
-    def history_view(self, request, object_id, extra_context=None):
-        if not self.has_revisions:
-            return super().history_view(request, object_id, extra_context)
+    def _history_object(self, request, object_id):
         obj = self.get_object(request, object_id)
         if obj is None:
             raise Http404
         if not self.has_view_history_or_change_history_permission(request, obj):
             raise PermissionDenied
+        return obj
+
+    def _history_context(self, request, obj, title):
         opts = self.model._meta
-        found = revisions.revisions_of(obj).select_related("user").order_by("-number")
-        context = {
+        return {
             **self.admin_site.each_context(request),
-            "title": f"History of {obj}",
+            "title": title,
             "subtitle": None,
             "opts": opts,
             "object": obj,
+            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]),
+        }
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_revisions:
+            return super().history_view(request, object_id, extra_context)
+        obj = self._history_object(request, object_id)
+        opts = self.model._meta
+        found = revisions.revisions_of(obj).select_related("user").order_by("-number")
+        context = {
+            **self._history_context(request, obj, f"History of {obj}"),
             "revisions": found,
             # Compare the two newest saved revisions unless the editor picks others.
             "compare_default": list(found.filter(state=Revision.State.LIVE).values_list("number", flat=True)[:2]),
@@ -223,11 +234,7 @@ class ArchiveAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/events/revision_history.html", context)
 
     def revision_compare_view(self, request, object_id):
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404
-        if not self.has_view_history_or_change_history_permission(request, obj):
-            raise PermissionDenied
+        obj = self._history_object(request, object_id)
         found = revisions.revisions_of(obj).select_related("user")
         try:
             older = found.get(number=request.GET.get("from"))
@@ -236,17 +243,11 @@ class ArchiveAdmin(SimpleHistoryAdmin):
             raise Http404("Choose two revisions of this record to compare.") from None
         if older.number > newer.number:
             older, newer = newer, older
-        opts = self.model._meta
         context = {
-            **self.admin_site.each_context(request),
-            "title": f"Compare revisions of {obj}",
-            "subtitle": None,
-            "opts": opts,
-            "object": obj,
+            **self._history_context(request, obj, f"Compare revisions of {obj}"),
             "older": older,
             "newer": newer,
             "changes": revisions.diff(self.model, older.snapshot, newer.snapshot),
-            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]),
         }
         return TemplateResponse(request, "admin/events/revision_compare.html", context)
 
@@ -272,11 +273,7 @@ class ArchiveAdmin(SimpleHistoryAdmin):
         return f"Restore an earlier version of {obj}"
 
     def history_compare_view(self, request, object_id):
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404
-        if not self.has_view_history_or_change_history_permission(request, obj):
-            raise PermissionDenied
+        obj = self._history_object(request, object_id)
         versions = obj.history.all()
         try:
             older = versions.get(history_id=request.GET.get("from"))
@@ -287,17 +284,11 @@ class ArchiveAdmin(SimpleHistoryAdmin):
             older, newer = newer, older
         delta = newer.diff_against(older, foreign_keys_are_objs=True)
         changes = ChoiceLabelsContextHelper(self.model, newer).context_for_delta_changes(delta)
-        opts = self.model._meta
         context = {
-            **self.admin_site.each_context(request),
-            "title": f"Compare versions of {obj}",
-            "subtitle": None,
-            "opts": opts,
-            "object": obj,
+            **self._history_context(request, obj, f"Compare versions of {obj}"),
             "older": older,
             "newer": newer,
             "changes": changes,
-            "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]),
         }
         return TemplateResponse(request, "admin/events/history_compare.html", context)
 
@@ -1080,6 +1071,7 @@ class RevisionAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": str(revision),
+            "here": f"Revision {revision.number}",
             "subtitle": None,
             "opts": opts,
             "revision_opts": self.model._meta,

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from simple_history.models import to_historic
 
 from . import revisions, workflow
-from .models import CasualtyFigure, Publishable, SourcedInIncident, Status
+from .models import CasualtyFigure, Incident, Publishable, SourcedInIncident, Status
 
 
 def stale_edit_message(record, your_version=None):
@@ -230,3 +230,27 @@ class CasualtyFigureInlineFormSet(forms.BaseInlineFormSet):
                 rank=CasualtyFigure.Rank.REPORTED
             )
         return super().save_existing_objects(commit)
+
+
+# Public forms ----------------------------------------------------------------------------------------------
+
+
+class TimelineForm(forms.Form):
+    # A text box for the incident's slug rather than a <select> of every incident, which a large archive
+    # would fill with a hundred thousand options; each incident's page links to its own timeline.
+    incident = forms.ModelChoiceField(
+        queryset=Incident.objects.published(),
+        to_field_name="slug",
+        required=False,
+        label="Incident",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 2024-kerman-bombings"}),
+        error_messages={"invalid_choice": "No published incident has this address name."},
+        help_text="The last part of the incident’s address.",
+    )
+    kind = forms.ChoiceField(choices=[("", "Any type"), *Incident.Kind.choices], required=False, label="Incident type")
+    show = forms.ChoiceField(
+        choices=[("", "Incidents and developments"), ("incidents", "Incidents only"), ("entries", "Developments only")],
+        required=False,
+        label="Show",
+    )
+    start = forms.DateField(required=False, widget=forms.HiddenInput)

@@ -9,7 +9,6 @@ the one exception is a staff member previewing a draft's page, which is marked a
 import datetime as dt
 from collections import OrderedDict
 
-from django import forms
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -23,6 +22,7 @@ from django_filters.views import FilterView
 from . import filters, linked_data, registry, revisions
 from .caching import cached_count, content_version
 from .exports import CHUNK_SIZE, EXPORTERS
+from .forms import TimelineForm
 from .models import (
     Attribution,
     CasualtyFigure,
@@ -216,27 +216,6 @@ class SearchView(SectionMixin, TemplateView):
         groups = site_search(query) if search_words(query) else []
         kwargs.update(query=query, groups=groups, total=sum(group["total"] for group in groups))
         return super().get_context_data(**kwargs)
-
-
-class TimelineForm(forms.Form):
-    # A text box for the incident's slug rather than a <select> of every incident, which a large archive
-    # would fill with a hundred thousand options; each incident's page links to its own timeline.
-    incident = forms.ModelChoiceField(
-        queryset=Incident.objects.published(),
-        to_field_name="slug",
-        required=False,
-        label="Incident",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. 2024-kerman-bombings"}),
-        error_messages={"invalid_choice": "No published incident has this address name."},
-        help_text="The last part of the incident’s address.",
-    )
-    kind = forms.ChoiceField(choices=[("", "Any type"), *Incident.Kind.choices], required=False, label="Incident type")
-    show = forms.ChoiceField(
-        choices=[("", "Incidents and developments"), ("incidents", "Incidents only"), ("entries", "Developments only")],
-        required=False,
-        label="Show",
-    )
-    start = forms.DateField(required=False, widget=forms.HiddenInput)
 
 
 class TimelineItem:

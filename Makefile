@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= kerman_site.settings.dev
 
-.PHONY: run serve loadtest test test-postgres lint format migrate seed clean
+.PHONY: run serve loadtest test test-fast test-postgres lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,16 +76,23 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every test, browser tests included, then the 15 slowest so a slow one is seen the day it lands.
+# PYTEST_ARGS passes more options, e.g. `make test-fast PYTEST_ARGS="-k history -x"`.
+PYTEST := DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest --durations=15 $(PYTEST_ARGS)
 test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest
+	$(PYTEST)
+
+# The quick loop while working: everything but the browser tests (tests/browser/), without lint or checks.
+test-fast: $(VENV)/.installed-dev
+	$(PYTEST) --ignore=tests/browser
 
 # The whole suite again on PostgreSQL: DATABASE_URL must name a database on a running server whose role
 # may create the test database (.ci/run sets one up on loopback).
 test-postgres: $(VENV)/.installed-dev node_modules/.installed
 	@case "$(DATABASE_URL)" in postgres*) ;; *) echo "Set DATABASE_URL=postgres://..." >&2; exit 2;; esac
-	DATABASE_URL="$(DATABASE_URL)" DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest
+	DATABASE_URL="$(DATABASE_URL)" $(PYTEST)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

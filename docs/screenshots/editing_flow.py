@@ -16,19 +16,12 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402  (the same flags as the browser tests)
+
 OUT = Path(os.environ.get("SHOTS", ROOT / "docs" / "screenshots"))
 PORT = os.environ.get("PORT", "8765")
 BASE = f"http://127.0.0.1:{PORT}"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct horse battery staple"
 
 
@@ -67,7 +60,7 @@ for name, group in (("maryam", "Editor"), ("reza", "Reviewer")):
         try:
             time.sleep(3)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 flow(browser)
                 browser.close()
         finally:

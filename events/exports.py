@@ -14,7 +14,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from . import registry
+from . import place_tree, registry
 from .linked_data import absolute_url, partial_iso
 from .models import format_partial_date
 
@@ -125,11 +125,12 @@ class IncidentExporter(Exporter):
         return names
 
     def place_chain(self, incident):
-        chain, place = [], incident.place
-        while place is not None and len(chain) < 5:
+        chain = []
+        for place in place_tree.walk_up(incident.place, lambda p: p.parent, key=lambda p: p.pk):
+            if len(chain) == 5:
+                break
             if place.is_published:
                 chain.append(place)
-            place = place.parent
         return chain
 
     def other_figures(self, incident, kind):

@@ -8,8 +8,6 @@ Every list is faceted: each option of a choice filter says how many records it w
 against the other active filters (choosing a type never zeroes the other types' counts).
 """
 
-from collections import Counter
-
 import django_filters
 from django import forms
 from django.db.models import Count, Exists, F, OuterRef, Q, TextField, Value
@@ -18,6 +16,7 @@ from django.http import QueryDict
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 
+from . import place_tree
 from .caching import cached
 from .models import Attribution, Incident, Organization, Person, Place, Reaction, Stance
 from .querysets import PERPETRATOR_KINDS
@@ -60,15 +59,7 @@ def ordering_filter(orderings):
 
 def ancestor_counts(direct_counts):
     """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
-    parents = dict(Place.objects.order_by().values_list("pk", "parent_id"))
-    totals = Counter()
-    for place_id, count in direct_counts.items():
-        seen, node = set(), place_id
-        while node is not None and node not in seen:
-            totals[node] += count
-            seen.add(node)
-            node = parents.get(node)
-    return totals
+    return place_tree.totals_up_the_tree(direct_counts, dict(Place.objects.order_by().values_list("pk", "parent_id")))
 
 
 class FacetedFilterSet(django_filters.FilterSet):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from simple_history.models import HistoricalRecords
 
+from . import place_tree
 from .choices import DatePrecision, Status
 from .querysets import (
     IncidentQuerySet,
@@ -159,15 +160,6 @@ class Versioned(models.Model):
 
     def current_version(self):
         return type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
-
-
-def walk_parents(record):
-    """The record's parent, grandparent and so on, stopping at the first repeat so a loop cannot hang."""
-    seen, node = set(), record.parent
-    while node is not None and node.pk not in seen:
-        yield node
-        seen.add(node.pk)
-        node = node.parent
 
 
 class Publishable(Versioned):
@@ -359,12 +351,12 @@ class Place(Publishable):
         return (self.slug,)
 
     def clean(self):
-        if self.pk is not None and self.pk in {p.pk for p in walk_parents(self)}:
+        if self.pk is not None and self.pk in {p.pk for p in place_tree.parents(self)}:
             raise ValidationError({"parent": "A place cannot lie inside itself or one of its own sub-places."})
 
     def ancestors(self):
         """The chain of enclosing places, nearest first (Kerman → Kerman Province → Iran)."""
-        return [p for p in walk_parents(self) if p.pk != self.pk]
+        return [p for p in place_tree.parents(self) if p.pk != self.pk]
 
     @property
     def country(self):
@@ -436,7 +428,7 @@ class Organization(Publishable):
         return cached_reverse("events:organization-detail", self.slug)
 
     def clean(self):
-        if self.pk is not None and self.pk in {o.pk for o in walk_parents(self)}:
+        if self.pk is not None and self.pk in {o.pk for o in place_tree.parents(self)}:
             raise ValidationError({"parent": "An organization cannot be part of itself or of one of its branches."})
 
     def natural_key(self):

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
+from . import place_tree
 from .choices import Status
 
 # Attribution kinds that name an actor as behind an incident (as opposed to accusing, denying or arresting).
@@ -38,11 +39,7 @@ class PlaceQuerySet(PublishableQuerySet):
 
     def descendant_ids(self, place):
         """Primary keys of `place` and every place inside it, however deep."""
-        found, frontier = {place.pk}, {place.pk}
-        while frontier:
-            frontier = set(self.filter(parent__in=frontier).values_list("pk", flat=True)) - found
-            found |= frontier
-        return found
+        return place_tree.descendant_ids(self, place)
 
     def for_export(self):
         return self.for_list()

@@ -1,0 +1,30 @@
+"""The place tree's walks (events/place_tree.py): up, down and totals, and a loop in the data cannot hang."""
+
+import pytest
+
+from events import place_tree
+from events.models import Place
+from tests import factories
+
+
+def test_walk_up_stops_at_the_first_repeat():
+    parent_ids = {1: 2, 2: 3, 3: 1}  # a loop
+    assert list(place_tree.walk_up(1, parent_ids.get)) == [1, 2, 3]
+
+
+def test_totals_count_each_row_in_its_place_and_every_place_above():
+    parent_ids = {"site": "city", "city": "province", "province": "country", "country": None}
+    totals = place_tree.totals_up_the_tree({"site": 2, "city": 1}, parent_ids)
+    assert totals == {"site": 2, "city": 3, "province": 3, "country": 3}
+
+
+@pytest.mark.django_db
+def test_parents_and_descendants_follow_the_tree():
+    country = factories.CountryFactory(name="Iran")
+    province = factories.PlaceFactory(name="Kerman Province", parent=country)
+    city = factories.PlaceFactory(name="Kerman", parent=province)
+    site = factories.PlaceFactory(name="Cemetery", parent=city)
+
+    assert [p.name for p in place_tree.parents(site)] == ["Kerman", "Kerman Province", "Iran"]
+    assert place_tree.descendant_ids(Place.objects.all(), province) == {province.pk, city.pk, site.pk}
+    assert site.country == country

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse to touch the
 # database from it.
@@ -60,6 +61,9 @@ def _archive_server(django_db_setup, django_db_blocker):
         server.stop()
         with django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0)
+            # Playwright's sync API runs this in a greenlet with its own context, so these are not the
+            # connections pytest-django closes; left open, PostgreSQL refuses to drop the test database.
+            connections.close_all()
 
 
 @pytest.fixture

@@ -45,9 +45,10 @@ def browser():
 @pytest.fixture(scope="package")
 def _archive_server(django_db_setup, django_db_blocker):
     """One live server over one load of the seed, for every browser test. pytest-django's live_server would
-    make each test transactional: load the seed, then flush it, ~5 s a test. These tests read the archive
-    (the one that adds a user reads nothing another test checks), so they share it; it is flushed at the
-    end, as a transactional test would leave the database."""
+    make each test transactional: load the seed, then flush it, ~5 s a test. So the tests share it, and a
+    test that writes must leave what the others read as it found it (test_editing.py restores the seed's
+    revision; the users tests add are never read by another). It is flushed at the end, as a transactional
+    test would leave the database."""
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():

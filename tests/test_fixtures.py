@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, connection, models
 
+from events import revisions
 from events.history import is_historical
 from events.management.commands.export_fixtures import exported_fields
 from events.management.commands.load_archive import BASE_SOURCE_SLUG, fixture_files
@@ -24,6 +25,7 @@ from events.models import (
     Place,
     Publishable,
     Reaction,
+    Revision,
     Source,
     SourcedInIncident,
 )
@@ -389,3 +391,14 @@ def test_the_kerman_incident_saves_whole_in_the_admin(seeded, staff_client):
 
     assert_saved(staff_client.post(url, data))
     assert kerman().summary.endswith(" Corrected.")
+
+
+def test_loading_the_fixtures_gives_every_record_its_first_revision_once(seeded):
+    first = revisions.revisions_of(kerman()).get()
+    assert first.number == 1 and first.user.username == "system" and first.public
+    assert len(first.snapshot["children"]["events.casualtyfigure"]) == kerman().casualty_figures.count()
+    count = Revision.objects.count()
+    assert count >= Incident.objects.count() + Person.objects.count()
+
+    call_command("load_archive", "--force", stdout=StringIO())
+    assert Revision.objects.count() == count

@@ -363,23 +363,6 @@ def test_revision_pages_hide_drafts_and_unknown_revisions(staff_client, client, 
     )
 
 
-def test_loading_the_fixtures_gives_every_record_its_first_revision_once():
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    call_command("load_archive", stdout=StringIO())
-    kerman = models.Incident.objects.get(slug="2024-kerman-bombings")
-    first = revisions.revisions_of(kerman).get()
-    assert first.number == 1 and first.user.username == "system" and first.public
-    assert len(first.snapshot["children"]["events.casualtyfigure"]) == kerman.casualty_figures.count()
-    count = models.Revision.objects.count()
-    assert count >= models.Incident.objects.count() + models.Person.objects.count()
-
-    call_command("load_archive", "--force", stdout=StringIO())
-    assert models.Revision.objects.count() == count
-
-
 # The review rule on every admin write path, as an Editor -----------------------------------------------------
 
 

@@ -76,9 +76,12 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Every test, browser tests included, then the 15 slowest so a slow one is seen the day it lands.
-# PYTEST_ARGS passes more options, e.g. `make test-fast PYTEST_ARGS="-k history -x"`.
-PYTEST := DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest --durations=15 $(PYTEST_ARGS)
+# Every test, browser tests included, then the 15 slowest so a slow one is seen the day it lands. Two
+# processes (pytest-xdist) share the tests, one per core; on a machine busy with other work they only get in
+# each other's way, so `PYTEST_WORKERS=0` runs them in one. PYTEST_ARGS passes more options, e.g.
+# `make test-fast PYTEST_ARGS="-k history -x"`.
+PYTEST_WORKERS ?= 2
+PYTEST := DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -1060,7 +1060,6 @@ class RevisionAdmin(admin.ModelAdmin):
         here = reverse("admin:events_revision_change", args=[revision.pk])
         if request.method == "POST":
             return self._act(request, revision, record, may_publish, may_restore) or HttpResponseRedirect(here)
-        names = revisions.Names()
         current = revisions.snapshot(record) if record is not None else None
         latest = revisions.latest_live(record) if record is not None else None
         previous = (
@@ -1068,6 +1067,7 @@ class RevisionAdmin(admin.ModelAdmin):
             if record is not None and revision.state != Revision.State.PENDING
             else None
         )
+        names = revisions.Names().preload(model, revision.snapshot, current, previous and previous.snapshot)
         context = {
             **self.admin_site.each_context(request),
             "title": str(revision),

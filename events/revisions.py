@@ -598,18 +598,42 @@ class Names:
         self._cache = {}
         self.public_only = public_only
 
+    def preload(self, model, *snapshots):
+        """Look up every record the snapshots point to in one query per kind, not one per name shown (the
+        Kerman incident's revision names a hundred people, organizations, places and sources)."""
+        wanted = {}
+        for snap in snapshots:
+            if not snap:
+                continue
+            rows = [(model, snap)] + [
+                (child, row)
+                for child, _ in AGGREGATES[model]
+                for row in snap["children"].get(child._meta.label_lower, [])
+            ]
+            for row_model, row in rows:
+                for name, value in row["fields"].items():
+                    f = row_model._meta.get_field(name)
+                    if f.is_relation and value not in (None, []):
+                        wanted.setdefault(f.related_model, set()).update(value if f.many_to_many else [value])
+        for related, pks in wanted.items():
+            found = related._base_manager.in_bulk(pks - {pk for m, pk in self._cache if m is related})
+            for pk in pks:
+                if (related, pk) not in self._cache:
+                    self._cache[(related, pk)] = self._name(related, pk, found.get(pk))
+        return self
+
     def get(self, model, pk):
         key = (model, pk)
         if key not in self._cache:
-            obj = model._base_manager.filter(pk=pk).first()
-            if obj is None:
-                name = "(no longer in the archive)" if self.public_only else f"{_deleted_name(model, pk)} (deleted)"
-            elif self.public_only and isinstance(obj, Publishable) and not obj.is_published:
-                name = "(not public)"
-            else:
-                name = str(obj)
-            self._cache[key] = name
+            self._cache[key] = self._name(model, pk, model._base_manager.filter(pk=pk).first())
         return self._cache[key]
+
+    def _name(self, model, pk, obj):
+        if obj is None:
+            return "(no longer in the archive)" if self.public_only else f"{_deleted_name(model, pk)} (deleted)"
+        if self.public_only and isinstance(obj, Publishable) and not obj.is_published:
+            return "(not public)"
+        return str(obj)
 
 
 # What a public revision page shows: the record's fields and its published rows, in words.
@@ -638,9 +662,9 @@ def public_fields(model, row, names=None, skip=()):
     return shown
 
 
-def public_parts(model, snap):
+def public_parts(model, snap, names=None):
     """[(heading, [(row label, fields)])] for each kind of child row; unpublished child records left out."""
-    names = Names(public_only=True)
+    names = names or Names(public_only=True).preload(model, snap)
     parts = []
     for child, fk in AGGREGATES[model]:
         rows = [
@@ -740,7 +764,7 @@ def _row_changes(model, old, new):
 
 def diff(model, old, new, names=None):
     """Every difference between two snapshots of one record, field by field, across its child rows."""
-    names = names or Names()
+    names = names or Names().preload(model, old, new)
     changes = [
         Change(
             "",
@@ -776,7 +800,7 @@ def _figure_value(model, fields, names):
 
 def summarize(model, old, new, names=None):
     """One line across the whole record: "Killed 12 → 14 (preferred); Reaction by Türkiye added"."""
-    names = names or Names()
+    names = names or Names().preload(model, old, new)
     parts = []
     for name in _changed_fields(model, old, new):
         f = model._meta.get_field(name)

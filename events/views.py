@@ -532,12 +532,13 @@ class RevisionDetailView(SectionMixin, TemplateView):
         found = Revision.objects.of(record).public()
         revision = get_object_or_404(found, number=self.kwargs["number"])
         latest = found.order_by("-number").values_list("number", flat=True).first()
+        names = revisions.Names(public_only=True).preload(self.model, revision.snapshot)
         kwargs.update(
             record=record,
             revision=revision,
             is_current=revision.number == latest,
-            fields=revisions.public_fields(self.model, revision.snapshot),
-            parts=revisions.public_parts(self.model, revision.snapshot),
+            fields=revisions.public_fields(self.model, revision.snapshot, names),
+            parts=revisions.public_parts(self.model, revision.snapshot, names),
             section=self.section,
         )
         return super().get_context_data(**kwargs)

@@ -5,6 +5,8 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import models, revisions
@@ -595,3 +597,18 @@ def test_line_breaks_from_a_browser_are_stored_as_typed_and_an_unchanged_save_ch
     incident.refresh_from_db()
     assert incident.description == "First line.\nSecond line."
     assert revisions.revisions_of(incident).count() == 1
+
+
+def test_a_revision_page_names_its_rows_records_in_a_query_per_kind_not_per_row(client):
+    def queries_for(rows):
+        incident = factories.IncidentFactory(slug=f"rows-{rows}")
+        for i in range(rows):
+            factories.ReactionFactory(incident=incident, country=factories.CountryFactory(), stances=[])
+            factories.CasualtyFigureFactory(incident=incident, reported_by_person=factories.PersonFactory(), value=i)
+        revision = revisions.record_if_changed(incident)
+        url = reverse("events:incident-revision", kwargs={"slug": incident.slug, "number": revision.number})
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_for(6) == queries_for(1)

@@ -14,9 +14,10 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from . import place_tree, registry
+from . import place_tree, public_names, registry
 from .linked_data import absolute_url, partial_iso
 from .models import format_partial_date
+from .public_names import public_name, public_or_nothing
 
 CHUNK_SIZE = 500
 
@@ -52,15 +53,16 @@ class Exporter:
         return absolute_url(self.request, record.get_absolute_url())
 
     def ref(self, record):
-        """A related record in JSON: its slug, name and address; only its name if it has no public page."""
+        """A related record in JSON: its slug, name and address; for an unpublished one only the neutral
+        phrase that stands for it (events/public_names.py)."""
         if record is None:
             return None
         if getattr(record, "is_published", False):
-            return {"slug": record.slug, "name": getattr(record, "name", str(record)), "url": self.url(record)}
-        return {"slug": None, "name": getattr(record, "name", str(record)), "url": None}
+            return {"slug": record.slug, "name": self.name(record), "url": self.url(record)}
+        return {"slug": None, "name": self.name(record), "url": None}
 
     def name(self, record):
-        return getattr(record, "name", str(record)) if record is not None else ""
+        return public_name(record, getattr(record, "name", None)) if record is not None else ""
 
     def columns(self):
         """[(header, function of a record)] for the CSV."""
@@ -105,7 +107,7 @@ def figure_reporter(figure, exporter):
 
 def figure_summary(figure):
     """'103 (Iranian state media, 3 January 2024, superseded)'."""
-    details = [str(figure.reported_by), day(figure.reported_on)]
+    details = [public_names.reporter(figure), day(figure.reported_on)]
     if figure.rank != figure.Rank.REPORTED:
         details.append(figure.get_rank_display().lower())
     group = f" {figure.group}" if figure.group else ""
@@ -119,8 +121,9 @@ class IncidentExporter(Exporter):
     def perpetrators(self, incident):
         seen, names = set(), []
         for attribution in incident.perpetrator_attributions:
-            if attribution.responsible_name not in seen:
-                seen.add(attribution.responsible_name)
+            name = public_names.responsible(attribution)
+            if name not in seen:
+                seen.add(name)
                 names.append(attribution)
         return names
 
@@ -151,7 +154,7 @@ class IncidentExporter(Exporter):
             ("Other reported death tolls", lambda i: joined(map(figure_summary, self.other_figures(i, "killed")))),
             ("Injured", lambda i: i.injured if i.injured is not None else ""),
             ("Injured (as reported)", lambda i: i.injured_display),
-            ("Perpetrators", lambda i: joined(a.responsible_name for a in self.perpetrators(i))),
+            ("Perpetrators", lambda i: joined(map(public_names.responsible, self.perpetrators(i)))),
             ("Target", lambda i: i.target),
             ("Method", lambda i: i.method),
             ("Summary", lambda i: i.summary),
@@ -203,7 +206,7 @@ class IncidentExporter(Exporter):
                 {
                     "kind": attribution.kind,
                     "kind_label": attribution.get_kind_display(),
-                    "name": attribution.responsible_name,
+                    "name": public_names.responsible(attribution),
                     "organization": self.ref(attribution.responsible_organization),
                     "person": self.ref(attribution.responsible_person),
                     "country": self.ref(attribution.responsible_country),
@@ -216,7 +219,9 @@ class IncidentExporter(Exporter):
 
 
 def role_summary(role):
-    where = joined([role.organization.name if role.organization else "", role.country.name if role.country else ""])
+    where = joined(
+        [public_names.first_named(role.organization, text=public_names.by_name), public_or_nothing(role.country)]
+    )
     dates = " – ".join(d for d in (day(role.start_date), day(role.end_date)) if d)
     text = f"{role.title}, {where}" if where else role.title
     return f"{text} ({dates})" if dates else text
@@ -232,7 +237,7 @@ class PersonExporter(Exporter):
             ("Name is an alias", lambda p: "yes" if p.name_is_alias else "no"),
             ("Aliases", lambda p: joined(p.alias_list)),
             ("Native name", lambda p: p.native_name),
-            ("Nationalities", lambda p: joined(c.name for c in p.nationalities.all())),
+            ("Nationalities", lambda p: joined(self.name(c) for c in p.nationalities.all())),
             ("Born", lambda p: p.born_display),
             ("Died", lambda p: p.died_display),
             ("Positions", lambda p: joined(role_summary(r) for r in p.roles.all())),
@@ -355,7 +360,7 @@ class ReactionExporter(Exporter):
 
     def columns(self):
         return [
-            ("Who", lambda r: r.actor_name),
+            ("Who", public_names.reaction_actor),
             ("URL", self.url),
             ("Incident", lambda r: r.incident.title),
             ("Incident URL", lambda r: self.url(r.incident)),
@@ -376,7 +381,7 @@ class ReactionExporter(Exporter):
         return {
             "slug": reaction.slug,
             "url": self.url(reaction),
-            "actor": reaction.actor_name,
+            "actor": public_names.reaction_actor(reaction),
             "incident": self.ref(reaction.incident),
             "category": reaction.category,
             "category_label": reaction.get_category_display(),

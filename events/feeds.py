@@ -6,6 +6,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from . import registry
 from .linked_data import absolute_url
+from .public_names import public_title
 
 FEED_SIZE = 30
 
@@ -34,7 +35,7 @@ class RecentRecordsFeed(Feed):
 
     def item_title(self, item):
         kind = item._meta.verbose_name.capitalize()
-        return f"{kind}: {item}"
+        return f"{kind}: {public_title(item)}"
 
     def item_description(self, item):
         return getattr(item, "summary", "") or getattr(item, "description", "")

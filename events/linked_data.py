@@ -91,7 +91,9 @@ def person_data(request, person, nested=False):
         data["description"] = person.description
         data["birthDate"] = partial_iso(person.born_on, person.born_precision)
         data["deathDate"] = partial_iso(person.died_on, person.died_precision)
-        data["nationality"] = [place_data(request, c, nested=True) for c in person.nationalities.all()]
+        data["nationality"] = [
+            place_data(request, c, nested=True) for c in person.nationalities.all() if c.is_published
+        ]
         data["affiliation"] = [
             organization_data(request, role.organization, nested=True)
             for role in person.roles.all()

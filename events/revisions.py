@@ -52,6 +52,7 @@ from .models import (
     TimelineEntry,
     format_partial_date,
 )
+from .public_names import public_name
 
 # Each record type that has revisions, with the rows edited with it and the foreign key tying them to it.
 AGGREGATES = {
@@ -631,9 +632,7 @@ class Names:
     def _name(self, model, pk, obj):
         if obj is None:
             return "(no longer in the archive)" if self.public_only else f"{_deleted_name(model, pk)} (deleted)"
-        if self.public_only and isinstance(obj, Publishable) and not obj.is_published:
-            return "(not public)"
-        return str(obj)
+        return public_name(obj) if self.public_only else str(obj)
 
 
 # What a public revision page shows: the record's fields and its published rows, in words.

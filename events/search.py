@@ -16,10 +16,12 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import CharField, Func, Q, Value
+from django.db.models import Case, CharField, F, Func, Q, Value, When
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Lower
 
 from . import registry
+from .choices import Status
 
 SQL_FUNCTION = "unaccent_fold"
 
@@ -50,6 +52,19 @@ def register_sqlite_function(connection):
     connection._unaccent_fold_registered_on = raw
 
 
+def searched_value(model, path):
+    """What search reads at `path`: a field of the record, or of a related record only while that record is
+    published, so that a draft's name finds nothing (the rule of events/public_names.py)."""
+    relation, _, rest = path.partition(LOOKUP_SEP)
+    if not rest:
+        return F(path)
+    related = model._meta.get_field(relation).related_model
+    if not any(field.name == "status" for field in related._meta.concrete_fields):
+        return F(path)
+    published = {f"{relation}{LOOKUP_SEP}status": Status.PUBLISHED}
+    return Case(When(**published, then=F(path)), default=Value(""), output_field=CharField())
+
+
 class Fold(Func):
     """The folded form of a column, on SQLite only (other backends get their own condition builders)."""
 
@@ -72,14 +87,18 @@ def _sqlite_condition(queryset, fields, words):
 
 def _folded_columns_condition(queryset, fields, words):
     """Folds every field of every row per query: for fields the SQLite search index does not hold."""
-    aliases = {f"_fold_{index}": Fold(field) for index, field in enumerate(fields)}
+    model = queryset.model
+    aliases = {f"_fold_{index}": Fold(searched_value(model, field)) for index, field in enumerate(fields)}
     queryset = queryset.alias(**aliases)
     conditions = [reduce(or_, (Q(**{f"{alias}__contains": fold(word)}) for alias in aliases)) for word in words]
     return queryset.filter(reduce(and_, conditions))
 
 
 def _icontains_condition(queryset, fields, words):
-    conditions = [reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)) for word in words]
+    model = queryset.model
+    aliases = {f"_field_{index}": searched_value(model, field) for index, field in enumerate(fields)}
+    queryset = queryset.alias(**aliases)
+    conditions = [reduce(or_, (Q(**{f"{alias}__icontains": word}) for alias in aliases)) for word in words]
     return queryset.filter(reduce(and_, conditions))
 
 
@@ -95,7 +114,8 @@ class PostgresFold(Func):
 
 
 def _postgresql_condition(queryset, fields, words):
-    aliases = {f"_fold_{index}": PostgresFold(field) for index, field in enumerate(fields)}
+    model = queryset.model
+    aliases = {f"_fold_{index}": PostgresFold(searched_value(model, field)) for index, field in enumerate(fields)}
     queryset = queryset.alias(**aliases)
     conditions = [reduce(or_, (Q(**{f"{alias}__contains": fold(word)}) for alias in aliases)) for word in words]
     return queryset.filter(reduce(and_, conditions))
@@ -115,7 +135,10 @@ def ranked(queryset, fields, value):
     weights = ["A", "B"] + ["C"] * (len(fields) - 2)
     vector = reduce(
         lambda a, b: a + b,
-        (SearchVector(PostgresFold(f), config="archive", weight=w) for f, w in zip(fields, weights, strict=True)),
+        (
+            SearchVector(PostgresFold(searched_value(queryset.model, f)), config="archive", weight=w)
+            for f, w in zip(fields, weights, strict=True)
+        ),
     )
     query = SearchQuery(fold(" ".join(search_words(value))), config="archive", search_type="plain")
     return queryset.annotate(search_rank=SearchRank(vector, query)).order_by("-search_rank", *queryset.query.order_by)

@@ -23,13 +23,13 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Func, TextField, Value
+from django.db.models import Func, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import registry
-from .search import SEARCH_FIELDS, Fold, fold
+from .search import SEARCH_FIELDS, Fold, fold, searched_value
 
 # The trigram tokenizer indexes every run of three characters; a shorter word cannot be looked up in it.
 TRIGRAM = 3
@@ -88,10 +88,10 @@ def matching(model, words):
 # Writing ----------------------------------------------------------------------------------------------
 
 
-def _body(fields):
+def _body(model, fields):
     parts = []
     for field in fields:
-        parts += [Coalesce(F(field), Value("")), Value("\n")]
+        parts += [Coalesce(searched_value(model, field), Value("")), Value("\n")]
     # Flat `a || b || c`: Concat() nests a pair per field, deeper than SQLite's parser allows. One call of
     # the fold function per row, since folding the joined text equals joining the folded fields.
     joined = Func(*parts[:-1], template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
@@ -104,7 +104,11 @@ def _execute(using, sql, params=()):
 
 
 def _insert_rows(kind, queryset, using, replace=False):
-    rows = queryset.order_by().annotate(_search_body=_body(SEARCH_FIELDS[kind])).values_list("pk", "_search_body")
+    rows = (
+        queryset.order_by()
+        .annotate(_search_body=_body(queryset.model, SEARCH_FIELDS[kind]))
+        .values_list("pk", "_search_body")
+    )
     sql, params = rows.query.get_compiler(using=using).as_sql()
     verb = "INSERT OR REPLACE" if replace else "INSERT"
     _execute(using, f"{verb} INTO {table_name(kind)}(rowid, body) {sql}", params)
@@ -166,7 +170,11 @@ def dependents():
                 raise ImproperlyConfigured(f"The SQLite search index follows one relation only, not {path!r}.")
             read[relation].add(field)
         for relation, fields in read.items():
-            found[model._meta.get_field(relation).related_model].append((model, relation, frozenset(fields)))
+            related = model._meta.get_field(relation).related_model
+            # A related record's name is searched only while it is published (search.searched_value).
+            if any(f.name == "status" for f in related._meta.concrete_fields):
+                fields.add("status")
+            found[related].append((model, relation, frozenset(fields)))
     return dict(found)
 
 

@@ -199,7 +199,7 @@ def test_a_raw_save_as_loaddata_makes_is_indexed_too():
 def test_loaddata_indexes_rows_saved_before_the_place_they_refer_to(tmp_path):
     fixture = tmp_path / "forward.json"
     incident = {"title": "Forward reference", "slug": "forward", "kind": "bombing", "summary": "", "place": 9001}
-    place = {"name": "Faraway Town", "slug": "faraway-town", "kind": "city"}
+    place = {"name": "Faraway Town", "slug": "faraway-town", "kind": "city", "status": "published"}
     fixture.write_text(
         json.dumps(
             [

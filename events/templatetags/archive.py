@@ -9,9 +9,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from events import registry
+from events import public_names, registry
 from events.linked_data import absolute_url, partial_iso
 from events.models import cached_reverse, format_partial_date
+from events.public_names import public_name
 
 register = template.Library()
 
@@ -42,18 +43,19 @@ def page_url(context, page_number):
 
 @register.simple_tag
 def record_link(record, text=None):
-    """A link to a record's page, or its bare name when the record is a draft (drafts have no public page)."""
+    """A link to a published record's page; for any other record, the neutral phrase that stands for it
+    (events/public_names.py): a draft's name is not the public's to read."""
     if record is None:
         return ""
-    label = str(record) if text is None else text
     if getattr(record, "is_published", False):
+        label = str(record) if text is None else text
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), label)
-    return format_html("<span>{}</span>", label)
+    return format_html('<span class="unpublished">{}</span>', public_name(record, text))
 
 
 @register.simple_tag
 def any_link(*records, fallback=""):
-    """The first record given, linked (or named, if a draft); `fallback` text when there is none."""
+    """The first record given, linked (or the neutral phrase, if unpublished); `fallback` text when none."""
     for record in records:
         if record is not None:
             return record_link(record)
@@ -66,8 +68,17 @@ def reaction_actor(reaction):
     if reaction.person_id or reaction.organization_id:
         return any_link(reaction.person, reaction.organization)
     if reaction.country_id and reaction.actor_label:
+        if not reaction.country.is_published:
+            return reaction.actor_label
         return format_html("{}: {}", record_link(reaction.country), reaction.actor_label)
     return any_link(reaction.country, fallback=reaction.actor_label)
+
+
+@register.filter
+def actor_name(reaction, position=""):
+    """Who reacted, as plain text the public may read; `actor_name:"start"` opens a title or a sentence."""
+    name = public_names.reaction_actor(reaction)
+    return public_names.at_start(name) if position == "start" else name
 
 
 def language_direction(lang):

@@ -53,6 +53,11 @@ class RecordType:
     def url_name(self, kind):
         return f"events:{self.key}-{kind}"
 
+    @property
+    def item_template(self):
+        """One record in a list or a search result; it reads the record under the type's key."""
+        return f"events/includes/{self.key}_item.html"
+
     @cached_property
     def views(self):
         return {

@@ -172,13 +172,14 @@ SEARCH_FIELDS = {record_type.key: record_type.search_fields for record_type in r
 
 
 def search_groups():
-    """(key, label, queryset, list url name) for each kind of record the site-wide search covers."""
+    """(key, label, queryset, list url name, item template) for each kind of record the site-wide search covers."""
     return [
         (
             record_type.key,
             record_type.label,
             record_type.search_queryset(record_type.model),
             record_type.url_name("list"),
+            record_type.item_template,
         )
         for record_type in registry.searchable()
     ]
@@ -194,7 +195,7 @@ def site_search(value, limit=5):
     from django.utils.http import urlencode
 
     groups = []
-    for key, label, queryset, url_name in search_groups():
+    for key, label, queryset, url_name, item_template in search_groups():
         found = text_search(queryset, SEARCH_FIELDS[key], value)
         total = found.order_by().annotate(_all=Value(1)).values("_all").annotate(n=Count("pk")).values("n")
         matched = ranked(found, SEARCH_FIELDS[key], value).annotate(search_total=Subquery(total))
@@ -206,6 +207,7 @@ def site_search(value, limit=5):
                 "total": rows[0].search_total if rows else 0,
                 "results": rows,
                 "list_url": f"{reverse(url_name)}?{urlencode({'q': value})}",
+                "item_template": item_template,
             }
         )
     return groups

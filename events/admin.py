@@ -50,6 +50,7 @@ from .models import (
     TimelineEntry,
 )
 from .resources import IncidentResource, OrganizationResource, PersonResource, ReactionResource
+from .spreadsheet import SafeCSV, SafeXLSX
 
 AUDIT_FIELDS = ("created_at", "updated_at")
 STATUS_REASONS = {
@@ -377,9 +378,10 @@ class PublishableAdmin(ArchiveAdmin):
 
 
 class ImportExportAdmin(ImportExportMixin):
-    """CSV, XLSX and JSON in and out. Importing can publish, so it takes a reviewer; a bad row imports nothing."""
+    """CSV, XLSX and JSON in and out. Importing can publish, so it takes a reviewer; a bad row imports nothing.
+    The spreadsheet formats quote formula cells on the way out and unquote them on the way in (spreadsheet.py)."""
 
-    formats = (base_formats.CSV, base_formats.XLSX, base_formats.JSON)
+    formats = (SafeCSV, SafeXLSX, base_formats.JSON)
 
     def has_import_permission(self, request):
         return workflow.can_publish(request.user, self.model)

@@ -7,22 +7,31 @@ cached entry is never deleted; it simply stops being asked for once the version 
 themselves may live in a per-process cache (LocMemCache, the `pages` alias): only the version must be
 shared by every worker, and it is, being in the database.
 
-The page cache serves anonymous GET and HEAD requests only: any request carrying a session cookie (staff,
-draft previews) goes straight to the view, and a response is stored only when it is a plain 200 that sets
-no cookie and does not forbid storing. Every cacheable response carries an ETag and Last-Modified derived
-from the content version, so a browser's repeat view is answered 304 without rendering anything.
+The page cache (kerman_site.middleware.PageCacheMiddleware, with the helpers below) serves anonymous GET and
+HEAD requests only: any request carrying a session cookie (staff, draft previews) goes straight to the view,
+and a response is stored only when it is a plain 200 that sets no cookie and does not forbid storing. Every
+stored page carries an ETag and Last-Modified derived from the content version, so a browser's repeat view of
+it is answered 304 without rendering anything; a conditional request for anything else (a 404, a draft's
+address) gets that answer, never a 304. A page served from the cache gets a fresh CSP nonce, in its body and
+its header, so no two readers share one.
 """
 
+import base64
 import datetime
 import hashlib
+import os
+import re
 import threading
+import time
+from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import F
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
@@ -32,6 +41,7 @@ CACHE_ALIAS = "pages"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
 PAGE_TIMEOUT = 60 * 60
 _scope = threading.local()
+_NONCE = re.compile(r"'nonce-([^']+)'")
 
 
 def cache():
@@ -50,6 +60,18 @@ def content_version():
     if getattr(_scope, "depth", 0):
         _scope.version = value
     return value
+
+
+@contextmanager
+def request_scope():
+    """Within it (one request), the content version is read from the database at most once."""
+    _scope.depth = getattr(_scope, "depth", 0) + 1
+    _scope.version = None
+    try:
+        yield
+    finally:
+        _scope.depth -= 1
+        _scope.version = None
 
 
 def _read_version():
@@ -137,69 +159,71 @@ def storable(response):
     return "no-store" not in control and "private" not in control
 
 
-class PageCacheMiddleware:
-    """Serves anonymous page views from the cache and answers conditional GETs with 304.
+class Page(NamedTuple):
+    """A public address under the current content version: its cache key and its validators."""
 
-    Placed right after the security and static-file middleware, so a hit skips sessions, CSRF and the
-    view, and replays the headers the inner middleware added (the Content-Security-Policy with its nonce
-    included, which matches the nonce in the stored page).
-    """
+    key: str
+    etag: str
+    changed_at: datetime.datetime | None
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    @property
+    def last_modified(self):
+        return http_date(self.changed_at.timestamp()) if self.changed_at else None
 
-    def __call__(self, request):
-        # The content version is read once per request, whether or not the page itself may be cached.
-        _scope.depth = getattr(_scope, "depth", 0) + 1
-        _scope.version = None
-        try:
-            if not settings.PAGE_CACHE or not cacheable_request(request):
-                return self.get_response(request)
-            return self.respond(request)
-        finally:
-            _scope.depth -= 1
-            _scope.version = None
 
-    def respond(self, request):
-        version, changed_at = content_version()
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        digest = hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
-        etag = f'"{version}-{digest}"'
-        last_modified = http_date(changed_at.timestamp()) if changed_at else None
-        if self.not_modified(request, etag, changed_at):
-            response = HttpResponseNotModified()
-            return self.validators(response, etag, last_modified)
-        key = f"page:{version}:{digest}"
-        stored = cache().get(key)
-        if stored is not None:
-            status, content, headers = stored
-            response = HttpResponse(content, status=status)
-            for name, value in headers:
-                response.headers[name] = value
-            response.headers["X-Page-Cache"] = "hit"
-            return response
-        response = self.get_response(request)
-        if not storable(response):
-            return response
-        self.validators(response, etag, last_modified)
-        if request.method == "GET":
-            cache().set(key, (response.status_code, response.content, list(response.headers.items())), PAGE_TIMEOUT)
-        response.headers["X-Page-Cache"] = "miss"
-        return response
+def page_for(request):
+    version, changed_at = content_version()
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
+    return Page(key=f"page:{version}:{digest}", etag=f'"{version}-{digest}"', changed_at=changed_at)
 
-    @staticmethod
-    def not_modified(request, etag, changed_at):
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return since is not None and changed_at is not None and int(changed_at.timestamp()) <= since
 
-    @staticmethod
-    def validators(response, etag, last_modified):
-        response.headers["ETag"] = etag
-        if last_modified:
-            response.headers["Last-Modified"] = last_modified
-        # Browsers and proxies may keep the page but must ask again each time: an edit shows at once.
-        patch_cache_control(response, no_cache=True)
-        return response
+def stored_page(page):
+    """The stored response for `page` with a fresh CSP nonce in its body and header, or None."""
+    stored = cache().get(page.key)
+    if stored is None:
+        return None
+    status, content, headers, nonce = stored
+    if nonce:
+        fresh = new_nonce()
+        content = content.replace(f'nonce="{nonce}"'.encode(), f'nonce="{fresh}"'.encode())
+        headers = [(name, value.replace(f"'nonce-{nonce}'", f"'nonce-{fresh}'")) for name, value in headers]
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def store_page(page, response):
+    """Keep a storable response for the next reader (with validators set on it first)."""
+    add_validators(response, page)
+    nonce = _NONCE.search(response.get("Content-Security-Policy", ""))
+    entry = (response.status_code, response.content, list(response.headers.items()), nonce and nonce[1])
+    cache().set(page.key, entry, PAGE_TIMEOUT)
+
+
+def new_nonce():
+    """A CSP nonce as django-csp makes one: 16 random bytes, base64."""
+    return base64.b64encode(os.urandom(16)).decode("ascii")
+
+
+def not_modified(request, page):
+    """Whether the browser's copy of `page` is current. Ask only about a page known to be a plain 200: a 404 or
+    a draft's address has no representation to be current, so `If-None-Match: *` must not make it a 304."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return if_none_match.strip() == "*" or page.etag in [tag.strip() for tag in if_none_match.split(",")]
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    # A date in the future is no date the page could have had (RFC 9110 leaves it to the server): ignored.
+    if since is None or page.changed_at is None or since > time.time():
+        return False
+    return int(page.changed_at.timestamp()) <= since
+
+
+def add_validators(response, page):
+    response.headers["ETag"] = page.etag
+    if page.last_modified:
+        response.headers["Last-Modified"] = page.last_modified
+    # Browsers and proxies may keep the page but must ask again each time: an edit shows at once.
+    patch_cache_control(response, no_cache=True)
+    return response

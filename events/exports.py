@@ -1,7 +1,8 @@
 """CSV and JSON downloads of every public list, with the list's current filters.
 
 CSV is for people and spreadsheets: labels instead of codes, names instead of ids, dates as precisely as
-they are known, and the absolute address of every record. JSON is for programs: slugs, URLs, codes with
+they are known, and the absolute address of every record; a cell a spreadsheet would run as a formula starts
+with a quote (events/spreadsheet.py). JSON is for programs: slugs, URLs, codes with
 their labels, and nested casualty figures, perpetrators and roles.
 
 Both stream: rows are read from the database in chunks (`iterator(chunk_size=...)`, which prefetches per
@@ -18,6 +19,7 @@ from . import place_tree, public_names, registry
 from .linked_data import absolute_url, partial_iso
 from .models import format_partial_date
 from .public_names import public_name, public_or_nothing
+from .spreadsheet import neutralise
 
 CHUNK_SIZE = 500
 
@@ -76,7 +78,7 @@ class Exporter:
         columns = self.columns()
         yield writer.writerow([header for header, _value in columns])
         for record in records:
-            yield writer.writerow([value(record) for _header, value in columns])
+            yield writer.writerow([neutralise(value(record)) for _header, value in columns])
 
     def json_chunks(self, records, filters):
         head = {

@@ -6,6 +6,7 @@ editor could save a record and be shown the old version on the next page.
 """
 
 import random
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -36,20 +37,11 @@ class PrimaryReplicaRouter:
         return db == PRIMARY
 
 
-class PinPrimaryMiddleware:
-    """Send a request's reads to the primary when it writes, or comes from someone who can edit."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        editing = (
-            request.method not in ("GET", "HEAD", "OPTIONS")
-            or request.path.startswith("/" + settings.ADMIN_URL)
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-        )
-        token = _pinned.set(editing)
-        try:
-            return self.get_response(request)
-        finally:
-            _pinned.reset(token)
+@contextmanager
+def reads_from_primary(pinned=True):
+    """Within it, reads go to the primary when `pinned` (kerman_site.middleware.PinPrimaryMiddleware decides)."""
+    token = _pinned.set(pinned)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)

@@ -1,9 +1,74 @@
-"""Site-wide middleware: security headers django-csp and Django do not send, and a 503 when the database is down."""
+"""Every middleware of the project, in the order settings.MIDDLEWARE runs them: a limit on query strings, the
+page cache, security headers django-csp and Django do not send, reads pinned to the primary database for
+editors, and a 503 when the database is down. What they call lives beside what it serves (events/caching.py,
+kerman_site/db_routers.py, kerman_site/views.py).
+"""
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
+from django.http import HttpResponseNotModified
 
+from events import caching
+
+from . import db_routers
 from .views import DATABASE_DOWN_ERRORS, database_unavailable
+
+# The longest address the site makes (a list with every filter, a sort and a page) has about a dozen
+# parameters. Django's DATA_UPLOAD_MAX_NUMBER_FIELDS is raised for the admin's large POSTs and counts query
+# strings too, so it lets through GETs that the admin's changelist turns into one filter each (past ~900,
+# SQLite refuses the query as too deep).
+MAX_QUERY_FIELDS = 100
+
+
+class QueryStringLimitMiddleware:
+    """Refuses, with the 400 page, an address with more than MAX_QUERY_FIELDS parameters before anything reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if query.count("&") >= MAX_QUERY_FIELDS and sum(1 for part in query.split("&") if part) > MAX_QUERY_FIELDS:
+            raise TooManyFieldsSent(f"The address has more than {MAX_QUERY_FIELDS} parameters.")
+        return self.get_response(request)
+
+
+class PageCacheMiddleware:
+    """Serves anonymous page views from the cache and answers conditional GETs for them with 304.
+
+    Placed right after the security and static-file middleware, so a hit skips sessions, CSRF and the view,
+    and replays the headers the inner middleware added, the CSP nonce renewed (events/caching.py). A 304 is
+    only ever the answer for a page that is a plain 200: on a miss the view runs first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # The content version is read once per request, whether or not the page itself may be cached.
+        with caching.request_scope():
+            if not settings.PAGE_CACHE or not caching.cacheable_request(request):
+                return self.get_response(request)
+            return self.respond(request)
+
+    def respond(self, request):
+        page = caching.page_for(request)
+        response = caching.stored_page(page)
+        if response is not None:
+            response.headers["X-Page-Cache"] = "hit"
+        else:
+            response = self.get_response(request)
+            if not caching.storable(response):
+                return response
+            if request.method == "GET":
+                caching.store_page(page, response)
+            else:
+                caching.add_validators(response, page)
+            response.headers["X-Page-Cache"] = "miss"
+        if caching.not_modified(request, page):
+            return caching.add_validators(HttpResponseNotModified(), page)
+        return response
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -50,3 +115,19 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_DOWN_ERRORS):
             return database_unavailable(request)
         return None
+
+
+class PinPrimaryMiddleware:
+    """Send a request's reads to the primary when it writes, or comes from someone who can edit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        editing = (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            or request.path.startswith("/" + settings.ADMIN_URL)
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        )
+        with db_routers.reads_from_primary(editing):
+            return self.get_response(request)

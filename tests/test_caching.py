@@ -115,6 +115,41 @@ def test_staff_are_never_served_a_cached_anonymous_page(client, staff_client, ca
     assert "X-Page-Cache" not in get(staff_client, url)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{"if_none_match": "*"}, {"if_modified_since": "Fri, 01 Jan 2100 00:00:00 GMT"}],
+    ids=["if-none-match-star", "future-if-modified-since"],
+)
+def test_a_conditional_request_for_a_missing_or_draft_page_gets_its_404_not_304(client, caching, headers):
+    draft = f.IncidentFactory(status=Status.DRAFT)
+    f.IncidentFactory()  # the archive has changed at least once: there is a Last-Modified to compare with
+    for url in [draft.get_absolute_url(), "/incidents/no-such-incident/", "/no-such-page/"]:
+        for _ in range(2):  # whether or not anything is cached
+            assert get(client, url, **headers).status_code == 404, url
+
+
+def test_a_conditional_request_for_a_published_page_still_gets_304(client, caching):
+    url = f.IncidentFactory().get_absolute_url()
+    assert get(client, url, if_none_match="*").status_code == 304  # on a miss: the view ran and said 200
+    assert get(client, url, if_none_match="*").status_code == 304  # on a hit
+    # A date later than now is no date the page had: the page itself, not a 304.
+    assert get(client, url, if_modified_since="Fri, 01 Jan 2100 00:00:00 GMT").status_code == 200
+
+
+def test_a_cached_page_gets_a_fresh_csp_nonce_for_every_reader(client, caching):
+    from tests.test_security import csp_nonce
+
+    url = f.IncidentFactory().get_absolute_url()
+    responses = [get(client, url) for _ in range(3)]
+    assert [r["X-Page-Cache"] for r in responses] == ["miss", "hit", "hit"]
+    nonces = [csp_nonce(r) for r in responses]
+    assert all(nonces) and len(set(nonces)) == 3
+    for response, nonce in zip(responses, nonces, strict=True):
+        body = response.content.decode()
+        assert f'nonce="{nonce}"' in body  # the JSON-LD block carries this response's nonce
+        assert body.count("nonce=") == body.count(f'nonce="{nonce}"')
+
+
 def test_the_page_cache_stays_out_of_the_admin_and_the_health_check(client, caching):
     assert "X-Page-Cache" not in get(client, reverse("admin:login"))
     assert "X-Page-Cache" not in get(client, reverse("healthz"))

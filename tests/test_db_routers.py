@@ -2,7 +2,8 @@ import pytest
 from django.test import RequestFactory
 
 from events.models import Incident
-from kerman_site.db_routers import PinPrimaryMiddleware, PrimaryReplicaRouter
+from kerman_site.db_routers import PrimaryReplicaRouter
+from kerman_site.middleware import PinPrimaryMiddleware
 
 
 @pytest.fixture

@@ -234,6 +234,16 @@ def test_a_lockout_holds_for_the_username_from_another_address_and_for_the_addre
     assert log_in(client, "other", PASSWORD, ip="198.51.100.8").status_code == 302
 
 
+def test_a_login_whose_next_address_is_refused_lands_on_the_admin_index(client, editor):
+    response = client.post(
+        reverse("admin:login") + "?next=https://evil.example/",
+        {"username": "editor", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
 def test_a_successful_login_resets_the_count(client, editor):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         log_in(client, "editor", "wrong")

@@ -33,11 +33,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The project's own middleware is all in kerman_site/middleware.py.
+    "kerman_site.middleware.QueryStringLimitMiddleware",
     # Before the rest, so a cached page skips sessions, CSRF and the view (events/caching.py).
-    "events.caching.PageCacheMiddleware",
+    "kerman_site.middleware.PageCacheMiddleware",
     "kerman_site.middleware.ContentSecurityPolicyMiddleware",
     "kerman_site.middleware.PermissionsPolicyMiddleware",
-    "kerman_site.db_routers.PinPrimaryMiddleware",
+    "kerman_site.middleware.PinPrimaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,6 +143,9 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 # The admin's address; moving it off /admin/ sheds most password-guessing bots.
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 PAGE_CACHE_SKIP.append(f"/{ADMIN_URL}")
+# Only staff sign in, on the admin's login page: where a sign-in goes when its ?next= is refused as unsafe
+# (Django's default, /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Security that holds in every environment, so tests see what production sends ------------------
 

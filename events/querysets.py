@@ -57,7 +57,7 @@ class PlaceQuerySet(PublishableQuerySet):
     def incident_places_and_countries(self):
         """Every published country, and published places with a published incident in them or up to three
         levels below (site, city, province): the places worth filtering incidents by."""
-        from .models import Incident, Place
+        from .models.incidents import Incident, Place
 
         level = Incident.objects.published().values("place_id")
         wanted = Q(kind="country") | Q(pk__in=level)
@@ -76,7 +76,7 @@ class OrganizationQuerySet(PublishableQuerySet):
 
     def for_detail(self, include_unpublished=False):
         """Published organizations with their public branches, people, reactions and attributions."""
-        from .models import Reaction, Role
+        from .models.incidents import Reaction, Role
 
         return (
             self.visible(include_unpublished)
@@ -116,13 +116,13 @@ class OrganizationQuerySet(PublishableQuerySet):
 
 class PersonQuerySet(PublishableQuerySet):
     def for_list(self):
-        from .models import Place
+        from .models.incidents import Place
 
         return self.published().prefetch_related(Prefetch("nationalities", queryset=Place.objects.published()))
 
     def for_export(self):
         """Published people with their public nationalities and their roles."""
-        from .models import Role
+        from .models.incidents import Role
 
         return self.for_list().prefetch_related(
             Prefetch(
@@ -135,7 +135,7 @@ class PersonQuerySet(PublishableQuerySet):
 
     def for_detail(self, include_unpublished=False):
         """Published people with their public nationalities, roles, reactions and attributions."""
-        from .models import Place, Reaction, Role
+        from .models.incidents import Place, Reaction, Role
 
         return self.visible(include_unpublished).prefetch_related(
             "sources",
@@ -158,7 +158,7 @@ class IncidentQuerySet(PublishableQuerySet):
 
     def attributed_to(self, organization):
         """Incidents whose attributions name `organization` as behind them (claimed, assessed, stated, identified)."""
-        from .models import Attribution
+        from .models.incidents import Attribution
 
         named = Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, responsible_organization=organization)
         return self.filter(pk__in=named.values("incident_id"))
@@ -167,14 +167,14 @@ class IncidentQuerySet(PublishableQuerySet):
         return self.published().filter(reactions__status=Status.PUBLISHED).distinct()
 
     def in_place(self, place):
-        from .models import Place
+        from .models.incidents import Place
 
         return self.filter(place__in=Place.objects.descendant_ids(place))
 
     def for_detail(self, include_unpublished=False):
         """With everything the incident's page shows; the sources of all of it come from prefetch_sources(),
         and the related incidents from related_links() (one query each instead of seven)."""
-        from .models import Attribution, CasualtyFigure, Reaction
+        from .models.incidents import Attribution, CasualtyFigure, Reaction
 
         return (
             self.visible(include_unpublished)
@@ -208,7 +208,7 @@ class IncidentQuerySet(PublishableQuerySet):
 
     def for_export(self):
         """Published incidents with what an export row carries: the place chain, every figure, the perpetrators."""
-        from .models import Attribution, CasualtyFigure
+        from .models.incidents import Attribution, CasualtyFigure
 
         return (
             self.published()
@@ -230,14 +230,14 @@ class IncidentQuerySet(PublishableQuerySet):
 
     @staticmethod
     def _timeline_queryset():
-        from .models import TimelineEntry
+        from .models.incidents import TimelineEntry
 
         return TimelineEntry.objects.select_related("place").order_by("date", "sequence")
 
 
 def public_timeline_entries():
     """Timeline entries of published incidents, with their incident and place joined."""
-    from .models import Incident, TimelineEntry
+    from .models.incidents import Incident, TimelineEntry
 
     # EXISTS, not a join condition: with `incident.status = 'published'` in the join, SQLite scanned every
     # incident and sorted all entries (90 ms at 100,000 incidents); EXISTS keeps the walk down the date index
@@ -268,7 +268,7 @@ class ReactionQuerySet(PublishableQuerySet):
     def in_article_order(self):
         """Incident by incident, newest first; within one, Domestic, then countries, supranational organizations
         and non-state entities, as the seed article groups its reactions."""
-        from .models import Reaction
+        from .models.incidents import Reaction
 
         category_order = models.Case(
             *(models.When(category=value, then=position) for position, value in enumerate(Reaction.Category.values)),
@@ -289,7 +289,7 @@ class ReactionQuerySet(PublishableQuerySet):
 
 def _public_attributions():
     """Attributions of published incidents, with everyone they name joined in."""
-    from .models import Attribution
+    from .models.incidents import Attribution
 
     return Attribution.objects.filter(incident__status=Status.PUBLISHED).select_related(
         "incident",
@@ -308,7 +308,7 @@ def prefetch_sources(records):
 
     An incident's page cites sources for the incident, each figure, timeline entry, attribution and reaction;
     prefetching each relation separately costs a query apiece."""
-    from .models import Source
+    from .models.incidents import Source
 
     by_model = {}
     for record in records:
@@ -339,7 +339,7 @@ def prefetch_sources(records):
 
 def related_links(incident):
     """(links from `incident`, links to it) with published incidents at the other end, in one query."""
-    from .models import IncidentLink
+    from .models.incidents import IncidentLink
 
     links = IncidentLink.objects.filter(
         Q(from_incident=incident, to_incident__status=Status.PUBLISHED)

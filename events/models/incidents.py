@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from simple_history.models import HistoricalRecords
 
-from . import place_tree
-from .choices import DatePrecision, Status
-from .querysets import (
+from .. import place_tree
+from ..choices import DatePrecision, Status
+from ..querysets import (
     IncidentQuerySet,
     NaturalKeyManager,
     OrganizationQuerySet,

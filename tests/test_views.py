@@ -683,7 +683,7 @@ def test_non_staff_users_still_get_404_for_drafts(client, kerman, django_user_mo
 
 
 def test_every_record_on_an_incident_page_gets_its_own_sources_from_two_queries(django_assert_num_queries):
-    from events.querysets import prefetch_sources
+    from events.models import prefetch_sources
 
     incident = f.IncidentFactory(sources=[])
     figure = f.CasualtyFigureFactory(incident=incident, sources=[])

@@ -652,6 +652,7 @@ def test_staff_may_preview_a_draft_marked_as_such_and_never_cached(staff_client,
     assert response.status_code == 200
     content = response.content.decode()
     assert "Draft — not public" in content
+    assert "(status: draft)" in content
     assert '<meta name="robots" content="noindex">' in content
     assert set(response["Cache-Control"].replace(" ", "").split(",")) >= {"no-store", "private"}
 
@@ -660,6 +661,7 @@ def test_a_reaction_to_a_draft_incident_is_previewed_as_a_draft(staff_client):
     reaction = f.ReactionFactory(incident=f.IncidentFactory(status=Status.DRAFT))
     response = staff_client.get(reaction.get_absolute_url())
     assert "Draft — not public" in response.content.decode()
+    assert "(status: " not in response.content.decode()  # the reaction itself is published
 
 
 def test_published_pages_carry_no_draft_banner_for_staff(staff_client, kerman):

@@ -37,6 +37,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
+from .models import ArchiveState
+
 CACHE_ALIAS = "pages"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
 PAGE_TIMEOUT = 60 * 60
@@ -77,8 +79,6 @@ def request_scope():
 def _read_version():
     # A raw cursor, not the ORM: this runs on every request, a cache hit included, and building a queryset
     # costs more than the query itself.
-    from .models import ArchiveState
-
     with connections[router.db_for_read(ArchiveState)].cursor() as cursor:
         cursor.execute(f"SELECT version, changed_at FROM {ArchiveState._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
@@ -94,8 +94,6 @@ def _read_version():
 
 def bump_content_version():
     """Mark every cached page and count as out of date (called on any change to an archive record)."""
-    from .models import ArchiveState
-
     now = timezone.now()
     if not ArchiveState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
         ArchiveState.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})

@@ -1,4 +1,5 @@
-"""Choices shared by the models and the query vocabulary (events/querysets.py), which cannot import the models."""
+"""Choices shared by every model module (events/models/) and the code around them: a status is `Status.PUBLISHED`,
+never the string."""
 
 from django.db import models
 

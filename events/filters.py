@@ -18,8 +18,7 @@ from django.utils.functional import cached_property
 
 from . import place_tree
 from .caching import cached
-from .models import Attribution, Incident, Organization, Person, Place, Reaction, Stance
-from .querysets import PERPETRATOR_KINDS
+from .models import PERPETRATOR_KINDS, Attribution, Incident, Organization, Person, Place, Reaction, Stance
 from .search import SEARCH_FIELDS, text_search
 
 # Parameters that never count as a filter: paging, and sorting (which has its own links).

@@ -10,6 +10,9 @@ nationality) is left out instead, as the pages always did.
 The models' own names (`Reaction.actor_name`, `Attribution.responsible_name`, ...) stay the editors' view.
 """
 
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.constants import LOOKUP_SEP
+
 from .choices import Status
 
 NEUTRAL = {
@@ -95,3 +98,16 @@ def claimant(attribution):
 
 def reporter(figure):
     return first_named(figure.reported_by_person, figure.reported_by_organization, fallback=figure.reported_by_label)
+
+
+def searched_value(model, path):
+    """The rule as search applies it: the value at `path`, a field of the record or of a related record, the
+    latter only while that record is published, so that a draft's name finds nothing."""
+    relation, _, rest = path.partition(LOOKUP_SEP)
+    if not rest:
+        return F(path)
+    related = model._meta.get_field(relation).related_model
+    if not any(field.name == "status" for field in related._meta.concrete_fields):
+        return F(path)
+    published = {f"{relation}{LOOKUP_SEP}status": Status.PUBLISHED}
+    return Case(When(**published, then=F(path)), default=Value(""), output_field=CharField())

@@ -168,6 +168,12 @@ def searchable():
     return [record_type for record_type in RECORD_TYPES if record_type.search_fields]
 
 
+# The fields each kind of record is searched in, by the site-wide search and each list's own search box. On
+# SQLite the search index stores them folded: a change needs a migration that calls
+# events.search_index.rebuild_search_index(), and a new kind one that creates its table too.
+SEARCH_FIELDS = {record_type.key: record_type.search_fields for record_type in searchable()}
+
+
 def for_model(model):
     """The record type of `model`, or None for a model without public pages."""
     return next((record_type for record_type in RECORD_TYPES if record_type.model is model), None)

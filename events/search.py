@@ -1,7 +1,8 @@
 """Accent-, case- and dash-insensitive text search, and the site-wide search across record types.
 
 "Erdogan" finds "Erdoğan" and "ISIS-K" finds "ISIS–K" because both sides are folded the same way:
-accents dropped (NFKD, combining marks removed), lower case, every kind of dash turned into "-".
+accents dropped (NFKD, combining marks removed), lower case, every kind of dash turned into "-"
+(events/folding.py).
 
 Folding in the database needs a function the database knows. On SQLite the archive registers its own,
 `unaccent_fold`, on every connection, and search reads a stored index of the folded fields (one FTS5 table
@@ -11,75 +12,22 @@ its results with full-text search under the accent-folding `archive` configurati
 falls back to plain `icontains`, which is case- but not accent-insensitive.
 """
 
-import unicodedata
 from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import Case, CharField, F, Func, Q, Value, When
-from django.db.models.constants import LOOKUP_SEP
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
 
-from . import registry
-from .choices import Status
+from . import registry, search_index
+from .folding import Fold, PostgresFold, fold
 
-SQL_FUNCTION = "unaccent_fold"
-
-DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
-
-
-def fold(text):
-    """'Erdoğan' → 'erdogan', 'ISIS–K' → 'isis-k': the form both the query and the columns are compared in."""
-    if text is None:
-        return None
-    text = str(text)
-    if text.isascii():  # nothing to decompose and no dash variants: the common case, and 100 times faster
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return stripped.translate(DASHES).casefold()
-
-
-def register_sqlite_function(connection):
-    """Teach one SQLite connection `unaccent_fold()`; a no-op for other databases (events.signals calls this
-    for every connection)."""
-    if connection.vendor != "sqlite" or connection.connection is None:
-        return
-    raw = connection.connection
-    if getattr(connection, "_unaccent_fold_registered_on", None) is raw:
-        return
-    raw.create_function(SQL_FUNCTION, 1, fold, deterministic=True)
-    connection._unaccent_fold_registered_on = raw
-
-
-def searched_value(model, path):
-    """What search reads at `path`: a field of the record, or of a related record only while that record is
-    published, so that a draft's name finds nothing (the rule of events/public_names.py)."""
-    relation, _, rest = path.partition(LOOKUP_SEP)
-    if not rest:
-        return F(path)
-    related = model._meta.get_field(relation).related_model
-    if not any(field.name == "status" for field in related._meta.concrete_fields):
-        return F(path)
-    published = {f"{relation}{LOOKUP_SEP}status": Status.PUBLISHED}
-    return Case(When(**published, then=F(path)), default=Value(""), output_field=CharField())
-
-
-class Fold(Func):
-    """The folded form of a column, on SQLite only (other backends get their own condition builders)."""
-
-    function = SQL_FUNCTION
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Belt and braces: a connection opened before events.signals.connect() ran.
-        register_sqlite_function(connection)
-        return super().as_sql(compiler, connection, **extra_context)
+# Read from here by each list's search box, the signals and migration 0008.
+from .folding import register_sqlite_function as register_sqlite_function
+from .public_names import searched_value
+from .registry import SEARCH_FIELDS as SEARCH_FIELDS
 
 
 def _sqlite_condition(queryset, fields, words):
-    from . import search_index
-
     if search_index.covers(queryset.model, fields):
         return queryset.filter(pk__in=search_index.matching(queryset.model, words))
     return _folded_columns_condition(queryset, fields, words)
@@ -100,17 +48,6 @@ def _icontains_condition(queryset, fields, words):
     queryset = queryset.alias(**aliases)
     conditions = [reduce(or_, (Q(**{f"{alias}__icontains": word}) for alias in aliases)) for word in words]
     return queryset.filter(reduce(and_, conditions))
-
-
-class PostgresFold(Func):
-    """unaccent(), lower case and one kind of dash: PostgreSQL's side of `fold()`."""
-
-    output_field = CharField()
-
-    def __init__(self, expression):
-        dashes = "".join(chr(code) for code in DASHES)
-        unaccented = Func(Lower(expression), function="unaccent", output_field=CharField())
-        super().__init__(unaccented, Value(dashes), Value("-" * len(dashes)), function="translate")
 
 
 def _postgresql_condition(queryset, fields, words):
@@ -163,12 +100,6 @@ def text_search(queryset, fields, value):
     vendor = connections[queryset.db].vendor
     builder = CONDITION_BUILDERS.get(vendor, _icontains_condition)
     return builder(queryset, fields, words)
-
-
-# The fields each kind of record is searched in, by the site-wide search and each list's own search box, as
-# declared in events/registry.py. On SQLite the search index stores them folded: a change needs a migration
-# that calls events.search_index.rebuild_search_index(), and a new kind one that creates its table too.
-SEARCH_FIELDS = {record_type.key: record_type.search_fields for record_type in registry.searchable()}
 
 
 def search_groups():

@@ -2,7 +2,7 @@
 
 One FTS5 table per kind of record (`events_search_incident`, ...): the rowid is the record's primary key and
 the one column, `body`, holds the record's SEARCH_FIELDS (related names included) folded by
-events.search.fold() and joined by newlines. A query word never holds whitespace, so no match can straddle
+events.folding.fold() and joined by newlines. A query word never holds whitespace, so no match can straddle
 two fields. The trigram tokenizer finds a substring of three characters or more through the index; shorter
 words are matched with LIKE, which reads the whole table (about 100 ms for 300,000 reactions).
 SQLite 3.40's trigram tokenizer cannot drop accents, which is why the text is stored folded, and it is
@@ -29,7 +29,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import registry
-from .search import SEARCH_FIELDS, Fold, fold, searched_value
+from .folding import Fold, fold
+from .public_names import searched_value
+from .registry import SEARCH_FIELDS
 
 # The trigram tokenizer indexes every run of three characters; a shorter word cannot be looked up in it.
 TRIGRAM = 3

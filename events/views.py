@@ -24,6 +24,7 @@ from .caching import cached_count, content_version
 from .exports import CHUNK_SIZE, EXPORTERS
 from .forms import TimelineForm
 from .models import (
+    PERPETRATOR_KINDS,
     Attribution,
     CasualtyFigure,
     DatePrecision,
@@ -33,9 +34,11 @@ from .models import (
     Place,
     Reaction,
     Revision,
+    prefetch_sources,
+    public_timeline_entries,
+    related_links,
 )
 from .pagination import ArchivePaginator
-from .querysets import PERPETRATOR_KINDS, prefetch_sources, public_timeline_entries, related_links
 from .search import search_words, site_search
 
 KERMAN_SLUG = "2024-kerman-bombings"

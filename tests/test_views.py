@@ -652,6 +652,7 @@ def test_staff_may_preview_a_draft_marked_as_such_and_never_cached(staff_client,
     assert response.status_code == 200
     content = response.content.decode()
     assert "Draft — not public" in content
+    assert "(status: draft)" in content
     assert '<meta name="robots" content="noindex">' in content
     assert set(response["Cache-Control"].replace(" ", "").split(",")) >= {"no-store", "private"}
 
@@ -660,6 +661,7 @@ def test_a_reaction_to_a_draft_incident_is_previewed_as_a_draft(staff_client):
     reaction = f.ReactionFactory(incident=f.IncidentFactory(status=Status.DRAFT))
     response = staff_client.get(reaction.get_absolute_url())
     assert "Draft — not public" in response.content.decode()
+    assert "(status: " not in response.content.decode()  # the reaction itself is published
 
 
 def test_published_pages_carry_no_draft_banner_for_staff(staff_client, kerman):
@@ -683,7 +685,7 @@ def test_non_staff_users_still_get_404_for_drafts(client, kerman, django_user_mo
 
 
 def test_every_record_on_an_incident_page_gets_its_own_sources_from_two_queries(django_assert_num_queries):
-    from events.querysets import prefetch_sources
+    from events.models import prefetch_sources
 
     incident = f.IncidentFactory(sources=[])
     figure = f.CasualtyFigureFactory(incident=incident, sources=[])

@@ -1,0 +1,90 @@
+"""The archive's records: incidents and everything that gives them context and sources.
+
+Every seeded model has a natural key (its slug or key), so fixtures refer to rows by name and loading
+them twice updates rows instead of duplicating them.
+
+One module per part of the archive, each queryset above its model; everything is re-exported here, so code
+imports `from events.models import X`.
+"""
+
+# ruff: noqa: I001 -- imported in the order each module's models point to the last's, with the bookkeeping last:
+# that is the order Django lists the models in (the admin's review queue, the fixture checks).
+
+from ..choices import DatePrecision, Status
+from .base import (
+    HISTORY,
+    PERPETRATOR_KINDS,
+    KeyedRecord,
+    NaturalKeyManager,
+    Publishable,
+    PublishableQuerySet,
+    SourcedInIncident,
+    StaleEditError,
+    Versioned,
+    cached_reverse,
+    check_partial_date,
+    date_precision_constraints,
+    date_precision_pair_constraint,
+    format_partial_date,
+    related_model,
+)
+from .sources import Source, prefetch_sources
+from .places import Place, PlaceQuerySet
+from .actors import Organization, OrganizationQuerySet, Person, PersonQuerySet, Role
+from .incidents import (
+    Attribution,
+    CasualtyFigure,
+    Incident,
+    IncidentLink,
+    IncidentQuerySet,
+    TimelineEntry,
+    figure_display,
+    public_timeline_entries,
+    related_links,
+)
+from .reactions import Reaction, ReactionQuerySet, Stance
+from .archive import ArchiveState, Revision, RevisionQuerySet
+
+__all__ = [
+    "HISTORY",
+    "PERPETRATOR_KINDS",
+    "ArchiveState",
+    "Attribution",
+    "CasualtyFigure",
+    "DatePrecision",
+    "Incident",
+    "IncidentLink",
+    "IncidentQuerySet",
+    "KeyedRecord",
+    "NaturalKeyManager",
+    "Organization",
+    "OrganizationQuerySet",
+    "Person",
+    "PersonQuerySet",
+    "Place",
+    "PlaceQuerySet",
+    "Publishable",
+    "PublishableQuerySet",
+    "Reaction",
+    "ReactionQuerySet",
+    "Revision",
+    "RevisionQuerySet",
+    "Role",
+    "Source",
+    "SourcedInIncident",
+    "StaleEditError",
+    "Stance",
+    "Status",
+    "TimelineEntry",
+    "Versioned",
+    "cached_reverse",
+    "check_partial_date",
+    "date_precision_constraints",
+    "date_precision_pair_constraint",
+    "figure_display",
+    "format_partial_date",
+    "prefetch_sources",
+    "public_timeline_entries",
+    "related_links",
+    "related_model",
+]

@@ -1,0 +1,280 @@
+"""Base classes of the archive's models, and the query vocabulary every model shares.
+
+A model module imports only the modules of the models it points to (sources ← places ← actors ← incidents ←
+reactions), never one further along: a queryset that needs a model from further along (a person's reactions)
+reaches it through its own model's relation (`related_model()`), so no module imports one that imports it.
+"""
+
+import functools
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from simple_history.models import HistoricalRecords
+
+from ..choices import DatePrecision, Status
+
+# Attribution kinds that name an actor as behind an incident (as opposed to accusing, denying or arresting).
+PERPETRATOR_KINDS = ("claimed", "assessed", "stated", "identified")
+
+
+def related_model(model, relation):
+    """The model at the other end of `model`'s relation named `relation` (a field or a related_name)."""
+    return model._meta.get_field(relation).related_model
+
+
+class NaturalKeyManager(models.Manager):
+    """Looks rows up by their slug or key, so fixtures can name them instead of using primary keys."""
+
+    def __init__(self, field="slug"):
+        super().__init__()
+        self.natural_key_field = field
+
+    def get_by_natural_key(self, value):
+        return self.get(**{self.natural_key_field: value})
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible(self, include_unpublished=False):
+        """Published rows; every row when `include_unpublished` (a staff member previewing drafts)."""
+        return self.all() if include_unpublished else self.published()
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+def format_partial_date(value, precision):
+    """Show a date only as precisely as it is known: '1978', 'January 2024', '3 January 2024'."""
+    if value is None:
+        return ""
+    # Month names straight from Django's translated list: the general date formatter costs ten times more,
+    # and a list page shows dozens of dates.
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return f"{MONTHS[value.month]} {value.year}"
+    return f"{value.day} {MONTHS[value.month]} {value.year}"
+
+
+def cached_reverse(view_name, slug=None):
+    """reverse() remembered per URLconf and script prefix: a list page links dozens of records and every page
+    shows the menu, and reversing costs more than everything else a row does."""
+    return _reverse(view_name, slug, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=20_000)
+def _reverse(view_name, slug, urlconf, script_prefix):
+    return reverse(view_name, kwargs={"slug": slug} if slug is not None else None, urlconf=urlconf)
+
+
+def check_partial_date(value, precision, field, precision_field):
+    """Errors for a date whose precision is missing or that claims detail the precision denies."""
+    errors = {}
+    if value is None:
+        if precision:
+            errors[precision_field] = "Leave the precision empty when the date is unknown."
+        return errors
+    if not precision:
+        errors[precision_field] = "Say how precisely the date is known (day, month or year)."
+    elif precision == DatePrecision.MONTH and value.day != 1:
+        errors[field] = "A date known only to the month is entered as the 1st of that month."
+    elif precision == DatePrecision.YEAR and (value.month, value.day) != (1, 1):
+        errors[field] = "A date known only to the year is entered as 1 January of that year."
+    return errors
+
+
+def date_precision_pair_constraint(field, precision_field, name, label):
+    return models.CheckConstraint(
+        condition=(Q(**{f"{field}__isnull": True}) & Q(**{precision_field: ""}))
+        | (Q(**{f"{field}__isnull": False}) & ~Q(**{precision_field: ""})),
+        name=name,
+        violation_error_message=f"Give the {label} and its precision together, or neither.",
+    )
+
+
+def date_precision_constraints(field, precision_field, prefix):
+    """A month-precision date is stored as the 1st, a year-precision date as 1 January.
+
+    The day and month lookups compile to EXTRACT on PostgreSQL and to Django's django_date_extract()
+    function on SQLite, which Django registers on every connection it opens (the sqlite3 shell lacks it,
+    so write to these tables through Django).
+    """
+    return [
+        models.CheckConstraint(
+            condition=~Q(**{precision_field: DatePrecision.MONTH}) | Q(**{f"{field}__day": 1}),
+            name=f"{prefix}_month_precision_is_first",
+            violation_error_message="A date known only to the month is entered as the 1st of that month.",
+        ),
+        models.CheckConstraint(
+            condition=~Q(**{precision_field: DatePrecision.YEAR}) | Q(**{f"{field}__day": 1, f"{field}__month": 1}),
+            name=f"{prefix}_year_precision_is_first_of_january",
+            violation_error_message="A date known only to the year is entered as 1 January of that year.",
+        ),
+    ]
+
+
+# One tracker for every archive model (inherit=True gives each its Historical<Model>); kept by name so
+# events.history can record versions of rows that loaddata saved without any.
+HISTORY = HistoricalRecords(inherit=True, excluded_fields=["version"])
+
+
+class StaleEditError(Exception):
+    """A save based on a version of the record that someone else has changed since."""
+
+    def __init__(self, record):
+        self.record = record
+        super().__init__(
+            f"{record._meta.verbose_name.capitalize()} “{record}” was changed by someone else after you opened it."
+        )
+
+
+class Versioned(models.Model):
+    """Optimistic locking and history for every record editors change.
+
+    Every save bumps `version`, and a save refuses (StaleEditError) when the row's version is no longer the
+    one the instance was read at: the UPDATE itself carries `WHERE version = n`, so two editors racing
+    cannot overwrite each other even between the form's check and the write.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, help_text="Counts saves; a form based on an older version cannot overwrite a newer one."
+    )
+    # Who changed what and when. `version` is left out: a restored version takes the current one.
+    history = HISTORY
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+    def _save_table(self, raw=False, *args, **kwargs):
+        # Fixture rows carry no version: loaddata's raw saves bump the row's version without checking it.
+        # (Here rather than in save_base(), which loaddata calls as Model.save_base(obj), past any override.)
+        self._raw_save = raw
+        try:
+            return super()._save_table(raw, *args, **kwargs)
+        finally:
+            del self._raw_save
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        read_at = self.version
+        values = [(f, m, F("version") + 1 if f.attname == "version" else v) for f, m, v in values]
+        checked = base_qs if getattr(self, "_raw_save", False) else base_qs.filter(version=read_at)
+        updated = super()._do_update(checked, using, pk_val, values, update_fields, forced_update)
+        if not updated and checked is not base_qs and base_qs.filter(pk=pk_val).exists():
+            raise StaleEditError(self)
+        if updated:
+            self.version = base_qs.filter(pk=pk_val).values_list("version", flat=True).get()
+        return updated
+
+    def current_version(self):
+        return type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
+
+
+class Publishable(Versioned):
+    """Records with a public page: only published ones are shown to the public.
+
+    Draft → in review → published (→ unpublished). Publishing needs the model's `publish_<model>`
+    permission and at least one source (see publication_problems()).
+    """
+
+    status = models.CharField(
+        max_length=12,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Only published records appear on the public site. Editors submit drafts for review; "
+        "reviewers publish them.",
+    )
+    # Defaults rather than auto_now: loaddata saves raw, which skips auto_now, and fixtures should not
+    # have to carry timestamps.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    def publication_problems(self, sources=None, dependents=True):
+        """Plain-words reasons this record cannot be published; empty when it can.
+
+        `sources` stands in for the saved ones when a form is about to change them; `dependents=False` leaves
+        out the rows that hang off the record (an incident's figures), for forms that check those themselves.
+        """
+        cited = bool(sources) if sources is not None else self.pk is not None and self.sources.exists()
+        problems = []
+        if not cited:
+            problems.append(
+                f"{self._meta.verbose_name.capitalize()} “{self}” cannot be published without a source: "
+                "cite at least one under Sources."
+            )
+        return problems + (self.dependent_publication_problems() if dependents else [])
+
+    def dependent_publication_problems(self):
+        return []
+
+
+class KeyedRecord(Versioned):
+    """Rows with no page of their own, identified in fixtures by a stable `key`."""
+
+    key = models.SlugField(
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text="Stable identifier used by fixtures; filled in automatically when left empty.",
+    )
+
+    objects = NaturalKeyManager("key")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = f"{self._meta.model_name}-{uuid.uuid4().hex[:12]}"
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.key,)
+
+    def source_problem(self):
+        """A figure or attribution of a published incident cites its own source (see SourcedInIncident)."""
+        return ""
+
+
+class SourcedInIncident:
+    """Mixin for incident rows that state a fact (figures, attributions): each cites its own source once its
+    incident is published, and the incident cannot be published while one of them cites none."""
+
+    def source_problem(self, sources=None, incident=None):
+        incident = incident or self.incident
+        if incident is None or incident.status != Status.PUBLISHED:
+            return ""
+        cited = bool(sources) if sources is not None else self.pk is not None and self.sources.exists()
+        if cited:
+            return ""
+        return (
+            f"This {self._meta.verbose_name} belongs to a published incident, so it must cite its own source: "
+            "cite at least one under Sources."
+        )

@@ -1,17 +1,23 @@
-"""The archive says things in its own words: no free-text field of the fixtures repeats the article it is built
-from beyond a short phrase, except the article's quotes, kept verbatim in quotation marks."""
+"""The archive says things in its own words: no free-text field of the fixtures repeats the article it is drawn
+from beyond a short phrase, except the article's quotes, kept verbatim in quotation marks. And the public pages
+name that article by its title and kind, never by the project's word for it ("seed")."""
 
 import json
 import re
 import unicodedata
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import models
 
-from events.management.commands.load_archive import fixture_files
+from events.management.commands.load_archive import BASE_SOURCE_SLUG, fixture_files
+from events.models import Incident
+from tests.conftest import module_rows
+from tests.public_urls import body_of, public_paths
 
 ARTICLE_PATH = Path(settings.BASE_DIR) / ".." / "shared" / "seed" / "000_16e68c103d1290f9.txt"
 # Eight words in a row is where a shared phrase ("the deadliest such incident in the country") turns into a
@@ -183,3 +189,28 @@ def test_no_fixture_text_repeats_the_article(article):
     assert not copies, f"{len(copies)} runs of {RUN}+ words copied from the article:\n" + "\n".join(
         f"{record} · {field}: {run!r}" for record, field, run in copies
     )
+
+
+# --- how the public pages name the article -------------------------------------------------------------------
+
+
+@module_rows
+def seeded():
+    call_command("load_archive", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_incident_page_cites_the_article_by_title_and_kind(client, seeded):
+    kerman = Incident.objects.get(sources__slug=BASE_SOURCE_SLUG, slug="2024-kerman-bombings")
+    body = body_of(client.get(kerman.get_absolute_url()))
+    sources = body[body.index('aria-labelledby="sources-heading"') :].split("</section>")[0]
+    assert "<cite>Encyclopedia article: 2024 Kerman bombings</cite>" in sources
+
+
+@pytest.mark.django_db
+def test_no_public_page_calls_the_article_the_seed(client, seeded):
+    paths = public_paths(every=True)
+    assert any(path.endswith(".csv") for path in paths) and any("feed" in path for path in paths)
+    pages = {path: client.get(path) for path in paths}
+    assert [path for path, response in pages.items() if response.status_code != 200] == []
+    assert [path for path, response in pages.items() if re.search(r"\bseed", body_of(response), re.I)] == []

@@ -62,7 +62,7 @@ def build_kerman():
     cemetery = f.PlaceFactory(
         name="Kerman Martyrs’ Cemetery", slug="kerman-martyrs-cemetery", kind=Place.Kind.SITE, parent=city
     )
-    source = f.SourceFactory(title="2024 Kerman bombings (seed article)", slug="kerman-bombings-article")
+    source = f.SourceFactory(title="Encyclopedia article: 2024 Kerman bombings", slug="kerman-bombings-article")
     incident = f.IncidentFactory(
         title="2024 Kerman bombings",
         slug="2024-kerman-bombings",
@@ -280,7 +280,7 @@ def test_incident_page_shows_every_death_toll_and_marks_the_superseded_one(clien
     assert "Iranian state media" in superseded_row
     assert "3 January 2024" in superseded_row
     assert "Revised down after double counting." in superseded_row
-    assert "2024 Kerman bombings (seed article)" in superseded_row
+    assert "Encyclopedia article: 2024 Kerman bombings" in superseded_row
     assert "<caption>Killed</caption>" in casualties
     assert "<caption>Injured</caption>" in casualties
 
@@ -294,7 +294,7 @@ def test_incident_page_shows_attributions_timeline_links_and_sources(client, ker
     assert "5 January 2024" in content
     assert "Commemorates:" in content
     assert f'href="{kerman.soleimani.get_absolute_url()}"' in content
-    assert "2024 Kerman bombings (seed article)" in content
+    assert "Encyclopedia article: 2024 Kerman bombings" in content
 
 
 def test_linked_incident_page_shows_the_link_back(client, kerman):

@@ -3,7 +3,7 @@
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 
-from .views import DATABASE_DOWN_ERRORS, database_unavailable
+from .views import database_fault_response
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -35,8 +35,8 @@ class PermissionsPolicyMiddleware:
 class DatabaseUnavailableMiddleware:
     """Answers 503 with a plain page, not a traceback, when the database cannot be reached.
 
-    Nothing is kept between requests: Django drops a broken connection when the request ends, so the
-    first request after the database returns connects afresh and succeeds. Errors outside views (a
+    The answer closes the connection (kerman_site/database.py), so the first request after the database
+    returns connects afresh and succeeds. Errors outside views (a
     middleware touching the session, say) reach handler500, which makes the same answer.
     """
 
@@ -47,6 +47,4 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, DATABASE_DOWN_ERRORS):
-            return database_unavailable(request)
-        return None
+        return database_fault_response(request, exception)

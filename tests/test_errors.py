@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,17 +14,18 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from events import models
-from events.admin_site import BUSY_OTHER
+from events.admin_site import BUSY_FORM, BUSY_OTHER
 from kerman_site import database
 from kerman_site.views import server_error
 from tests import factories
+from tests.test_admin import page_data
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +95,24 @@ def test_a_database_error_outside_a_view_is_a_503_not_a_500():
         response = server_error(request)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
+
+
+def test_a_file_that_is_not_a_database_is_a_503_outside_a_view_too(tmp_path):
+    # The page cache reads the content version before any view; Django raises SQLite's "file is not a
+    # database" as a bare DatabaseError, which used to make this a 500.
+    garbage = tmp_path / "db.sqlite3"
+    garbage.write_bytes(b"This is not an SQLite database. " * 200)
+    request = RequestFactory().get("/")
+    try:
+        try:
+            sqlite3.connect(garbage).execute("SELECT name FROM sqlite_master")
+        except sqlite3.DatabaseError as error:
+            raise DatabaseError(*error.args) from error  # as django.db.utils wraps it
+        raise AssertionError("SQLite read the garbage file")
+    except DatabaseError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert "briefly unavailable" in response.content.decode()
 
 
 def test_the_503_and_500_pages_need_no_database(django_assert_num_queries):
@@ -240,6 +260,20 @@ def test_an_outage_is_logged_with_what_failed(client, records, caplog):
     assert database_log(caplog) == [
         f"Database unavailable for GET {records[1]}: OperationalError: could not connect to the database"
     ]
+
+
+def test_a_change_form_refused_for_a_busy_database_comes_back_as_the_editor_filled_it_in(staff_client):
+    incident = factories.IncidentFactory(title="Kerman cemetery bombing")
+    change = reverse("admin:events_incident_change", args=[incident.pk])
+    data = page_data(staff_client.get(change))
+    data["title"] = "A title typed while another save ran"
+    with mock.patch("events.admin_site.revisions.reviewed_write", side_effect=OperationalError("database is locked")):
+        response = staff_client.post(change, data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert BUSY_FORM in body
+    assert 'value="A title typed while another save ran"' in body
+    assert models.Incident.objects.get(pk=incident.pk).title == "Kerman cemetery bombing"
 
 
 def test_an_admin_action_refused_for_a_busy_database_is_asked_for_again(staff_client, caplog):

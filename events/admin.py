@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import revisions, workflow
+from .admin_site import refused_while_busy
 from .forms import (
     ArchiveAdminForm,
     CasualtyFigureForm,
@@ -82,6 +83,8 @@ class ArchiveAdmin(SimpleHistoryAdmin):
     """Every archive model: history with diff and restore, optimistic locking, workflow-aware permissions."""
 
     form = ArchiveAdminForm
+    # A save refused because the database stayed busy shows this form again, as the editor filled it in.
+    keeps_forms_when_busy = True
     object_history_template = "admin/events/object_history.html"
     object_history_list_template = "admin/events/history_list.html"
 
@@ -90,7 +93,8 @@ class ArchiveAdmin(SimpleHistoryAdmin):
         # A restored version has no inlines on its page: its figures and attributions are checked from the
         # database when it is restored as published.
         restoring = getattr(request, "restoring_version", False)
-        return with_user(form, request, check_dependents=form.check_dependents or restoring)
+        form = with_user(form, request, check_dependents=form.check_dependents or restoring)
+        return refused_while_busy(request, form)
 
     def get_fieldsets(self, request, obj=None):
         # The "what changed and why" box goes last, under the record's own fields, on every form.

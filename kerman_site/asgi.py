@@ -2,6 +2,11 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from kerman_site.database import serve_existing_files_only
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kerman_site.settings.prod")
 
 application = get_asgi_application()
+
+# Before any request: a web process never creates a database file (kerman_site/database.py).
+serve_existing_files_only()

@@ -12,7 +12,7 @@ from django.http import HttpResponseNotModified
 from events import caching
 
 from . import db_routers
-from .views import DATABASE_DOWN_ERRORS, database_unavailable
+from .views import database_fault_response
 
 # The longest address the site makes (a list with every filter, a sort and a page) has about a dozen
 # parameters. Django's DATA_UPLOAD_MAX_NUMBER_FIELDS is raised for the admin's large POSTs and counts query
@@ -100,8 +100,8 @@ class PermissionsPolicyMiddleware:
 class DatabaseUnavailableMiddleware:
     """Answers 503 with a plain page, not a traceback, when the database cannot be reached.
 
-    Nothing is kept between requests: Django drops a broken connection when the request ends, so the
-    first request after the database returns connects afresh and succeeds. Errors outside views (a
+    The answer closes the connection (kerman_site/database.py), so the first request after the database
+    returns connects afresh and succeeds. Errors outside views (a
     middleware touching the session, say) reach handler500, which makes the same answer.
     """
 
@@ -112,9 +112,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, DATABASE_DOWN_ERRORS):
-            return database_unavailable(request)
-        return None
+        return database_fault_response(request, exception)
 
 
 class PinPrimaryMiddleware:

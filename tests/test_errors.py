@@ -2,8 +2,10 @@
 database is down, recovering by itself when it returns."""
 
 import json
+import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -12,24 +14,28 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from events import models
+from events.admin_site import BUSY_FORM, BUSY_OTHER
+from kerman_site import database
 from kerman_site.views import server_error
 from tests import factories
+from tests.test_admin import page_data
 
 pytestmark = pytest.mark.django_db
 
 
 @contextmanager
-def database_down():
+def database_down(message="could not connect to the database"):
     """Every query fails as it does when the database is unreachable, on SQLite and PostgreSQL alike."""
 
     def fail(*args, **kwargs):
-        raise OperationalError("could not connect to the database")
+        raise OperationalError(message)
 
     with (
         mock.patch.object(CursorWrapper, "execute", fail),
@@ -91,6 +97,24 @@ def test_a_database_error_outside_a_view_is_a_503_not_a_500():
     assert response["Retry-After"] == "30"
 
 
+def test_a_file_that_is_not_a_database_is_a_503_outside_a_view_too(tmp_path):
+    # The page cache reads the content version before any view; Django raises SQLite's "file is not a
+    # database" as a bare DatabaseError, which used to make this a 500.
+    garbage = tmp_path / "db.sqlite3"
+    garbage.write_bytes(b"This is not an SQLite database. " * 200)
+    request = RequestFactory().get("/")
+    try:
+        try:
+            sqlite3.connect(garbage).execute("SELECT name FROM sqlite_master")
+        except sqlite3.DatabaseError as error:
+            raise DatabaseError(*error.args) from error  # as django.db.utils wraps it
+        raise AssertionError("SQLite read the garbage file")
+    except DatabaseError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert "briefly unavailable" in response.content.decode()
+
+
 def test_the_503_and_500_pages_need_no_database(django_assert_num_queries):
     with database_down(), django_assert_num_queries(0):
         assert "briefly unavailable" in render_to_string("503.html")
@@ -109,6 +133,31 @@ def test_healthz_reports_the_database(client):
     assert response.json() == {"status": "unavailable", "database": "unavailable"}
 
     assert client.get(reverse("healthz")).status_code == 200
+
+
+def test_healthz_counts_an_archive_without_records_as_healthy(client):
+    # A new deployment before its first load is a working site: editors fill it through the admin.
+    assert not models.Incident.objects.exists()
+    assert client.get(reverse("healthz")).json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_a_table_of_the_archive_is_missing(client):
+    present = connection.introspection.table_names
+    incidents = models.Incident._meta.db_table
+    with mock.patch.object(
+        type(connection.introspection), "table_names", lambda self, *args: [t for t in present(*args) if t != incidents]
+    ):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "tables missing"}
+
+
+def test_healthz_is_503_when_the_code_has_a_migration_the_database_lacks(client):
+    ahead = database.expected_migrations() | {("events", "9999_from_the_next_release")}
+    with mock.patch.object(database, "expected_migrations", return_value=ahead):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "not migrated"}
 
 
 def test_healthz_answers_only_reads(client):
@@ -181,6 +230,65 @@ def test_a_real_outage_and_recovery(tmp_path, migrated_sqlite):
     assert "briefly unavailable" in answers["down"][0][1]
     assert json.loads(answers["down"][2][1])["database"] == "unavailable"
     assert [status for status, _ in answers["back"]] == [200, 200, 200]
+
+
+# A write that waited past the busy timeout ------------------------------------------------------------------
+# The real lock, with the editor's form kept, is in tests/test_db_faults.py; these take the other roads.
+
+
+def database_log(caplog):
+    return [record.getMessage() for record in caplog.records if record.name == "kerman_site.database"]
+
+
+@pytest.mark.urls("tests.error_urls")
+def test_a_lock_timeout_outside_the_admin_is_a_503_saying_the_archive_was_busy(client, caplog):
+    with database_down("database is locked"), caplog.at_level(logging.WARNING, logger="kerman_site.database"):
+        response = client.get("/test-errors/query/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert_site_page(response, "The archive is busy")
+    assert "send it again" in response.content.decode()
+    assert database_log(caplog) == [
+        "Database is locked: GET /test-errors/query/ waited for another write longer than the busy timeout; "
+        "nothing was saved"
+    ]
+
+
+def test_an_outage_is_logged_with_what_failed(client, records, caplog):
+    with database_down(), caplog.at_level(logging.WARNING, logger="kerman_site.database"):
+        client.get(records[1])
+    assert database_log(caplog) == [
+        f"Database unavailable for GET {records[1]}: OperationalError: could not connect to the database"
+    ]
+
+
+def test_a_change_form_refused_for_a_busy_database_comes_back_as_the_editor_filled_it_in(staff_client):
+    incident = factories.IncidentFactory(title="Kerman cemetery bombing")
+    change = reverse("admin:events_incident_change", args=[incident.pk])
+    data = page_data(staff_client.get(change))
+    data["title"] = "A title typed while another save ran"
+    with mock.patch("events.admin_site.revisions.reviewed_write", side_effect=OperationalError("database is locked")):
+        response = staff_client.post(change, data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert BUSY_FORM in body
+    assert 'value="A title typed while another save ran"' in body
+    assert models.Incident.objects.get(pk=incident.pk).title == "Kerman cemetery bombing"
+
+
+def test_an_admin_action_refused_for_a_busy_database_is_asked_for_again(staff_client, caplog):
+    draft = factories.IncidentFactory(status=models.Status.DRAFT)
+    changelist = reverse("admin:events_incident_changelist")
+    with (
+        mock.patch("events.admin_site.revisions.reviewed_write", side_effect=OperationalError("database is locked")),
+        caplog.at_level(logging.WARNING, logger="kerman_site.database"),
+    ):
+        response = staff_client.post(changelist, {"action": "publish", "_selected_action": [draft.pk], "index": 0})
+    assert response.status_code == 302
+    assert response["Location"] == changelist
+    assert BUSY_OTHER in staff_client.get(changelist).content.decode()
+    assert models.Incident.objects.get(pk=draft.pk).status == models.Status.DRAFT
+    assert database_log(caplog)[0].startswith(f"Database is locked: POST {changelist} waited")
 
 
 # The site's own error pages -------------------------------------------------------------------------------

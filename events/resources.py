@@ -11,6 +11,7 @@ refused with the rest of the file. Files are held to MAX_ROWS rows before anythi
 import csv
 import io
 import json
+import math
 import os
 import zipfile
 
@@ -246,8 +247,11 @@ class ReactionResource(ArchiveResource):
 MAX_ROWS = 200
 # Ample for MAX_ROWS rows with long descriptions; larger files are refused before they are read.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-# An XLSX is a zip: what its parts expand to, not the upload, is what a worker holds in memory.
-MAX_EXPANDED_BYTES = 20 * 1024 * 1024
+# An XLSX is a zip: what its parts expand to, not the upload, is what a worker parses and holds. openpyxl reads
+# a workbook's every shared string before its first row, ~0.75 s of CPU a MB of one-letter strings (20 MB: 71 s
+# and a 203 MB worker), so both the parts' size and the number of strings are held to what MAX_ROWS rows need.
+MAX_EXPANDED_BYTES = 4 * 1024 * 1024
+MAX_SHARED_STRINGS = 10_000
 
 
 def split_advice(what="it"):
@@ -255,7 +259,8 @@ def split_advice(what="it"):
 
 
 def megabytes(size):
-    return f"{size / (1024 * 1024):,.1f} MB"
+    # Rounded up, so that a file just over a limit never reads as the limit itself.
+    return f"{math.ceil(size / (1024 * 1024) * 10) / 10:,g} MB"
 
 
 def check_import_file(upload, file_format):
@@ -304,13 +309,22 @@ def count_xlsx_rows(upload):
     try:
         with zipfile.ZipFile(upload) as archive:
             expanded = sum(item.file_size for item in archive.infolist())
+            if expanded > MAX_EXPANDED_BYTES:
+                raise ValidationError(
+                    f"This spreadsheet expands to {megabytes(expanded)} when opened; an import takes spreadsheets "
+                    f"that expand to up to {megabytes(MAX_EXPANDED_BYTES)}. {split_advice()}",
+                    code="expands_too_far",
+                )
+            parts = [item for item in archive.infolist() if item.filename.lower().endswith("sharedstrings.xml")]
+            strings = sum(archive.read(part).count(b"<si") for part in parts)
     except zipfile.BadZipFile:
         raise ValidationError("This is not an XLSX file: choose the file's real format.", code="not_xlsx") from None
-    if expanded > MAX_EXPANDED_BYTES:
+    if strings > MAX_SHARED_STRINGS:
         raise ValidationError(
-            f"This spreadsheet expands to {megabytes(expanded)} when opened; an import takes spreadsheets that "
-            f"expand to up to {megabytes(MAX_EXPANDED_BYTES)}. {split_advice()}",
-            code="expands_too_far",
+            f"This spreadsheet holds {strings:,} different texts; an import takes spreadsheets with up to "
+            f"{MAX_SHARED_STRINGS:,}, plenty for {MAX_ROWS} rows. Copy the rows to import into a new "
+            "spreadsheet and import that.",
+            code="too_many_strings",
         )
     upload.seek(0)
     try:

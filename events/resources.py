@@ -241,10 +241,11 @@ class ReactionResource(ArchiveResource):
 
 # What the admin accepts, and the forms of its two steps ----------------------------------------------------
 
-# Each row of a dry run or a confirmation costs tens of milliseconds (validation, constraints, history,
-# revisions, the search index; see benchmarks/import_bench.py for the measured figures), and each step is one
-# request that gunicorn kills at 30 s. This many rows finish well inside that even on a busy machine.
-MAX_ROWS = 200
+# Each row of a dry run or a confirmation costs 20-45 ms of CPU (validation, constraints, history, revisions,
+# the search index; benchmarks/import_bench.py), and each step is one request that gunicorn kills at 30 s. On a
+# busy server (5 workers on 2 cores) a request gets a third of a core: 200 rows of updates took 27 s to confirm
+# (9 s of CPU); 100 rows take ~4.5 s of CPU, so under 15 s even then.
+MAX_ROWS = 100
 # Ample for MAX_ROWS rows with long descriptions; larger files are refused before they are read.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # An XLSX is a zip: what its parts expand to, not the upload, is what a worker parses and holds. openpyxl reads

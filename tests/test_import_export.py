@@ -425,15 +425,15 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(staff_client, w
     response = upload(staff_client, models.Incident, content)
 
     assert import_file_errors(response) == [
-        "This file is 2.1 MB; an import takes files of up to 2 MB and 200 rows. Split it into files of up to "
-        "200 rows and import them one after another."
+        "This file is 2.1 MB; an import takes files of up to 2 MB and 100 rows. Split it into files of up to "
+        "100 rows and import them one after another."
     ]
 
 
 def test_the_import_page_states_the_limits(staff_client):
     response = staff_client.get(admin_url(models.Incident, "import"))
 
-    assert "Up to 200 rows and 2 MB. Split a larger file into files of up to 200 rows" in response.content.decode()
+    assert "Up to 100 rows and 2 MB. Split a larger file into files of up to 100 rows" in response.content.decode()
 
 
 SHARED_STRINGS_TYPE = (
@@ -485,7 +485,7 @@ def test_a_spreadsheet_bomb_is_refused_by_what_it_expands_to_without_expanding_i
 
     assert import_file_errors(response) == [
         "This spreadsheet expands to 64.1 MB when opened; an import takes spreadsheets that expand to up to 4 MB. "
-        "Split it into files of up to 200 rows and import them one after another."
+        "Split it into files of up to 100 rows and import them one after another."
     ]
     # Reading the 64 MB of strings would take more than 64 MB; refusing it takes the request's own few.
     assert peak < 16 * 1024 * 1024, f"{peak / 1e6:.1f} MB allocated"
@@ -499,7 +499,7 @@ def test_a_spreadsheet_of_more_texts_than_its_rows_could_need_is_refused(staff_c
 
     assert import_file_errors(response) == [
         "This spreadsheet holds 10,001 different texts; an import takes spreadsheets with up to 10,000, plenty for "
-        "200 rows. Copy the rows to import into a new spreadsheet and import that."
+        "100 rows. Copy the rows to import into a new spreadsheet and import that."
     ]
 
 

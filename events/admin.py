@@ -50,7 +50,15 @@ from .models import (
     Status,
     TimelineEntry,
 )
-from .resources import IncidentResource, OrganizationResource, PersonResource, ReactionResource
+from .resources import (
+    CheckedConfirmImportForm,
+    IncidentResource,
+    LimitedImportForm,
+    OrganizationResource,
+    PersonResource,
+    ReactionResource,
+    sign_seen_versions,
+)
 from .spreadsheet import SafeCSV, SafeXLSX
 
 AUDIT_FIELDS = ("created_at", "updated_at")
@@ -383,9 +391,15 @@ class PublishableAdmin(ArchiveAdmin):
 
 class ImportExportAdmin(ImportExportMixin):
     """CSV, XLSX and JSON in and out. Importing can publish, so it takes a reviewer; a bad row imports nothing.
-    The spreadsheet formats quote formula cells on the way out and unquote them on the way in (spreadsheet.py)."""
+
+    The dry run's page carries the version of every record it read; the confirmation refuses the whole file
+    if any of them changed since. Files over the limits in events.resources are refused before they are read.
+    The spreadsheet formats quote formula cells on the way out and unquote them on the way in (spreadsheet.py).
+    """
 
     formats = (SafeCSV, SafeXLSX, base_formats.JSON)
+    import_form_class = LimitedImportForm
+    confirm_form_class = CheckedConfirmImportForm
 
     def has_import_permission(self, request):
         return workflow.can_publish(request.user, self.model)
@@ -393,22 +407,57 @@ class ImportExportAdmin(ImportExportMixin):
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if "confirm_form" in context:
+            confirm_form = context["confirm_form"]
+            confirm_form.initial["seen"] = sign_seen_versions(
+                confirm_form.initial["import_file_name"], context["result"].seen_versions
+            )
+        return response
+
+    def process_import(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            confirm_form = self.create_confirm_form(request)
+            if not confirm_form.is_valid():
+                return self._nothing_imported(request, " ".join(confirm_form.non_field_errors()))
+        return super().process_import(request, **kwargs)
+
     def get_import_data_kwargs(self, **kwargs):
-        # Without this, confirming an import would skip the invalid rows and save the rest.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+        form = kwargs.get("form")
+        seen = form.cleaned_data.get("seen_versions") if isinstance(form, CheckedConfirmImportForm) else None
+        # Without rollback_on_validation_errors, confirming an import would skip the invalid rows and save the rest.
+        kwargs = {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+        return {**kwargs, "seen_versions": seen} if seen is not None else kwargs
 
     def process_result(self, result, request):
+        changed = [
+            *getattr(result, "changed_since_dry_run", []),
+            *(
+                str(error.error)
+                for row in result.rows
+                for error in row.errors
+                if isinstance(error.error, StaleEditError)
+            ),
+        ]
+        if changed:
+            return self._nothing_imported(
+                request,
+                f"{'; '.join(changed)}. Import the file again to check it against what is saved now.",
+            )
         if result.has_errors() or result.has_validation_errors():
             invalid = len(result.invalid_rows) + sum(1 for row in result.rows if row.errors)
-            self.message_user(
+            return self._nothing_imported(
                 request,
-                f"Nothing was imported: {invalid} row{'s' if invalid != 1 else ''} had errors. Fix them and "
-                "import the whole file again.",
-                messages.ERROR,
+                f"{invalid} row{'s' if invalid != 1 else ''} had errors. Fix them and import the whole file again.",
             )
-            opts = self.model._meta
-            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_result(result, request)
+
+    def _nothing_imported(self, request, why):
+        self.message_user(request, f"Nothing was imported: {why}", messages.ERROR)
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
 
 class KeyedRecordAdmin(ArchiveAdmin):

@@ -20,11 +20,6 @@ def test_text_without_nul_passes():
     assert nul_errors(factories.PersonFactory.build(name="Qasem Soleimani", description="")) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `errors.update(validation.nul_errors(instance))` in ArchiveResource.import_instance "
-    "(events/resources.py belongs to the import work; the lead merges the call)",
-)
 def test_an_import_with_a_nul_in_a_title_is_refused_on_every_backend():
     place = factories.PlaceFactory(slug="kerman")
     data = tablib.Dataset(headers=["slug", "title", "kind", "date", "date_precision", "place", "summary", "status"])

@@ -37,9 +37,12 @@ from .models import (
     Attribution,
     CasualtyFigure,
     Incident,
+    IncidentClaim,
     IncidentLink,
     Organization,
+    OrganizationClaim,
     Person,
+    PersonClaim,
     Place,
     Reaction,
     Revision,
@@ -564,6 +567,41 @@ class IncidentLinkInline(ArchiveInline, admin.TabularInline):
     verbose_name_plural = "links to other incidents"
 
 
+class ClaimInline(ArchiveInline, admin.TabularInline):
+    """Who says what about the record: each claim with its source, so competing accounts stand side by side."""
+
+    formset = ParentConstraintsInlineFormSet
+    fields = (
+        "about",
+        "value",
+        "place",
+        "rank",
+        "by_organization",
+        "by_person",
+        "by_label",
+        "stated_on",
+        "note",
+        "sources",
+        "version",
+    )
+    autocomplete_fields = ("place", "by_organization", "by_person", "sources")
+
+
+class IncidentClaimInline(ClaimInline):
+    model = IncidentClaim
+    fk_name = "incident"
+
+
+class PersonClaimInline(ClaimInline):
+    model = PersonClaim
+    fk_name = "person"
+
+
+class OrganizationClaimInline(ClaimInline):
+    model = OrganizationClaim
+    fk_name = "organization"
+
+
 class RoleInline(ArchiveInline, admin.TabularInline):
     model = Role
     formset = ParentConstraintsInlineFormSet
@@ -636,6 +674,7 @@ class OrganizationAdmin(ImportExportAdmin, PublishableAdmin):
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("country", "parent", "sources")
+    inlines = (OrganizationClaimInline,)
     fieldsets = (
         ("What", {"fields": ("name", "slug", "short_name", "kind", "aliases", ("native_name", "native_name_lang"))}),
         ("Where", {"fields": ("country", "parent")}),
@@ -654,7 +693,7 @@ class PersonAdmin(ImportExportAdmin, PublishableAdmin):
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("nationalities", "sources")
-    inlines = (RoleInline,)
+    inlines = (RoleInline, PersonClaimInline)
     fieldsets = (
         ("Who", {"fields": ("name", "slug", "name_is_alias", "aliases", ("native_name", "native_name_lang"))}),
         ("Where from", {"fields": ("nationalities",)}),
@@ -738,7 +777,14 @@ class IncidentAdmin(ImportExportAdmin, PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("place", "sources")
     readonly_fields = ("killed_shown", "injured_shown", "perpetrators_killed_shown", *AUDIT_FIELDS)
-    inlines = (CasualtyFigureInline, ReactionInline, AttributionInline, TimelineEntryInline, IncidentLinkInline)
+    inlines = (
+        CasualtyFigureInline,
+        IncidentClaimInline,
+        ReactionInline,
+        AttributionInline,
+        TimelineEntryInline,
+        IncidentLinkInline,
+    )
     fieldsets = (
         ("What", {"fields": ("title", "slug", "kind", "target", "method")}),
         (

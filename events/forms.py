@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from simple_history.models import to_historic
 
 from . import revisions, workflow
-from .models import CasualtyFigure, Incident, Publishable, SourcedInIncident, Status
+from .models import CasualtyFigure, Incident, Publishable, SourcedStatement, Status
 
 
 def stale_edit_message(record, your_version=None):
@@ -116,9 +116,10 @@ class ArchiveAdminForm(forms.ModelForm):
                 sources = cleaned.get("sources") if "sources" in self.fields else None
                 for problem in instance.publication_problems(sources=sources, dependents=self.check_dependents):
                     self.add_error("sources" if "sources" in self.fields else "status", problem)
-        # On an incident's inline, `incident` is the incident form's instance, with the status just submitted.
-        if issubclass(model, SourcedInIncident) and "sources" in self.fields and "incident" in cleaned:
-            problem = instance.source_problem(sources=cleaned.get("sources"), incident=cleaned["incident"])
+        # On a record's inline, the subject is the record form's instance, with the status just submitted.
+        subject = getattr(model, "subject_field", None)
+        if issubclass(model, SourcedStatement) and "sources" in self.fields and subject in cleaned:
+            problem = instance.source_problem(sources=cleaned.get("sources"), subject=cleaned[subject])
             if problem:
                 # For the whole row: on a wide tabular inline the sources cell may be scrolled out of view.
                 self.add_error(None, problem)

@@ -26,7 +26,7 @@ def workflow_owner(obj):
     """The record whose status governs `obj`: itself if publishable, else the incident or person it belongs to."""
     if obj is None or isinstance(obj, Publishable):
         return obj
-    for name in ("incident", "from_incident", "person"):
+    for name in ("incident", "from_incident", "person", "organization"):
         owner = getattr(obj, name, None) if hasattr(type(obj), name) else None
         if isinstance(owner, Publishable):
             return owner

@@ -27,7 +27,7 @@ from events.models import (
     Reaction,
     Revision,
     Source,
-    SourcedInIncident,
+    SourcedStatement,
 )
 from tests.conftest import module_rows
 from tests.test_admin import admin_url, assert_saved, page_data
@@ -91,6 +91,7 @@ def test_fixture_files_use_natural_keys_only():
         "09_reactions.json",
         "10_timeline.json",
         "11_incident_links.json",
+        "12_claims.json",
     ]
     for path in files:
         for record in json.loads(Path(path).read_text(encoding="utf-8")):
@@ -282,10 +283,36 @@ def test_islamic_state_claim(seeded):
     assert "Telegram" in claim.mode
 
 
-def test_bozrov_has_two_nationalities(seeded):
+def test_bozrovs_two_nationalities_are_the_intelligence_ministrys_claims_not_facts(seeded):
     bozrov = Person.objects.get(slug="bozrov")
-    assert set(bozrov.nationalities.values_list("slug", flat=True)) == {"tajikistan", "israel"}
+    assert not bozrov.nationalities.exists()
+    claimed = bozrov.claims.filter(about="nationality")
+    assert {c.place.slug for c in claimed} == {"tajikistan", "israel"}
+    assert {(c.by_organization.slug, c.stated_on.isoformat()) for c in claimed} == {
+        ("iranian-ministry-of-intelligence", "2024-01-11")
+    }
     assert bozrov.born_on is None
+
+
+def test_the_kerman_page_gives_each_account_of_the_attack_with_who_gave_it(seeded, client):
+    page = client.get(kerman().get_absolute_url()).content.decode()
+    assert "3 accounts of how it was done, with who gave them" in page
+    claims = page[page.index('id="claims"') :]
+    for account, who in (
+        ("two briefcase bombs placed at the entrance and set off remotely", "according to Iranian media"),
+        ("suicide bombing, as investigators suspected", 'IRNA</a>, <time datetime="2024-01-04">'),
+        ("suicide bombing by two brothers", "Amaq</a>"),
+    ):
+        assert account in claims and who in claims[claims.index(account) :], account
+
+
+def test_bozrovs_page_says_who_gave_his_nationalities(seeded, client):
+    page = client.get(Person.objects.get(slug="bozrov").get_absolute_url()).content.decode()
+    start = page.index('id="claims"')
+    facts, claims = page[:start], page[start : page.index("</section>", start)]
+    assert "<dt>Nationalit" not in facts
+    assert "Tajikistan</a>" in claims and "Israel</a>" in claims
+    assert claims.count("Iranian Ministry of Intelligence</a>") == 3
 
 
 def test_tajiki_is_an_alias(seeded):
@@ -312,7 +339,7 @@ def test_every_seed_record_passes_the_publication_rules(seeded):
         for record in model.objects.all():
             if isinstance(record, Publishable):
                 assert record.publication_problems() == [], record
-            if isinstance(record, SourcedInIncident):
+            if isinstance(record, SourcedStatement):
                 assert record.source_problem() == "", record
 
 

@@ -18,7 +18,7 @@ from .base import (
     NaturalKeyManager,
     Publishable,
     PublishableQuerySet,
-    SourcedInIncident,
+    SourcedStatement,
     StaleEditError,
     Versioned,
     cached_reverse,
@@ -43,6 +43,7 @@ from .incidents import (
     related_links,
 )
 from .reactions import Reaction, ReactionQuerySet, Stance
+from .claims import Claim, IncidentClaim, OrganizationClaim, PersonClaim
 from .archive import ArchiveState, Revision, RevisionQuerySet
 
 __all__ = [
@@ -51,15 +52,19 @@ __all__ = [
     "ArchiveState",
     "Attribution",
     "CasualtyFigure",
+    "Claim",
     "DatePrecision",
     "Incident",
+    "IncidentClaim",
     "IncidentLink",
     "IncidentQuerySet",
     "KeyedRecord",
     "NaturalKeyManager",
     "Organization",
+    "OrganizationClaim",
     "OrganizationQuerySet",
     "Person",
+    "PersonClaim",
     "PersonQuerySet",
     "Place",
     "PlaceQuerySet",
@@ -71,7 +76,7 @@ __all__ = [
     "RevisionQuerySet",
     "Role",
     "Source",
-    "SourcedInIncident",
+    "SourcedStatement",
     "StaleEditError",
     "Stance",
     "Status",

@@ -13,6 +13,7 @@ from .base import (
     PublishableQuerySet,
     cached_reverse,
     check_partial_date,
+    claims_prefetch,
     date_precision_constraints,
     date_precision_pair_constraint,
     format_partial_date,
@@ -47,6 +48,7 @@ class OrganizationQuerySet(PublishableQuerySet):
                 Prefetch("reactions", queryset=reactions.for_list().order_by("incident__date", "slug")),
                 Prefetch("attributed_incidents", queryset=_public_attributions(self.model)),
                 Prefetch("attributions_made", queryset=_public_attributions(self.model)),
+                claims_prefetch(self.model),
             )
         )
 
@@ -172,6 +174,7 @@ class PersonQuerySet(PublishableQuerySet):
             Prefetch("reactions", queryset=reactions.for_list().order_by("incident__date", "slug")),
             Prefetch("attributed_incidents", queryset=_public_attributions(self.model)),
             Prefetch("attributions_made", queryset=_public_attributions(self.model)),
+            claims_prefetch(self.model),
         )
 
 

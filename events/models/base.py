@@ -27,6 +27,17 @@ def related_model(model, relation):
     return model._meta.get_field(relation).related_model
 
 
+def claims_prefetch(model):
+    """A record's claims as its page shows them: who made each, the place it names, its sources (the claim
+    tables live in models/claims.py, which imports this module's users)."""
+    return models.Prefetch(
+        "claims",
+        queryset=related_model(model, "claims")
+        .objects.select_related("place", "by_person", "by_organization")
+        .prefetch_related("sources"),
+    )
+
+
 class NaturalKeyManager(models.Manager):
     """Looks rows up by their slug or key, so fixtures can name them instead of using primary keys."""
 
@@ -232,7 +243,15 @@ class Publishable(Versioned):
         return problems + (self.dependent_publication_problems() if dependents else [])
 
     def dependent_publication_problems(self):
-        return []
+        """The claims about a published record cite their own sources (models/claims.py)."""
+        claims = getattr(self, "claims", None)
+        if claims is None or self.pk is None:
+            return []
+        return [
+            f"{self._meta.verbose_name.capitalize()} “{self}” cannot be published while its claim “{claim}” cites "
+            "no source: every claim cites its own."
+            for claim in claims.filter(sources=None)
+        ]
 
 
 class KeyedRecord(Versioned):
@@ -259,22 +278,26 @@ class KeyedRecord(Versioned):
         return (self.key,)
 
     def source_problem(self):
-        """A figure or attribution of a published incident cites its own source (see SourcedInIncident)."""
+        """A statement about a published record cites its own source (see SourcedStatement)."""
         return ""
 
 
-class SourcedInIncident:
-    """Mixin for incident rows that state a fact (figures, attributions): each cites its own source once its
-    incident is published, and the incident cannot be published while one of them cites none."""
+class SourcedStatement:
+    """Mixin for rows that state a contested fact about a record (an incident's figures and attributions, the
+    claims about an incident, a person or an organization): each cites its own source once that record is
+    published, and the record cannot be published while one of them cites none. `subject_field` names the
+    foreign key to the record."""
 
-    def source_problem(self, sources=None, incident=None):
-        incident = incident or self.incident
-        if incident is None or incident.status != Status.PUBLISHED:
+    subject_field = "incident"
+
+    def source_problem(self, sources=None, subject=None):
+        subject = subject or getattr(self, self.subject_field)
+        if subject is None or subject.status != Status.PUBLISHED:
             return ""
         cited = bool(sources) if sources is not None else self.pk is not None and self.sources.exists()
         if cited:
             return ""
         return (
-            f"This {self._meta.verbose_name} belongs to a published incident, so it must cite its own source: "
-            "cite at least one under Sources."
+            f"This {self._meta.verbose_name} belongs to a published {subject._meta.verbose_name}, so it must cite "
+            "its own source: cite at least one under Sources."
         )

@@ -14,9 +14,10 @@ from .base import (
     KeyedRecord,
     Publishable,
     PublishableQuerySet,
-    SourcedInIncident,
+    SourcedStatement,
     cached_reverse,
     check_partial_date,
+    claims_prefetch,
     date_precision_constraints,
     date_precision_pair_constraint,
     format_partial_date,
@@ -72,6 +73,7 @@ class IncidentQuerySet(PublishableQuerySet):
                     .prefetch_related("stances")
                     .order_by("category", "slug"),
                 ),
+                claims_prefetch(self.model),
             )
         )
 
@@ -236,14 +238,15 @@ class Incident(Publishable):
             raise ValidationError(errors)
 
     def dependent_publication_problems(self):
-        """Every casualty figure and attribution of a published incident cites its own source."""
+        """Every casualty figure, attribution and claim of a published incident cites its own source."""
         unsourced = [
             *self.casualty_figures.filter(sources=None).select_related("incident"),
             *self.attributions.filter(sources=None).select_related("incident"),
+            *self.claims.filter(sources=None),
         ]
         return [
             f"Incident “{self}” cannot be published while its {row._meta.verbose_name} “{row}” cites no source: "
-            "every casualty figure and attribution cites its own."
+            "every casualty figure, attribution and claim cites its own."
             for row in unsourced
         ]
 
@@ -313,7 +316,7 @@ class Incident(Publishable):
         return self._headline_display("perpetrators_killed")
 
 
-class CasualtyFigure(SourcedInIncident, KeyedRecord):
+class CasualtyFigure(SourcedStatement, KeyedRecord):
     """One reported figure. Competing figures are all kept; the rank says which one the archive prefers."""
 
     class Kind(models.TextChoices):
@@ -404,7 +407,7 @@ def figure_display(value, qualifier):
     return f"{dict(CasualtyFigure.Qualifier.choices).get(qualifier, qualifier)} {value:,}"
 
 
-class Attribution(SourcedInIncident, KeyedRecord):
+class Attribution(SourcedStatement, KeyedRecord):
     """Who is said to be behind an incident, and who says so. Competing claims stand side by side."""
 
     class Kind(models.TextChoices):

@@ -81,6 +81,13 @@ def actor_name(reaction, position=""):
     return public_names.at_start(name) if position == "start" else name
 
 
+@register.filter
+def claims_about(claims, subjects):
+    """The claims (already fetched) about any of the space-separated `subjects`, e.g. "attack_type method"."""
+    wanted = set(subjects.split())
+    return [claim for claim in claims if claim.about in wanted]
+
+
 def language_direction(lang):
     return "rtl" if lang and lang.split("-")[0].lower() in RTL_LANGUAGES else ""
 

@@ -18,6 +18,7 @@ OTHER_FIXTURE_FILES = (
     ("08_attributions.json", (models.Attribution,)),
     ("10_timeline.json", (models.TimelineEntry,)),
     ("11_incident_links.json", (models.IncidentLink,)),
+    ("12_claims.json", (models.IncidentClaim, models.PersonClaim, models.OrganizationClaim)),
 )
 
 

@@ -120,12 +120,16 @@ def _model_field(model, name):
 
 
 class SourceSerializer(RecordSerializer):
-    web_address = serializers.URLField(source="url", help_text="Where the source can be read, if known.")
+    web_address = serializers.SerializerMethodField(help_text="Where the source can be read; null when unknown.")
     reported_in = related(help_text="The source through which this one is known.")
 
     class Meta:
         model = Source
         fields = ["slug", "url", "title", "publisher", "web_address", "published_on", "reported_in", "note"]
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_web_address(self, source):
+        return source.url or None
 
 
 class PlaceSerializer(PublicRecordSerializer):

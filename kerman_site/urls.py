@@ -11,6 +11,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", site_views.healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots"),
+    path("api/v1/", include("events.api.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("events.urls")),
 ]

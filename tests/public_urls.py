@@ -4,8 +4,9 @@ import re
 
 from django.urls import URLPattern, URLResolver, converters, get_resolver, reverse
 
-# Namespaces that are not the public site.
-PRIVATE_NAMESPACES = {"admin"}
+# Namespaces that are not the public site's pages: the admin, and the read API, which answers JSON and is
+# checked by tests/test_api.py and tests/test_api_schema.py (schemathesis calls every operation).
+PRIVATE_NAMESPACES = {"admin", "api"}
 
 
 def _walk(patterns, namespace=""):

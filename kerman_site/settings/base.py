@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "simple_history",
     "import_export",
     "events",
@@ -138,7 +140,8 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # kept in the database, which every worker reads. DJANGO_PAGE_CACHE=0 / DJANGO_COUNT_CACHE=0 turn them off.
 PAGE_CACHE = os.environ.get("DJANGO_PAGE_CACHE", "1") != "0"
 COUNT_CACHE = os.environ.get("DJANGO_COUNT_CACHE", "1") != "0"
-PAGE_CACHE_SKIP = ["/healthz", "/static/", "/bench/"]
+# /api/ keeps its own validators and cache (events/api/views.py), behind its rate limit.
+PAGE_CACHE_SKIP = ["/healthz", "/static/", "/bench/", "/api/"]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
@@ -146,6 +149,29 @@ CACHES = {
         "LOCATION": "pages",
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
+}
+
+# The read API (events/api/): JSON only, no sign-in (it shows the public what the pages show), every client
+# limited per address (kerman_site.security.client_ip). The counts live in the default cache, so with several
+# worker processes each counts its own share.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("DJANGO_API_RATE", "120/minute")},
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kerman incident archive API",
+    "DESCRIPTION": "Published records of the archive, read-only. Lists take the filters of the site's lists and "
+    "page by cursor (follow `next`). Related records are {slug, url, name}; an unpublished one is named by a "
+    "neutral phrase, with neither slug nor url.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "events.choices.DatePrecision"},
 }
 
 # The public lists page through records at this size.

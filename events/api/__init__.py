@@ -1,0 +1,1 @@
+"""The read API under /api/v1/ (Django REST framework, drf-spectacular): see events/api/views.py."""

@@ -142,6 +142,7 @@ def shared_caches(location, backend="events.caching.SharedRedisCache"):
         for alias in ("default", "pages")
     }
 
+
 # The public lists page through records at this size.
 EVENTS_PAGE_SIZE = 20
 # The timeline shows at most this many incidents and developments a page.

@@ -41,10 +41,16 @@ run: seed
 
 # The production stack on one machine: production settings, gunicorn with 2 x cores + 1 workers, static
 # files from whitenoise, the same SQLite file (or DATABASE_URL). Plain HTTP on loopback, so the HTTPS
-# redirect is off; a key is made once into .secret_key unless DJANGO_SECRET_KEY is set.
+# redirect is off; a key is made once into .secret_key unless DJANGO_SECRET_KEY is set. With
+# DJANGO_CACHE_URL=redis://127.0.0.1:6379/1 every worker shares one cache (docs/deploy.md).
+# Threaded workers: a request runs in a thread while the worker's main loop tells gunicorn it is alive, so
+# --timeout restarts a frozen worker but never cuts off a long download (with sync workers it killed any
+# request past 30 s: the 100,000-incident CSV); a slow reader holds a thread, not a whole worker.
 WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 + 1 )))
+THREADS ?= 4
 serve: $(VENV)/.installed-run .secret_key
 	@echo "make serve: production settings over plain HTTP on 127.0.0.1:$(PORT), so the HTTPS redirect is off."
+	@if [ -n "$$DJANGO_CACHE_URL" ]; then echo "make serve: the shared cache at $$DJANGO_CACHE_URL"; fi
 	export DJANGO_SETTINGS_MODULE=kerman_site.settings.prod \
 		DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret_key)}" \
 		DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
@@ -53,6 +59,7 @@ serve: $(VENV)/.installed-run .secret_key
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py load_archive && \
 	exec $(BIN)/gunicorn kerman_site.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+		--worker-class gthread --threads $(THREADS) \
 		--max-requests 2000 --max-requests-jitter 200 --timeout 30 --no-control-socket
 
 .secret_key: | $(BIN)/python

@@ -4,8 +4,9 @@ Everything cached is keyed on the archive's content version (`ArchiveState`, one
 which every save, delete or many-to-many change of an archive record bumps in the same transaction (the
 receivers are in events/signals.py; writes that send no signals call events.signals.after_bulk_write()). A
 cached entry is never deleted; it simply stops being asked for once the version moves on. So the entries
-themselves may live in a per-process cache (LocMemCache, the `pages` alias): only the version must be
-shared by every worker, and it is, being in the database.
+themselves may live in a per-process cache (LocMemCache, the `pages` alias) or in one Redis that every worker
+and server shares (`SharedRedisCache` below, production's DJANGO_CACHE_URL): only the version must be shared
+by every worker, and it is, being in the database, read once per request.
 
 The page cache (kerman_site.middleware.PageCacheMiddleware, with the helpers below) serves anonymous GET and
 HEAD requests only: any request carrying a session cookie (staff, draft previews) goes straight to the view,
@@ -19,6 +20,7 @@ its header, so no two readers share one.
 import base64
 import datetime
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -28,6 +30,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import F
@@ -36,6 +40,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
+from redis.exceptions import RedisError
 
 from .models import ArchiveState
 
@@ -44,10 +49,41 @@ CACHE_ALIAS = "pages"
 PAGE_TIMEOUT = 60 * 60
 _scope = threading.local()
 _NONCE = re.compile(r"'nonce-([^']+)'")
+logger = logging.getLogger(__name__)
 
 
 def cache():
     return caches[CACHE_ALIAS]
+
+
+class SharedRedisCache(RedisCache):
+    """Django's RedisCache, where a Redis that is down or too slow counts as a miss: the site gets slower, not
+    down. Nothing cached is the only copy of anything; every entry is rebuilt from the database."""
+
+    def _or(self, default, operation, *args):
+        try:
+            return operation(*args)
+        except RedisError as error:
+            logger.warning("The shared cache did not answer (%s): going without it.", error)
+            return default
+
+    def get(self, key, default=None, version=None):
+        return self._or(default, super().get, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._or({}, super().get_many, keys, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._or(None, super().set, key, value, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(False, super().add, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(list(data), super().set_many, data, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._or(False, super().delete, key, version)
 
 
 # The content version ---------------------------------------------------------------------------------

@@ -5,20 +5,37 @@ they are known, and the absolute address of every record; a cell a spreadsheet w
 with a quote (events/spreadsheet.py). JSON is for programs: slugs, URLs, codes with
 their labels, and nested casualty figures, perpetrators and roles.
 
-Both stream: rows are read from the database in chunks (`iterator(chunk_size=...)`, which prefetches per
-chunk) and written out as they come, so an export never holds the whole list in memory.
+Rows are read from the database in chunks and written out as they come, so an export never holds the whole
+list in memory. Incidents, the largest list, are read as values() rows, not model instances: building the
+instances of an incident, its place chain, figures and attributions cost more than everything else its row
+does (the 100,000-incident CSV took 37.6 s; see benchmarks/export_bench.py). The rows are read like the
+instances would be (`Row`, `Related`), so the columns, the JSON shape and the public-name rule
+(events/public_names.py, which needs a related record's status) are the same code for both.
 """
 
 import csv
+import itertools
 import json
+import tempfile
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from . import place_tree, public_names, registry
+from .choices import DatePrecision, Status
 from .linked_data import absolute_url, partial_iso
-from .models import format_partial_date
+from .models import (
+    Attribution,
+    CasualtyFigure,
+    Incident,
+    Organization,
+    Person,
+    Place,
+    cached_reverse,
+    format_partial_date,
+)
 from .public_names import public_name, public_or_nothing
+from .querysets import PERPETRATOR_KINDS
 from .spreadsheet import neutralise
 
 CHUNK_SIZE = 500
@@ -66,6 +83,10 @@ class Exporter:
     def name(self, record):
         return public_name(record, getattr(record, "name", None)) if record is not None else ""
 
+    def records(self, queryset):
+        """The list's records, read from the database a chunk at a time."""
+        return queryset.iterator(chunk_size=CHUNK_SIZE)
+
     def columns(self):
         """[(header, function of a record)] for the CSV."""
         raise NotImplementedError
@@ -94,6 +115,167 @@ class Exporter:
         yield "\n]}\n"
 
 
+# Records read as values() rows ------------------------------------------------------------------------------
+
+
+def choice_display(field, choices):
+    """get_<field>_display() as Django gives a model instance."""
+    labels = dict(choices)
+
+    def display(self):
+        value = getattr(self, field)
+        return labels.get(value, value)
+
+    return display
+
+
+class Row:
+    """A values() row that reads like its model instance for the exporters: the model's own display
+    properties are borrowed, so a date or a figure is written exactly as the instance writes it."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+class Related:
+    """A related record as a values() row gives it: its type and status (for events/public_names.py), name,
+    text (its str()) and slug."""
+
+    __slots__ = ("_meta", "pk", "name", "text", "status", "slug", "parent_id", "parent")
+
+    def __init__(self, model, pk, name, text, status, slug, parent_id=None):
+        self._meta = model._meta
+        self.pk, self.name, self.text, self.status, self.slug = pk, name, text, status, slug
+        self.parent_id, self.parent = parent_id, None
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    def get_absolute_url(self):
+        return cached_reverse(f"events:{self._meta.model_name}-detail", self.slug)
+
+
+def related(model, values, prefix):
+    """The record `prefix` (e.g. "reported_by_person__") of a values() row, or None."""
+    pk = values[f"{prefix}id"]
+    if pk is None:
+        return None
+    name = values[f"{prefix}name"]
+    if model is Person:
+        text = f"{name} (alias)" if values[f"{prefix}name_is_alias"] else name
+    elif model is Organization:
+        short = values[f"{prefix}short_name"]
+        text = f"{name} ({short})" if short else name
+    else:
+        text = name
+    return Related(model, pk, name, text, values[f"{prefix}status"], values[f"{prefix}slug"])
+
+
+def related_fields(model, prefix):
+    extra = {Person: ["name_is_alias"], Organization: ["short_name"]}.get(model, [])
+    return [f"{prefix}{name}" for name in ("id", "name", "status", "slug", *extra)]
+
+
+class IncidentRow(Row):
+    get_kind_display = choice_display("kind", Incident.Kind.choices)
+    get_date_precision_display = choice_display("date_precision", DatePrecision.choices)
+    date_display = Incident.date_display
+    zone = Incident.zone
+    time_display = Incident.time_display
+    _headline_display = Incident._headline_display
+    killed_display = Incident.killed_display
+    injured_display = Incident.injured_display
+
+    def get_absolute_url(self):
+        return cached_reverse("events:incident-detail", self.slug)
+
+
+class Figures(list):
+    def all(self):
+        return self
+
+
+class FigureRow(Row):
+    Rank = CasualtyFigure.Rank
+    get_kind_display = choice_display("kind", CasualtyFigure.Kind.choices)
+    get_rank_display = choice_display("rank", CasualtyFigure.Rank.choices)
+    value_display = CasualtyFigure.value_display
+
+
+class AttributionRow(Row):
+    get_kind_display = choice_display("kind", Attribution.Kind.choices)
+
+
+INCIDENT_FIELDS = [
+    *("id", "slug", "title", "kind", "date", "date_precision", "end_date", "start_time", "end_time"),
+    *("time_zone", "time_zone_abbreviation", "target", "method", "summary", "updated_at"),
+    *(f"{field}{suffix}" for field in Incident.HEADLINE_FIELDS for suffix in ("", "_qualifier")),
+]
+# As deep as for_export()'s select_related("place__parent__parent__parent"); a deeper chain is read on demand.
+PLACE_LEVELS = ["place__", "place__parent__", "place__parent__parent__", "place__parent__parent__parent__"]
+FIGURE_FIELDS = [
+    *("incident_id", "kind", "group", "value", "qualifier", "rank", "reported_on", "reported_by_label", "note"),
+    *related_fields(Person, "reported_by_person__"),
+    *related_fields(Organization, "reported_by_organization__"),
+]
+ATTRIBUTION_FIELDS = [
+    *("incident_id", "kind", "role", "responsible_label"),
+    *related_fields(Person, "responsible_person__"),
+    *related_fields(Organization, "responsible_organization__"),
+    *related_fields(Place, "responsible_country__"),
+]
+
+
+def incident_rows(queryset):
+    """The incidents of `queryset` (filtered and ordered) as `IncidentRow`s with their place chain, casualty
+    figures and perpetrator attributions: three queries a chunk, as for_export()'s prefetches make."""
+    place_fields = [field for level in PLACE_LEVELS for field in [*related_fields(Place, level), f"{level}parent_id"]]
+    rows = queryset.prefetch_related(None).values(*INCIDENT_FIELDS, *place_fields).iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        ids = [values["id"] for values in chunk]
+        figures, attributions = {}, {}
+        for values in CasualtyFigure.objects.filter(incident_id__in=ids).values(*FIGURE_FIELDS):
+            figure = FigureRow(values)
+            figure.reported_by_person = related(Person, values, "reported_by_person__")
+            figure.reported_by_organization = related(Organization, values, "reported_by_organization__")
+            figures.setdefault(values["incident_id"], Figures()).append(figure)
+        perpetrators = Attribution.objects.filter(incident_id__in=ids, kind__in=PERPETRATOR_KINDS)
+        for values in perpetrators.values(*ATTRIBUTION_FIELDS):
+            attribution = AttributionRow(values)
+            attribution.responsible_person = related(Person, values, "responsible_person__")
+            attribution.responsible_organization = related(Organization, values, "responsible_organization__")
+            attribution.responsible_country = related(Place, values, "responsible_country__")
+            attributions.setdefault(values["incident_id"], []).append(attribution)
+        for values in chunk:
+            incident = IncidentRow({name: values[name] for name in INCIDENT_FIELDS})
+            incident.place = place_chain(values)
+            incident.casualty_figures = figures.get(incident.id, Figures())
+            incident.perpetrator_attributions = attributions.get(incident.id, [])
+            yield incident
+
+
+def place_chain(values):
+    """The incident's place with its parents linked, from the joined levels and, past them, the database."""
+    place = child = None
+    for level in PLACE_LEVELS:
+        found = related(Place, values, level)
+        if found is None:
+            break
+        found.parent_id = values[f"{level}parent_id"]
+        if child is None:
+            place = found
+        else:
+            child.parent = found
+        child = found
+    if child is not None and child.parent_id is not None:
+        child.parent = Place.objects.filter(pk=child.parent_id).first()
+    return place
+
+
 def figure_reporter(figure, exporter):
     who = figure.reported_by_person or figure.reported_by_organization
     if who is not None:
@@ -119,6 +301,9 @@ def figure_summary(figure):
 
 class IncidentExporter(Exporter):
     noun_plural = "incidents"
+
+    def records(self, queryset):
+        return incident_rows(queryset)
 
     def perpetrators(self, incident):
         seen, names = set(), []
@@ -402,6 +587,20 @@ class ReactionExporter(Exporter):
             ],
             "updated_at": reaction.updated_at,
         }
+
+
+def written_out(chunks):
+    """The text `chunks` in a temporary file on disk (memory stays flat however long the list), rewound for
+    sending; FileResponse closes it once sent. A failure while writing closes it and goes on up."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse, or below)
+    try:
+        for chunk in chunks:
+            file.write(chunk.encode())
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return file
 
 
 # Kind → exporter, for every type declared in events/registry.py (which names its exporter in this module).

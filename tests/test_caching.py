@@ -2,8 +2,11 @@
 views, pagination whose cost does not grow with the page, and bounded option lists and timeline pages."""
 
 import datetime as dt
+import os
+import uuid
 
 import pytest
+import redis
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import caches
 from django.db import connection
@@ -13,18 +16,84 @@ from django.urls import reverse
 from events import filters
 from events.caching import CACHE_ALIAS, content_version
 from events.models import Incident, Status
+from kerman_site.settings.base import shared_caches
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def caching(settings):
+# A Redis to run the cache tests against as well (.ci/run starts one on loopback and sets it).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def use_redis(settings):
+    """Both caches in the Redis at REDIS_URL, as production's DJANGO_CACHE_URL sets them, under a prefix of
+    this test's own (no other test or process sees its entries); returns a cleanup."""
+    if not REDIS_URL:
+        pytest.skip("REDIS_URL is not set: the cache tests ran against local memory only (.ci/run sets it)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"{prefix}-{alias}"} for alias, config in shared_caches(REDIS_URL).items()
+    }
+
+    def cleanup():
+        server = redis.Redis.from_url(REDIS_URL)
+        keys = list(server.scan_iter(f"{prefix}-*"))
+        if keys:
+            server.delete(*keys)
+
+    return prefix, cleanup
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def caching(request, settings):
     settings.PAGE_CACHE = True
     settings.COUNT_CACHE = True
-    caches[CACHE_ALIAS].clear()
-    yield
-    caches[CACHE_ALIAS].clear()
+    if request.param == "redis":
+        _prefix, cleanup = use_redis(settings)
+        yield
+        cleanup()
+    else:
+        caches[CACHE_ALIAS].clear()
+        yield
+        caches[CACHE_ALIAS].clear()
+
+
+# A shared cache
+
+
+def test_what_one_worker_caches_another_reads_from_redis_until_an_edit(client, settings):
+    settings.PAGE_CACHE = True
+    settings.COUNT_CACHE = True
+    prefix, cleanup = use_redis(settings)
+    try:
+        incident = f.IncidentFactory(title="Shared once")
+        url = reverse("events:incident-list")
+        assert get(client, url)["X-Page-Cache"] == "miss"
+        # Another worker: its own connection to the same Redis.
+        server = redis.Redis.from_url(REDIS_URL)
+        stored = {key.decode().split(":", 2)[-1].split(":")[0] for key in server.scan_iter(f"{prefix}-*")}
+        assert {"page", "count", "facets"} <= stored
+        caches.close_all()
+        assert get(client, url)["X-Page-Cache"] == "hit"
+        incident.title = "Shared twice"
+        incident.save()
+        response = get(client, url)
+        assert response["X-Page-Cache"] == "miss" and "Shared twice" in response.content.decode()
+    finally:
+        cleanup()
+
+
+def test_a_shared_cache_that_is_down_costs_speed_not_the_page(client, settings, caplog):
+    settings.PAGE_CACHE = True
+    settings.COUNT_CACHE = True
+    settings.CACHES = shared_caches("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    f.IncidentFactory(title="Served without a cache")
+    for _ in range(2):
+        response = get(client, reverse("events:incident-list"))
+        assert response.status_code == 200 and response["X-Page-Cache"] == "miss"
+        assert "Served without a cache" in response.content.decode()
+    assert "The shared cache did not answer" in caplog.text
 
 
 def get(client, url, **headers):

@@ -1,12 +1,17 @@
-"""Exports: every list downloads as CSV and JSON, with its filters, streamed, never with drafts."""
+"""Exports: every list downloads as CSV and JSON, with its filters, whole or not at all, never with drafts."""
 
 import csv
 import io
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from events import exports, registry
+from events.exports import Exporter, IncidentExporter
+from events.models import Attribution, Incident, Status
+from tests import factories as f
 from tests.conftest import fresh, module_rows
 from tests.test_views import add_more_of_everything, build_drafts, build_kerman
 
@@ -155,3 +160,64 @@ def test_export_query_count_does_not_grow_with_rows(client, kerman, django_asser
             with django_assert_max_num_queries(expected):
                 download(client, name, fmt)
         add_more_of_everything(kerman)
+
+
+# Exports that finish or fail loudly, and incidents read as values() rows
+
+
+def incident_outputs(exporter, records):
+    records = list(records)
+    return list(exporter.csv_rows(records)), [exporter.item(record) for record in records]
+
+
+def test_incident_rows_write_exactly_what_the_instances_write_drafts_unnamed(rf, kerman):
+    """The values() rows the incident export reads give every column and field the model instances give,
+    a draft reporter, perpetrator or place included (named by the neutral phrase), and a place chain deeper
+    than the joined levels."""
+    draft = Status.DRAFT
+    person = f.PersonFactory(name="Draft reporter", status=draft)
+    organization = f.OrganizationFactory(name="Draft claimant", short_name="DC", status=draft)
+    f.CasualtyFigureFactory(incident=kerman.incident, kind="killed", value=7, reported_by_person=person)
+    f.AttributionFactory(incident=kerman.incident, kind=Attribution.Kind.CLAIMED, responsible_organization=organization)
+    alias = f.PersonFactory(name="Abu Example", name_is_alias=True)
+    f.AttributionFactory(incident=kerman.incident, kind=Attribution.Kind.STATED, responsible_person=alias)
+    hidden = f.PlaceFactory(name="Draft district", status=draft, parent=kerman.place)
+    gate = f.PlaceFactory(name="North gate", parent=hidden)
+    f.IncidentFactory(title="At the gate", place=gate)  # gate, district, cemetery, city, province, country
+    add_more_of_everything(kerman)
+    exporter = IncidentExporter(rf.get("/incidents.csv"))
+    queryset = Incident.objects.for_export()
+    fast = incident_outputs(exporter, exporter.records(queryset))
+    assert fast == incident_outputs(exporter, Exporter.records(exporter, queryset))
+    body = "".join(fast[0])
+    assert "an unpublished person" in body and "an unpublished organization" in body
+    assert "Draft reporter" not in body and "Draft claimant" not in body and "Draft district" not in body
+    assert "North gate; Kerman Martyrs’ Cemetery; Kerman; Kerman Province; Iran" in body
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_download_announces_its_length_and_holds_every_record(client, kerman, name):
+    add_more_of_everything(kerman)
+    model = next(record_type.model for record_type in registry.RECORD_TYPES if record_type.key == name)
+    published = model.objects.published().count()
+    response, body = download(client, name, "csv")
+    assert int(response["Content-Length"]) == len(body.encode())
+    assert len(list(csv.DictReader(io.StringIO(body)))) == published
+    response, body = download(client, name, "json")
+    assert int(response["Content-Length"]) == len(body.encode())
+    assert body.endswith("\n]}\n") and len(json.loads(body)["results"]) == published
+
+
+def test_an_export_that_fails_while_written_is_an_error_not_a_short_file(kerman, monkeypatch):
+    calls = []
+
+    def fails_on_the_second_row(value, precision):
+        calls.append(value)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return ""
+
+    monkeypatch.setattr(exports, "partial_iso", fails_on_the_second_row)
+    response = Client(raise_request_exception=False).get(reverse("events:incident-export", kwargs={"format": "csv"}))
+    assert response.status_code == 500
+    assert "Content-Disposition" not in response

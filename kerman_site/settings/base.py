@@ -136,8 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Whole public pages for anonymous visitors, and the lists' counts, cached until the next edit of any record
-# (events/caching.py). The entries may live in each process's memory: they are keyed on a content version
-# kept in the database, which every worker reads. DJANGO_PAGE_CACHE=0 / DJANGO_COUNT_CACHE=0 turn them off.
+# (events/caching.py). The entries may live in each process's memory or in one shared Redis (production's
+# DJANGO_CACHE_URL): they are keyed on a content version kept in the database, which every worker reads.
+# DJANGO_PAGE_CACHE=0 / DJANGO_COUNT_CACHE=0 turn them off.
 PAGE_CACHE = os.environ.get("DJANGO_PAGE_CACHE", "1") != "0"
 COUNT_CACHE = os.environ.get("DJANGO_COUNT_CACHE", "1") != "0"
 # /api/ keeps its own validators and cache (events/api/views.py), behind its rate limit.
@@ -152,8 +153,8 @@ CACHES = {
 }
 
 # The read API (events/api/): JSON only, no sign-in (it shows the public what the pages show), every client
-# limited per address (kerman_site.security.client_ip). The counts live in the default cache, so with several
-# worker processes each counts its own share.
+# limited per address (kerman_site.security.client_ip). The counts live in the default cache: shared by every
+# worker with production's Redis (DJANGO_CACHE_URL), else each worker process counts its own share.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
@@ -173,6 +174,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "events.choices.DatePrecision"},
 }
+
+def shared_caches(location, backend="events.caching.SharedRedisCache"):
+    """Both caches in one store every worker and server reads (Redis at `location`, a redis:// URL), "pages"
+    under its own key prefix. A Redis that does not answer within half a second counts as a miss."""
+    options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if "Redis" in backend else {}
+    return {
+        alias: {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": alias, "OPTIONS": options}
+        for alias in ("default", "pages")
+    }
+
 
 # The public lists page through records at this size.
 EVENTS_PAGE_SIZE = 20

@@ -1,8 +1,9 @@
 """Production: everything per-deployment comes from the environment; `manage.py check --deploy` is clean.
 
 Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS. Optional: DATABASE_URL (SQLite file by default),
-DJANGO_CACHE_BACKEND and DJANGO_CACHE_LOCATION, DJANGO_STATIC_ROOT, DJANGO_ADMIN_URL, DJANGO_CSRF_TRUSTED_ORIGINS,
-DJANGO_TRUSTED_PROXIES, DJANGO_SECURE_SSL_REDIRECT (on unless "0"), DJANGO_LOG_LEVEL.
+DJANGO_CACHE_URL (a shared Redis; or DJANGO_CACHE_BACKEND and DJANGO_CACHE_LOCATION), DJANGO_STATIC_ROOT,
+DJANGO_ADMIN_URL, DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_TRUSTED_PROXIES,
+DJANGO_SECURE_SSL_REDIRECT (on unless "0"), DJANGO_LOG_LEVEL.
 """
 
 import os
@@ -23,13 +24,14 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS",
 # A persistent connection is checked before reuse, so the site reconnects by itself after a database restart.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
-CACHES = {
-    "default": {
-        "BACKEND": os.environ.get("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", ""),
-    },
-    "pages": CACHES["pages"],  # noqa: F405
-}
+# One cache shared by every worker and server (docs/deploy.md): DJANGO_CACHE_URL=redis://host:6379/1, or a
+# backend and location by name. Without either, each worker keeps its own copy in memory.
+if os.environ.get("DJANGO_CACHE_URL"):
+    if not os.environ["DJANGO_CACHE_URL"].startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("DJANGO_CACHE_URL must be a Redis URL: redis://host:6379/1 (or rediss://, unix://).")
+    CACHES = shared_caches(os.environ["DJANGO_CACHE_URL"])  # noqa: F405
+elif os.environ.get("DJANGO_CACHE_BACKEND"):
+    CACHES = shared_caches(os.environ.get("DJANGO_CACHE_LOCATION", ""), os.environ["DJANGO_CACHE_BACKEND"])  # noqa: F405
 
 # Static files: whitenoise serves collectstatic's output, compressed and with content-hashed names.
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", STATIC_ROOT)  # noqa: F405

@@ -175,6 +175,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "events.choices.DatePrecision"},
 }
 
+
 def shared_caches(location, backend="events.caching.SharedRedisCache"):
     """Both caches in one store every worker and server reads (Redis at `location`, a redis:// URL), "pages"
     under its own key prefix. A Redis that does not answer within half a second counts as a miss."""

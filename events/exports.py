@@ -25,6 +25,7 @@ from . import place_tree, public_names, registry
 from .choices import DatePrecision, Status
 from .linked_data import absolute_url, partial_iso
 from .models import (
+    PERPETRATOR_KINDS,
     Attribution,
     CasualtyFigure,
     Incident,
@@ -35,7 +36,6 @@ from .models import (
     format_partial_date,
 )
 from .public_names import public_name, public_or_nothing
-from .querysets import PERPETRATOR_KINDS
 from .spreadsheet import neutralise
 
 CHUNK_SIZE = 500

@@ -12,8 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from .. import registry
 from ..choices import Status
-from ..models import Attribution, CasualtyFigure, Role, Source, TimelineEntry
-from ..querysets import public_timeline_entries
+from ..models import Attribution, CasualtyFigure, Role, Source, TimelineEntry, public_timeline_entries
 from . import filters, serializers
 
 PUBLISHED = Status.PUBLISHED

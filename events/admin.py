@@ -1112,6 +1112,61 @@ class RecordTypeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClaimAdmin(KeyedRecordAdmin):
+    """Every claim of one kind of subject, to browse and filter; a claim is usually edited on its record's page."""
+
+    list_display = ("subject", "about", "statement", "by", "stated_on", "rank")
+    list_filter = ("about", "rank")
+    search_fields = ("key", "value", "note", "by_label", "place__name", "by_organization__name", "by_person__name")
+    list_select_related = ("place", "by_organization", "by_person")
+    autocomplete_fields = ("place", "by_organization", "by_person", "sources")
+
+    def get_fields(self, request, obj=None):
+        subject = self.model.subject_field
+        return (
+            subject,
+            "about",
+            "value",
+            "place",
+            "rank",
+            ("by_organization", "by_person", "by_label"),
+            "stated_on",
+            "note",
+            "sources",
+            "key",
+            "version",
+        )
+
+    def get_autocomplete_fields(self, request):
+        return (self.model.subject_field, *self.autocomplete_fields)
+
+    def get_list_select_related(self, request):
+        return (self.model.subject_field, *self.list_select_related)
+
+    @admin.display(description="record")
+    def subject(self, claim):
+        return getattr(claim, self.model.subject_field)
+
+    @admin.display(description="who says so")
+    def by(self, claim):
+        return claim.by_name
+
+
+@admin.register(IncidentClaim)
+class IncidentClaimAdmin(ClaimAdmin):
+    pass
+
+
+@admin.register(PersonClaim)
+class PersonClaimAdmin(ClaimAdmin):
+    pass
+
+
+@admin.register(OrganizationClaim)
+class OrganizationClaimAdmin(ClaimAdmin):
+    pass
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     """Pending revisions wait here for a Reviewer; every revision has a page with what it changed."""

@@ -312,7 +312,7 @@ class IncidentFilter(FacetedFilterSet):
     def filter_place(self, queryset, name, value):
         return queryset.filter(place__in=self.descendant_ids(value)) if value else queryset
 
-    def filter_perpetrator(self, queryset, name, value):
+    def filter_perpetrator(self, queryset, name, value: Organization):
         return queryset.attributed_to(value) if value else queryset
 
     def facet_place(self, queryset):
@@ -458,7 +458,7 @@ class PlaceFilter(FacetedFilterSet):
         model = Place
         fields = []
 
-    def filter_country(self, queryset, name, value):
+    def filter_country(self, queryset, name, value: Place):
         if not value:
             return queryset
         return queryset.filter(pk__in=self.descendant_ids(value) - {value.pk})

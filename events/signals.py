@@ -18,6 +18,7 @@ import threading
 from contextlib import contextmanager
 
 from django.apps import apps
+from django.core.signals import request_started
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery, Value
@@ -139,6 +140,17 @@ def revisions_count_the_record_as_touched(sender, instance, created=False, **kwa
 
 def revisions_count_link_changes(sender, instance, action, reverse, model, pk_set, **kwargs):
     revisions.links_changed(instance, action, reverse, model, pk_set)
+
+
+def follow_the_database_files():
+    """In a web process only (kerman_site.database.serve_existing_files_only): a connection remembers which
+    SQLite file it opened, and one whose file is gone or replaced is closed at the start of a request."""
+    from kerman_site import database
+
+    connection_created.connect(database.remember_the_file, dispatch_uid="kerman_site.database.remember_the_file")
+    request_started.connect(
+        database.connections_follow_their_file, dispatch_uid="kerman_site.database.connections_follow_their_file"
+    )
 
 
 def connect():

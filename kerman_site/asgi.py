@@ -10,3 +10,7 @@ application = get_asgi_application()
 
 # Before any request: a web process never creates a database file (kerman_site/database.py).
 serve_existing_files_only()
+
+from events.signals import follow_the_database_files  # noqa: E402 (needs the apps loaded)
+
+follow_the_database_files()

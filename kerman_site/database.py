@@ -13,9 +13,7 @@ import os
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from django.core.signals import request_started
 from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
-from django.db.backends.signals import connection_created
 from django.db.migrations.loader import MigrationLoader
 
 logger = logging.getLogger(__name__)
@@ -140,10 +138,8 @@ def serve_existing_files_only():
             path = os.path.abspath(settings_dict["NAME"])
             settings_dict["NAME"] = f"file:{quote(path)}?mode=rw"
             settings_dict["EXISTING_FILE"] = path
-    connection_created.connect(remember_the_file, dispatch_uid="kerman_site.database.remember_the_file")
-    request_started.connect(
-        connections_follow_their_file, dispatch_uid="kerman_site.database.connections_follow_their_file"
-    )
+    # The receivers that notice a moved or replaced file are connected in events/signals.py, where every
+    # receiver is: the entry points call events.signals.follow_the_database_files() after this.
 
 
 def _identity(path):

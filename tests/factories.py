@@ -152,3 +152,33 @@ class IncidentLinkFactory(SourcedFactory):
     from_incident = factory.SubFactory(IncidentFactory)
     to_incident = factory.SubFactory(IncidentFactory)
     kind = models.IncidentLink.Kind.CONTEXT
+
+
+class IncidentClaimFactory(SourcedFactory):
+    class Meta:
+        model = models.IncidentClaim
+
+    incident = factory.SubFactory(IncidentFactory)
+    about = models.IncidentClaim.Subject.ATTACK_TYPE
+    value = "suicide bombing"
+    by_label = "Officials"
+
+
+class PersonClaimFactory(SourcedFactory):
+    class Meta:
+        model = models.PersonClaim
+
+    person = factory.SubFactory(PersonFactory)
+    about = models.PersonClaim.Subject.IDENTITY
+    value = "one of the bombers"
+    by_label = "Officials"
+
+
+class OrganizationClaimFactory(SourcedFactory):
+    class Meta:
+        model = models.OrganizationClaim
+
+    organization = factory.SubFactory(OrganizationFactory)
+    about = models.OrganizationClaim.Subject.IDENTITY
+    value = "a front for another group"
+    by_label = "Officials"

@@ -27,6 +27,9 @@ FACTORIES = {
     models.Attribution: factories.AttributionFactory,
     models.TimelineEntry: factories.TimelineEntryFactory,
     models.IncidentLink: factories.IncidentLinkFactory,
+    models.IncidentClaim: factories.IncidentClaimFactory,
+    models.PersonClaim: factories.PersonClaimFactory,
+    models.OrganizationClaim: factories.OrganizationClaimFactory,
 }
 # Revisions are made by saving records, not edited; they have tests of their own (tests/test_revisions.py).
 REGISTERED = sorted(
@@ -34,7 +37,16 @@ REGISTERED = sorted(
     key=lambda m: m.__name__,
 )
 PUBLISHABLE = [models.Place, models.Organization, models.Person, models.Incident, models.Reaction]
-KEYED = [models.Role, models.CasualtyFigure, models.Attribution, models.TimelineEntry, models.IncidentLink]
+KEYED = [
+    models.Role,
+    models.CasualtyFigure,
+    models.Attribution,
+    models.TimelineEntry,
+    models.IncidentLink,
+    models.IncidentClaim,
+    models.PersonClaim,
+    models.OrganizationClaim,
+]
 
 by_model = pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m.__name__)
 
@@ -156,6 +168,9 @@ SEARCHES = {
     models.Attribution: ({"responsible_organization": None, "responsible_label": "35 suspects"}, "suspects"),
     models.TimelineEntry: ({"title": "Funeral procession"}, "procession"),
     models.IncidentLink: ({"note": "On the anniversary of the killing"}, "anniversary"),
+    models.IncidentClaim: ({"value": "two briefcase bombs set off remotely"}, "briefcase"),
+    models.PersonClaim: ({"by_label": "Iranian Ministry of Intelligence"}, "ministry"),
+    models.OrganizationClaim: ({"note": "Reported by state media"}, "state media"),
 }
 
 

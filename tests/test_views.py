@@ -29,11 +29,11 @@ Qualifier = CasualtyFigure.Qualifier
 MAX_QUERIES = {
     "home": 7,
     "incident-list": 6,  # count, rows, facets, place tree, place and perpetrator choices
-    "incident-detail": 10,  # sources of everything on the page in two queries, related incidents in one
+    "incident-detail": 12,  # sources of everything on the page in two queries, related incidents in one, claims in two
     "person-list": 6,
-    "person-detail": 9,
+    "person-detail": 11,  # claims and their sources in two
     "organization-list": 5,
-    "organization-detail": 9,
+    "organization-detail": 11,  # claims and their sources in two
     "reaction-list": 7,  # count, rows, stances, facets, incident, country and stance choices
     "reaction-detail": 3,
     "place-list": 6,
@@ -206,6 +206,9 @@ def add_more_of_everything(kerman):
         f.PlaceFactory(parent=kerman.city)
         kerman.khamenei.nationalities.add(f.CountryFactory())
         incident.sources.add(f.SourceFactory())
+        f.IncidentClaimFactory(incident=incident, by_organization=kerman.isis_k).sources.add(f.SourceFactory())
+        f.PersonClaimFactory(person=kerman.khamenei, place=kerman.iran, by_person=f.PersonFactory())
+        f.OrganizationClaimFactory(organization=kerman.isis_k, by_organization=f.OrganizationFactory())
 
 
 # Pages render with their content

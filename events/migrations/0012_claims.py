@@ -19,8 +19,12 @@ def grant_claim_permissions(apps, schema_editor):
     app_config.models_module = None
     Permission = apps.get_model("auth", "Permission")
     Group = apps.get_model("auth", "Group")
-    models_named = [*CLAIM_MODELS, *(f"historical{name}" for name in CLAIM_MODELS)]
-    permissions = Permission.objects.filter(content_type__app_label="events", content_type__model__in=models_named)
+    # The claim tables, their history and the history of their sources (historicalincidentclaim_sources, ...).
+    permissions = [
+        p
+        for p in Permission.objects.filter(content_type__app_label="events").select_related("content_type")
+        if any(name in p.content_type.model for name in CLAIM_MODELS)
+    ]
     editor = [
         p
         for p in permissions

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import registry, views
+from . import registry, releases, views, views_data
 from .feeds import RecentRecordsFeed
 
 
@@ -15,6 +15,18 @@ class ExportFormatConverter:
 
 
 register_converter(ExportFormatConverter, "export_format")
+
+
+class CiteFormatConverter(ExportFormatConverter):
+    regex = "bib|ris|json|txt"
+
+
+class ReleaseVersionConverter(ExportFormatConverter):
+    regex = releases.VERSION_PATTERN
+
+
+register_converter(CiteFormatConverter, "cite_format")
+register_converter(ReleaseVersionConverter, "release_version")
 
 app_name = "events"
 
@@ -31,6 +43,11 @@ def record_type_urls(record_type):
             name=f"{name}-export",
         ),
         path(f"{prefix}/<slug:slug>/", views_of["detail"].as_view(), name=f"{name}-detail"),
+        path(
+            f"{prefix}/<slug:slug>/cite.<cite_format:format>",
+            views_data.CitationView.as_view(model=record_type.model, kind=name),
+            name=f"{name}-cite",
+        ),
     ]
     if record_type.revision_permalinks:
         patterns.append(
@@ -48,5 +65,7 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("feed.atom", RecentRecordsFeed(), name="feed"),
+    path("data/", views_data.DataView.as_view(), name="data"),
+    path("data/<release_version:version>/<str:name>", views_data.release_file, name="data-file"),
     *(pattern for record_type in registry.menu() for pattern in record_type_urls(record_type)),
 ]

@@ -195,6 +195,9 @@ EVENTS_TIMELINE_SIZE = 100
 # exports name it whatever host a request came through. Empty: the request's own host.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 
+# Where `manage.py release_dataset` writes the dataset releases that /data/ lists and serves (git-ignored).
+DATA_RELEASES_DIR = Path(os.environ.get("DJANGO_DATA_RELEASES_DIR", BASE_DIR / "releases"))
+
 # The admin's address; moving it off /admin/ sheds most password-guessing bots.
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 PAGE_CACHE_SKIP.append(f"/{ADMIN_URL}")

@@ -66,6 +66,9 @@ class FacetedFilterSet(django_filters.FilterSet):
     and which sorts by one of `ORDERINGS` (key → (label, order_by arguments))."""
 
     ORDERINGS = {}
+    # Sorts by a column that may be empty in every row (key → that column): offered only when some row has a
+    # value, since sorting by a column nobody has filled leaves the list as it was and only misleads.
+    SORTS_NEEDING = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,8 +158,10 @@ class FacetedFilterSet(django_filters.FilterSet):
                 field.label_from_instance = lambda obj, counts=counts: f"{obj} ({counts.get(obj.pk, 0)})"
                 self.choose_options(name, field, counts)
             else:
+                # django-filter's ChoiceField puts its empty label ("Any type") back in front of whatever
+                # choices it is given, so the empty option is left out here or it shows twice.
                 field.choices = [
-                    (value, f"{label} ({counts.get(value, 0)})" if value else label) for value, label in field.choices
+                    (value, f"{label} ({counts.get(value, 0)})") for value, label in field.choices if value
                 ]
 
     @cached_property
@@ -164,7 +169,27 @@ class FacetedFilterSet(django_filters.FilterSet):
         """The form with each option's count in its label: the template asks for it only when the rendered
         form is not already cached for this filter state."""
         self.add_counts_to_choices()
+        if "ordering" in self.form.fields:
+            offered = self.offered_orderings
+            field = self.form.fields["ordering"]
+            field.choices = [(key, label) for key, label in field.choices if key in offered]
         return self.form
+
+    @cached_property
+    def offered_orderings(self):
+        """The sort keys to offer: those of SORTS_NEEDING only when some row of the list has the column filled.
+        One asked for in the address stays offered, so a shared link still shows how it is sorted."""
+        chosen = self.data.get("ordering") if self.is_bound else None
+
+        def fillable():
+            return [
+                key
+                for key, column in self.SORTS_NEEDING.items()
+                if self.queryset.filter(**{f"{column}__isnull": False}).exists()
+            ]
+
+        filled = set(cached("sorts", type(self).__name__, fillable)) if self.SORTS_NEEDING else set()
+        return [key for key in self.ORDERINGS if key not in self.SORTS_NEEDING or key in filled or key == chosen]
 
     def form_state(self):
         """What the rendered form depends on: the filters and the chosen sort (the form has a sort field)."""
@@ -243,7 +268,10 @@ class FacetedFilterSet(django_filters.FilterSet):
         """[{key, label, query, current}] for the sort options, each keeping the filters."""
         current = self.data.get("ordering") or next(iter(self.ORDERINGS), "")
         links = []
+        offered = self.offered_orderings
         for key, (label, _order) in self.ORDERINGS.items():
+            if key not in offered:
+                continue
             query = self.data.copy() if self.is_bound else QueryDict(mutable=True)
             query.pop("page", None)
             query["ordering"] = key
@@ -330,6 +358,7 @@ class PersonFilter(FacetedFilterSet):
         ("name-desc", "Name (Z–A)", ("-name",)),
         ("born", "Date of birth", (F("born_on").asc(nulls_last=True), "name")),
     )
+    SORTS_NEEDING = {"born": "born_on"}
 
     q = SearchFilter(search_fields=SEARCH_FIELDS["person"], help_text="Words in the name, aliases or description.")
     organization = django_filters.ModelChoiceFilter(

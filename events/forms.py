@@ -16,6 +16,7 @@ from simple_history.models import to_historic
 
 from . import revisions, workflow
 from .models import CasualtyFigure, Incident, Publishable, SourcedStatement, Status
+from .search import text_search
 
 
 def stale_edit_message(record, your_version=None):
@@ -236,17 +237,45 @@ class CasualtyFigureInlineFormSet(forms.BaseInlineFormSet):
 # Public forms ----------------------------------------------------------------------------------------------
 
 
+class IncidentNameField(forms.CharField):
+    """Published incidents named by their address name or by words of their title ("Kerman"), as a list.
+
+    A text box rather than a <select> of every incident, which a large archive would fill with a hundred thousand
+    options; each incident's page links to its own timeline by address name."""
+
+    MAX_MATCHES = 20
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return []
+        published = Incident.objects.published()
+        by_slug = list(published.filter(slug=value))
+        if by_slug:
+            return by_slug
+        found = list(text_search(published, ("title",), value).order_by("date", "title")[: self.MAX_MATCHES + 1])
+        if not found:
+            raise ValidationError(
+                "No published incident has “%(value)s” in its title or address.",
+                code="no_match",
+                params={"value": value},
+            )
+        if len(found) > self.MAX_MATCHES:
+            raise ValidationError(
+                "More than %(most)s incidents have “%(value)s” in their title: add a word to narrow it.",
+                code="too_many",
+                params={"value": value, "most": self.MAX_MATCHES},
+            )
+        return found
+
+
 class TimelineForm(forms.Form):
-    # A text box for the incident's slug rather than a <select> of every incident, which a large archive
-    # would fill with a hundred thousand options; each incident's page links to its own timeline.
-    incident = forms.ModelChoiceField(
-        queryset=Incident.objects.published(),
-        to_field_name="slug",
+    incident = IncidentNameField(
         required=False,
+        max_length=200,
         label="Incident",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. 2024-kerman-bombings"}),
-        error_messages={"invalid_choice": "No published incident has this address name."},
-        help_text="The last part of the incident’s address.",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. Kerman"}),
+        help_text="Words of its title, or the last part of its address.",
     )
     kind = forms.ChoiceField(choices=[("", "Any type"), *Incident.Kind.choices], required=False, label="Incident type")
     show = forms.ChoiceField(

@@ -7,7 +7,7 @@
   little; skipping 60,000 joined rows, as a plain OFFSET does, grows with the page number.
 """
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.utils.functional import cached_property
 
 from .caching import cached_count
@@ -35,3 +35,22 @@ class ArchivePaginator(Paginator):
         position = {pk: index for index, pk in enumerate(ids)}
         rows.sort(key=lambda row: position[row.pk])
         return Page(rows, number, self)
+
+
+class PageMissing(Exception):
+    """A page number the list does not have (past the end, or not a number): answered with a 404 that says
+    how many pages the list has and links to the last one, not the generic "no public record" page."""
+
+    def __init__(self, asked, paginator):
+        super().__init__(f"No page {asked!r}")
+        self.asked, self.paginator = asked, paginator
+
+
+def page_number(paginator, asked):
+    """The page number `asked` names ("3", "last"), or PageMissing."""
+    if asked == "last":
+        return paginator.num_pages
+    try:
+        return paginator.validate_number(asked)
+    except (InvalidPage, TypeError, ValueError):
+        raise PageMissing(asked, paginator) from None

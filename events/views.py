@@ -7,11 +7,11 @@ the one exception is a staff member previewing a draft's page, which is marked a
 """
 
 import datetime as dt
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.dateformat import format as date_format
@@ -38,19 +38,35 @@ from .models import (
     public_timeline_entries,
     related_links,
 )
-from .pagination import ArchivePaginator
+from .pagination import ArchivePaginator, PageMissing, page_number
 from .search import search_words, site_search
 
 KERMAN_SLUG = "2024-kerman-bombings"
 
 
-def grouped(items, key, choices):
-    """[(label, [items...]), ...] in the order of `choices`, leaving out empty groups."""
+def grouped(items, key, choices, with_values=False):
+    """[(label, [items...]), ...] in the order of `choices`, leaving out empty groups; with_values:
+    [(value, label, [items...]), ...], for pages that link each group to its filtered list."""
     buckets = {value: [] for value, _ in choices}
     for item in items:
         buckets.setdefault(getattr(item, key), []).append(item)
     labels = dict(choices)
+    if with_values:
+        return [(value, labels.get(value, value), rows) for value, rows in buckets.items() if rows]
     return [(labels.get(value, value), rows) for value, rows in buckets.items() if rows]
+
+
+def stance_counts(reactions):
+    """[(stance, number of the reactions taking it)], most taken first: the incident page's links to its
+    reactions narrowed by stance. Reads the prefetched stances, so costs no query."""
+    counts, stances = Counter(), {}
+    for reaction in reactions:
+        for stance in reaction.stances.all():
+            counts[stance.pk] += 1
+            stances[stance.pk] = stance
+    return [
+        (stances[pk], number) for pk, number in sorted(counts.items(), key=lambda kv: (-kv[1], str(stances[kv[0]])))
+    ]
 
 
 def incidents_of(*record_groups):
@@ -106,6 +122,33 @@ class RecordListView(SectionMixin, FilterView):
 
     def get_queryset(self):
         return self.model.objects.for_list()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except PageMissing as missing:
+            return self.page_missing(missing)
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=self.get_allow_empty()
+        )
+        number = page_number(paginator, self.request.GET.get(self.page_kwarg) or 1)
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def page_missing(self, missing):
+        query = self.request.GET.copy()
+        query["page"] = missing.paginator.num_pages
+        context = {
+            "section": self.section,
+            "asked": missing.asked,
+            "num_pages": missing.paginator.num_pages,
+            "noun_plural": self.model._meta.verbose_name_plural,
+            "last_page_query": query.urlencode(),
+            "list_url": self.request.path,
+        }
+        return render(self.request, "events/page_missing.html", context, status=404)
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # The total depends only on the filters (not on the order or page): counted once per filter state.
@@ -325,8 +368,9 @@ class TimelineView(SectionMixin, TemplateView):
         incidents = Incident.objects.for_list()
         entries = public_timeline_entries()
         if data.get("incident"):
-            incidents = incidents.filter(pk=data["incident"].pk)
-            entries = entries.filter(incident=data["incident"])
+            named = [incident.pk for incident in data["incident"]]
+            incidents = incidents.filter(pk__in=named)
+            entries = entries.filter(incident__in=named)
         if data.get("kind"):
             incidents = incidents.filter(kind=data["kind"])
             entries = entries.filter(incident__kind=data["kind"])
@@ -425,7 +469,9 @@ class IncidentDetailView(CurrentRevisionMixin, DraftPreviewMixin, SectionMixin, 
             other_injured=other_figures.get(CasualtyFigure.Kind.INJURED, []),
             attributions_by_kind=grouped(attributions, "kind", Attribution.Kind.choices),
             perpetrators=perpetrators_of(attributions),
-            reactions_by_category=grouped(reactions, "category", Reaction.Category.choices),
+            reactions_by_category=grouped(reactions, "category", Reaction.Category.choices, with_values=True),
+            reaction_stances=stance_counts(reactions),
+            reaction_count=len(reactions),
             links_out=links_out,
             links_in=links_in,
             json_ld=linked_data.incident_data(self.request, incident),

@@ -103,7 +103,7 @@ def test_fixture_files_use_natural_keys_only():
 
 def test_loading_twice_updates_instead_of_duplicating(seeded):
     first = row_counts()
-    assert first["events.Incident"] == 11
+    assert first["events.Incident"] == 13
     call_command("load_archive", "--force", stdout=StringIO())
     assert row_counts() == first
 

@@ -533,7 +533,7 @@ class AttributionInline(ArchiveInline, admin.StackedInline):
         ("responsible_organization", "responsible_person", "responsible_country"),
         "responsible_label",
         ("by_organization", "by_person", "by_country"),
-        "mode",
+        ("mode", "reaction"),
         "summary",
         "quote",
         "sources",
@@ -546,6 +546,7 @@ class AttributionInline(ArchiveInline, admin.StackedInline):
         "by_organization",
         "by_person",
         "by_country",
+        "reaction",
         "sources",
     )
 
@@ -1037,6 +1038,7 @@ class AttributionAdmin(KeyedRecordAdmin):
         "by_organization",
         "by_person",
         "by_country",
+        "reaction",
         "sources",
     )
     fieldsets = (
@@ -1046,7 +1048,7 @@ class AttributionAdmin(KeyedRecordAdmin):
             {"fields": ("responsible_organization", "responsible_person", "responsible_country", "responsible_label")},
         ),
         ("Who says so", {"fields": ("by_organization", "by_person", "by_country", "mode", "date")}),
-        ("Text", {"fields": ("summary", "quote")}),
+        ("Text", {"fields": ("reaction", "summary", "quote")}),
         ("Sources", {"fields": ("sources",)}),
         ("Record", {"fields": ("key", "version")}),
     )

@@ -58,6 +58,9 @@ class IncidentQuerySet(PublishableQuerySet):
                 Prefetch(
                     "attributions",
                     queryset=Attribution.objects.select_related(
+                        "reaction__person",
+                        "reaction__organization",
+                        "reaction__country",
                         "responsible_organization",
                         "responsible_person",
                         "responsible_country",
@@ -416,6 +419,9 @@ class Attribution(SourcedStatement, KeyedRecord):
         STATED = "stated", "Stated as responsible"
         ACCUSED = "accused", "Accused"
         DENIED = "denied", "Denied involvement"
+        # A third party's view that someone was not behind it ("no reason to believe"): not a denial, which is
+        # the accused party's own word, and not an assessment of responsibility either.
+        DOUBTED = "doubted", "Involvement doubted"
         IDENTIFIED = "identified", "Identified as involved"
         ARRESTED = "arrested", "Arrested"
 
@@ -461,6 +467,18 @@ class Attribution(SourcedStatement, KeyedRecord):
     date = models.DateField(null=True, blank=True)
     summary = models.TextField(blank=True)
     quote = models.TextField(blank=True, help_text="The exact words, only where the source quotes them.")
+    # An accusation (or a denial) made in a public statement is one record, the reaction: this row only says
+    # whom it names and in what part, and the incident's Responsibility section reads the words through it.
+    # A string reference: reactions are further along the module chain than incidents.
+    reaction = models.ForeignKey(
+        "events.Reaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attributions",
+        help_text="The reaction in which this was said, if it was a public statement (an accusation, a denial). "
+        "Its summary and quote are then the reaction's: leave them empty here (a date, if given, is the reaction's).",
+    )
     sources = models.ManyToManyField(Source, blank=True, related_name="attributions")
 
     _history_m2m_fields = ["sources"]
@@ -468,6 +486,12 @@ class Attribution(SourcedStatement, KeyedRecord):
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", models.F("date").asc(nulls_last=True), "kind", "key"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(reaction__isnull=True) | (Q(summary="") & Q(quote="")),
+                name="attribution_words_are_its_reactions",
+                violation_error_message="This was said in a reaction: its summary and quote are the reaction's, "
+                "so leave them empty here and edit the reaction.",
+            ),
             models.CheckConstraint(
                 condition=Q(responsible_organization__isnull=False)
                 | Q(responsible_person__isnull=False)
@@ -491,6 +515,42 @@ class Attribution(SourcedStatement, KeyedRecord):
     def by_name(self):
         who = self.by_person or self.by_organization or self.by_country
         return str(who) if who else ""
+
+    def clean(self):
+        if self.reaction_id:
+            errors = reaction_mismatch(self, self.reaction)
+            if errors:
+                raise ValidationError(errors)
+
+    @property
+    def statement(self):
+        """What holds the words shown with the attribution: its reaction when it was said in one (None while
+        that reaction is unpublished, so a draft's words stay out of public pages), else the row itself."""
+        if not self.reaction_id:
+            return self
+        return self.reaction if self.reaction.is_published else None
+
+
+def reaction_mismatch(attribution, reaction):
+    """Errors, by field, where an attribution disagrees with the reaction it was said in."""
+    errors = {}
+    if reaction.incident_id != attribution.incident_id:
+        errors["reaction"] = "This reaction is about another incident."
+        return errors
+    said_by = {
+        "by_person": reaction.person_id,
+        "by_organization": reaction.organization_id,
+        "by_country": reaction.country_id,
+    }
+    # The one who reacted is the one who attributes: the reaction's first named actor must be the same here.
+    for field, actor in said_by.items():
+        if actor:
+            if getattr(attribution, f"{field}_id") != actor:
+                errors[field] = f"The reaction was made by someone else; give its {field.removeprefix('by_')} here."
+            break
+    if attribution.date and reaction.date and attribution.date != reaction.date:
+        errors["date"] = f"The reaction is dated {reaction.date.day} {reaction.date:%B %Y}; give the same date or none."
+    return errors
 
 
 class TimelineEntry(KeyedRecord):

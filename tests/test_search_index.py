@@ -273,8 +273,8 @@ def test_generate_archive_leaves_every_synthetic_record_searchable():
 
 
 @sqlite_only
-def test_load_archive_leaves_the_seed_searchable():
-    call_command("load_archive")
+def test_load_archive_leaves_the_seed_searchable(seeded):
+    # `seeded` is what one `load_archive` into an empty database leaves (tests/conftest.py).
     assert len(index_contents()["incident"]) == Incident.objects.count() > 0
     assert_index_is_as_rebuilt()
 

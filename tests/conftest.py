@@ -1,10 +1,13 @@
+import hashlib
 import inspect
 import itertools
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 from io import StringIO
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -95,6 +98,43 @@ _MIGRATED_SQLITE = {}
 USE_THE_DATABASE = {"_archive_server", "migrated_sqlite"}
 
 
+def _migrations_key():
+    """What the migrated schema depends on: Django, every app's migration files, and the archive's own code
+    (its migrations import it, e.g. the search index's SQLite functions)."""
+    import django
+    from django.db.migrations.loader import MigrationLoader
+
+    files = {
+        Path(sys.modules[migration.__module__].__file__) for migration in MigrationLoader(None).disk_migrations.values()
+    }
+    files |= set((Path(settings.BASE_DIR) / "events").rglob("*.py"))
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(path.anchor)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _migrated_cache(config):
+    """Where a migrated, empty SQLite test database is kept between runs (pytest's cache directory, so
+    `-p no:cacheprovider` turns it off); None where it cannot be used. Migrating takes ~12 s of CPU in each
+    process, nearly all of it Django rebuilding model states."""
+    in_memory_sqlite = connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("NAME")
+    if not in_memory_sqlite or getattr(config, "cache", None) is None:
+        return None
+    return config.cache.mkdir("migrated-db") / f"{_migrations_key()}.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """When a migrated database is cached (see `_migrated_cache`), the test database is made without running
+    the migrations (Django's TEST MIGRATE=False: tables straight from the models) and then replaced by the
+    cached one in `django_db_setup`."""
+    cached = _migrated_cache(request.config)
+    _MIGRATED_SQLITE["cache"] = cached
+    if cached is not None and cached.exists():
+        connection.settings_dict["TEST"]["MIGRATE"] = False
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_db_setup, django_db_blocker, tmp_path_factory):
     """pytest-django's test database, also when only USE_THE_DATABASE fixtures need it (pytest-django sets
@@ -112,11 +152,19 @@ def django_db_setup(request, django_db_setup, django_db_blocker, tmp_path_factor
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         with django_db_blocker.unblock():
             connection.ensure_connection()
+            cached = _MIGRATED_SQLITE.get("cache")
+            if connection.settings_dict["TEST"].get("MIGRATE") is False:
+                _restore(cached)
             path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
             copy = sqlite3.connect(path)
-            connection.connection.backup(copy)
+            _copy_sqlite(connection.connection, copy)
             copy.close()
             _MIGRATED_SQLITE["path"] = path
+            if cached is not None and not cached.exists():
+                # Another process (xdist) may be writing it too: each writes its own file, then renames.
+                partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+                shutil.copyfile(path, partial)
+                partial.replace(cached)
     yield
     if ours:
         with django_db_blocker.unblock():

@@ -76,6 +76,17 @@ def fresh(value):
     return value
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _factory_history(request):
+    """A module that sets FACTORIES_RECORD_HISTORY = False makes its factory rows without history versions
+    (tests/factories.py), its module rows included: autouse fixtures are set up first."""
+    from tests import factories
+
+    factories.RECORD_HISTORY = getattr(request.module, "FACTORIES_RECORD_HISTORY", True)
+    yield
+    factories.RECORD_HISTORY = True
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """After pytest-django's order (rollback tests, transactional ones, then the rest), a module's tests that

@@ -21,6 +21,8 @@ from events.models import Incident, Organization, Person, Place, Reaction, Statu
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the stored search index is SQLite's")
 
 LISTS = {

@@ -14,6 +14,8 @@ from tests import factories as f
 from tests.conftest import fresh, module_rows
 
 pytestmark = pytest.mark.django_db
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
 
 UTC = dt.UTC
 Kind = CasualtyFigure.Kind

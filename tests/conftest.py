@@ -165,7 +165,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker, tmp_path_factor
             connection.ensure_connection()
             cached = _MIGRATED_SQLITE.get("cache")
             if connection.settings_dict["TEST"].get("MIGRATE") is False:
-                _restore(cached)
+                restore_sqlite(cached)
             path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
             copy = sqlite3.connect(path)
             _copy_sqlite(connection.connection, copy)
@@ -205,11 +205,11 @@ def _seed_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
         copy = sqlite3.connect(path)
         _copy_sqlite(connection.connection, copy)
         copy.close()
-        _restore(_MIGRATED_SQLITE["path"])
+        restore_sqlite(_MIGRATED_SQLITE["path"])
     return path
 
 
-def _restore(path):
+def restore_sqlite(path):
     source = sqlite3.connect(path)
     try:
         _copy_sqlite(source, connection.connection)
@@ -228,12 +228,12 @@ def seeded(_seed_snapshot, django_db_setup, django_db_blocker):
         return
     with django_db_blocker.unblock():
         assert not connection.in_atomic_block, "`seeded` cannot share a module with other `module_rows`"
-        _restore(_seed_snapshot)
+        restore_sqlite(_seed_snapshot)
     try:
         yield
     finally:
         with django_db_blocker.unblock():
-            _restore(_MIGRATED_SQLITE["path"])
+            restore_sqlite(_MIGRATED_SQLITE["path"])
 
 
 MODULE_ROWS.add("seeded")

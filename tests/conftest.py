@@ -1,8 +1,13 @@
+import hashlib
+import inspect
 import itertools
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+from io import StringIO
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.test.utils import setup_databases, teardown_databases
 
@@ -24,27 +30,37 @@ def module_rows(build):
     test's save bumps the version an instance holds in memory, and the rollback does not."""
     name = build.__name__
     MODULE_ROWS.add(name)
+    # `build` may take other module rows by name: its rows are then added on top of theirs, in a savepoint.
+    needs = list(inspect.signature(build).parameters)
 
-    @pytest.fixture(scope="module", name=name)
-    def fixture(django_db_setup, django_db_blocker):
-        with django_db_blocker.unblock():
-            outer = transaction.atomic()
-            outer.__enter__()
-            try:
-                rows = build()
-            except BaseException:
-                transaction.set_rollback(True)
-                outer.__exit__(*sys.exc_info())
-                raise
-        yield rows
-        with django_db_blocker.unblock():
+    def fixture(django_db_setup, django_db_blocker, **rows):
+        yield from _module_transaction(django_db_blocker, lambda: build(**rows))
+
+    # Named in the signature, so pytest knows which tests use them (see pytest_collection_modifyitems).
+    fixture.__signature__ = inspect.Signature(
+        inspect.Parameter(arg, inspect.Parameter.KEYWORD_ONLY)
+        for arg in ["django_db_setup", "django_db_blocker", *needs]
+    )
+    return pytest.fixture(scope="module", name=name)(fixture)
+
+
+def _module_transaction(django_db_blocker, build):
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            rows = build()
+        except BaseException:
             transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-        # A test that flushed inside the transaction (the fixture round trip) made content types anew; the
-        # rollback brought the old rows back, so the process-wide cache would name ids that no longer exist.
-        ContentType.objects.clear_cache()
-
-    return fixture
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield rows
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+    # A test that flushed inside the transaction (the fixture round trip) made content types anew; the
+    # rollback brought the old rows back, so the process-wide cache would name ids that no longer exist.
+    ContentType.objects.clear_cache()
 
 
 def fresh(value):
@@ -60,20 +76,30 @@ def fresh(value):
     return value
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _factory_history(request):
+    """A module that sets FACTORIES_RECORD_HISTORY = False makes its factory rows without history versions
+    (tests/factories.py), its module rows included: autouse fixtures are set up first."""
+    from tests import factories
+
+    factories.RECORD_HISTORY = getattr(request.module, "FACTORIES_RECORD_HISTORY", True)
+    yield
+    factories.RECORD_HISTORY = True
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """After pytest-django's order (rollback tests, transactional ones, then the rest), a module's tests that
     use its `module_rows` run after its other tests: those rows stay from the first test that asks for them
-    to the end of the module, and the other tests expect an empty database."""
+    to the end of the module, and the other tests expect an empty database. Rows built on top of other module
+    rows come later still: tests that use fewer module rows first."""
 
-    def uses_module_rows(item):
-        return bool(MODULE_ROWS.intersection(getattr(item, "fixturenames", ())))
+    def module_rows_used(item):
+        return len(MODULE_ROWS.intersection(getattr(item, "fixturenames", ())))
 
     ordered = []
     for _, run in itertools.groupby(items, key=lambda item: item.path):
-        run = list(run)
-        ordered += [item for item in run if not uses_module_rows(item)]
-        ordered += [item for item in run if uses_module_rows(item)]
+        ordered += sorted(run, key=module_rows_used)
     items[:] = ordered
 
 
@@ -81,6 +107,43 @@ _MIGRATED_SQLITE = {}
 # Fixtures that use the test database without a django_db mark: the browser tests' shared archive, which
 # they read through a live server (tests/browser/conftest.py), and the migrated copy below.
 USE_THE_DATABASE = {"_archive_server", "migrated_sqlite"}
+
+
+def _migrations_key():
+    """What the migrated schema depends on: Django, every app's migration files, and the archive's own code
+    (its migrations import it, e.g. the search index's SQLite functions)."""
+    import django
+    from django.db.migrations.loader import MigrationLoader
+
+    files = {
+        Path(sys.modules[migration.__module__].__file__) for migration in MigrationLoader(None).disk_migrations.values()
+    }
+    files |= set((Path(settings.BASE_DIR) / "events").rglob("*.py"))
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(path.anchor)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _migrated_cache(config):
+    """Where a migrated, empty SQLite test database is kept between runs (pytest's cache directory, so
+    `-p no:cacheprovider` turns it off); None where it cannot be used. Migrating takes ~12 s of CPU in each
+    process, nearly all of it Django rebuilding model states."""
+    in_memory_sqlite = connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("NAME")
+    if not in_memory_sqlite or getattr(config, "cache", None) is None:
+        return None
+    return config.cache.mkdir("migrated-db") / f"{_migrations_key()}.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """When a migrated database is cached (see `_migrated_cache`), the test database is made without running
+    the migrations (Django's TEST MIGRATE=False: tables straight from the models) and then replaced by the
+    cached one in `django_db_setup`."""
+    cached = _migrated_cache(request.config)
+    _MIGRATED_SQLITE["cache"] = cached
+    if cached is not None and cached.exists():
+        connection.settings_dict["TEST"]["MIGRATE"] = False
 
 
 @pytest.fixture(scope="session")
@@ -100,15 +163,80 @@ def django_db_setup(request, django_db_setup, django_db_blocker, tmp_path_factor
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         with django_db_blocker.unblock():
             connection.ensure_connection()
+            cached = _MIGRATED_SQLITE.get("cache")
+            if connection.settings_dict["TEST"].get("MIGRATE") is False:
+                restore_sqlite(cached)
             path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
             copy = sqlite3.connect(path)
-            connection.connection.backup(copy)
+            _copy_sqlite(connection.connection, copy)
             copy.close()
             _MIGRATED_SQLITE["path"] = path
+            if cached is not None and not cached.exists():
+                # Another process (xdist) may be writing it too: each writes its own file, then renames.
+                partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+                shutil.copyfile(path, partial)
+                partial.replace(cached)
     yield
     if ours:
         with django_db_blocker.unblock():
             teardown_databases(ours, verbosity=0)
+
+
+def _copy_sqlite(source, target):
+    """Every page of one SQLite database onto another, replacing what it held (microseconds, in memory)."""
+    source.backup(target)
+
+
+def _sqlite_snapshots():
+    return connection.vendor == "sqlite" and "path" in _MIGRATED_SQLITE
+
+
+@pytest.fixture(scope="session")
+def _seed_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """On SQLite, a copy of the test database just after `load_archive` (a load is 5-10 s of CPU: the
+    dry run that names broken records, loaddata, the first versions and revisions), made once per process
+    and copied in whole by `seeded`. None on other databases."""
+    if not _sqlite_snapshots():
+        return None
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block, "the seed snapshot is taken outside any test's transaction"
+        call_command("load_archive", stdout=StringIO())
+        path = tmp_path_factory.mktemp("seeded") / "db.sqlite3"
+        copy = sqlite3.connect(path)
+        _copy_sqlite(connection.connection, copy)
+        copy.close()
+        restore_sqlite(_MIGRATED_SQLITE["path"])
+    return path
+
+
+def restore_sqlite(path):
+    source = sqlite3.connect(path)
+    try:
+        _copy_sqlite(source, connection.connection)
+    finally:
+        source.close()
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def seeded(_seed_snapshot, django_db_setup, django_db_blocker):
+    """The archive's seed, as `load_archive` leaves it, for a module's tests; each test's changes are rolled
+    back. On SQLite it is a copy of one load made for the whole process, put in place for the module and
+    swapped back for the migrated, empty database after it; elsewhere the module loads the seed itself."""
+    if _seed_snapshot is None:
+        yield from _module_transaction(django_db_blocker, lambda: call_command("load_archive", stdout=StringIO()))
+        return
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block, "`seeded` cannot share a module with other `module_rows`"
+        restore_sqlite(_seed_snapshot)
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            restore_sqlite(_MIGRATED_SQLITE["path"])
+
+
+MODULE_ROWS.add("seeded")
 
 
 @pytest.fixture(scope="session")

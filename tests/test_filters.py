@@ -9,6 +9,8 @@ from events.models import Attribution, CasualtyFigure, Incident, Organization, P
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
 
 
 def shown(client, name, attr="name", **params):

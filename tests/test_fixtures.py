@@ -33,7 +33,6 @@ from events.models import (
     Source,
     SourcedStatement,
 )
-from tests.conftest import module_rows
 from tests.test_admin import admin_url, assert_saved, page_data
 from tests.test_own_words import Article, words
 
@@ -67,12 +66,6 @@ def row_counts():
 
 def models_with_sources():
     return [m for m in events_models() if any(f.name == "sources" for f in m._meta.many_to_many)]
-
-
-@module_rows
-def seeded():
-    """The seed, loaded once for the module's tests that read it; each test's changes are rolled back."""
-    call_command("load_archive", stdout=StringIO())
 
 
 def kerman():

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
+from tests.conftest import restore_sqlite
+
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse to touch the
 # database from it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -43,7 +45,7 @@ def browser():
 
 
 @pytest.fixture(scope="package")
-def _archive_server(django_db_setup, django_db_blocker):
+def _archive_server(django_db_setup, django_db_blocker, _seed_snapshot):
     """One live server over one load of the seed, for every browser test. pytest-django's live_server would
     make each test transactional: load the seed, then flush it, ~5 s a test. So the tests share it, and a
     test that writes must leave what the others read as it found it (test_editing.py restores the seed's
@@ -52,7 +54,10 @@ def _archive_server(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
-        call_command("load_archive", verbosity=0)
+        if _seed_snapshot is None:
+            call_command("load_archive", verbosity=0)
+        else:
+            restore_sqlite(_seed_snapshot)  # the process's one load of the seed (tests/conftest.py)
     server = LiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"))
     server._live_server_modified_settings.enable()
     try:

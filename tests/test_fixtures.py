@@ -261,7 +261,8 @@ def test_kerman_injured_keeps_the_284_and_the_at_least_284(seeded, client):
     }
     assert "account of the bombings" in injured.get(qualifier="at_least").note
     casualties = section(client.get(kerman().get_absolute_url()).content.decode(), 'id="casualties"', "</section>")
-    assert '<td class="num">at least 284</td>' in casualties and '<td class="num">284</td>' in casualties
+    figure_cell = '<td class="num" data-label="Figure">{}</td>'
+    assert figure_cell.format("at least 284") in casualties and figure_cell.format("284") in casualties
 
 
 def test_at_most_one_preferred_figure_per_incident_kind_and_group(seeded):

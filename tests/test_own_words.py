@@ -17,7 +17,7 @@ from django.db import models
 from events.management.commands.load_archive import BASE_SOURCE_SLUG, fixture_files
 from events.models import Incident
 from tests.conftest import module_rows
-from tests.public_urls import body_of, public_paths
+from tests.public_urls import NO_RELEASE, body_of, public_paths
 
 ARTICLE_PATH = Path(settings.BASE_DIR) / ".." / "shared" / "seed" / "000_16e68c103d1290f9.txt"
 # Eight words in a row is where a shared phrase ("the deadliest such incident in the country") turns into a
@@ -211,6 +211,7 @@ def test_the_incident_page_cites_the_article_by_title_and_kind(client, seeded):
 def test_no_public_page_calls_the_article_the_seed(client, seeded):
     paths = public_paths(every=True)
     assert any(path.endswith(".csv") for path in paths) and any("feed" in path for path in paths)
-    pages = {path: client.get(path) for path in paths}
+    # The walk names a release that does not exist when there is none (tests/public_urls.NO_RELEASE): a 404.
+    pages = {path: client.get(path) for path in paths if f"/data/{NO_RELEASE}/" not in path}
     assert [path for path, response in pages.items() if response.status_code != 200] == []
     assert [path for path, response in pages.items() if re.search(r"\bseed", body_of(response), re.I)] == []

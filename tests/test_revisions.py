@@ -389,6 +389,9 @@ def public_archive(db):
         models.Attribution: factories.AttributionFactory(incident=incident, responsible_organization=organization),
         models.TimelineEntry: factories.TimelineEntryFactory(incident=incident, title="Second blast"),
         models.IncidentLink: factories.IncidentLinkFactory(from_incident=incident, to_incident=other),
+        models.IncidentClaim: factories.IncidentClaimFactory(incident=incident),
+        models.PersonClaim: factories.PersonClaimFactory(person=person),
+        models.OrganizationClaim: factories.OrganizationClaimFactory(organization=organization),
     }
     models.Place.objects.filter(pk=incident.place_id).update(status=models.Status.PUBLISHED)
     revisions.record_all_changed(None, "Loaded")  # as load_archive does: every record starts with a revision
@@ -409,6 +412,9 @@ CHANGED_FIELD = {
     models.Attribution: "summary",
     models.TimelineEntry: "title",
     models.IncidentLink: "note",
+    models.IncidentClaim: "value",
+    models.PersonClaim: "value",
+    models.OrganizationClaim: "value",
 }
 WRITE_MODELS = sorted(CHANGED_FIELD, key=lambda m: m.__name__)
 

@@ -180,6 +180,9 @@ def test_the_last_page_and_one_past_it(client, settings):
 
 
 def test_the_not_found_page_is_the_sites_own(client):
+    assert "Page not found" in client.get("/no-such-page/").content.decode()
+    # A list's page past the end is the site's own page too, saying what is there instead (issue 15).
     response = client.get(reverse("events:incident-list"), {"page": "99"})
     assert response.status_code == 404
-    assert "Page not found" in response.content.decode()
+    page = response.content.decode()
+    assert "No such page" in page and 'class="site-header' in page

@@ -10,6 +10,9 @@ the view, its queries and its templates; list counts and facet counts stay cache
 edit, as in production), and "warm", with the page cache on (repeat views of an unchanged archive). Before
 each page of the cold run the content version is bumped, as an edit does, and one request is timed: the
 first view after an edit, with every cache empty. The goals of issue 5 are checked from these numbers.
+
+The read API (issue 16) is measured on its own server: the first and the last page of the incident list in two
+orders, the last found by following `next` to the end once (`--api-only` measures just that).
 """
 
 import argparse

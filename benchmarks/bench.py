@@ -29,7 +29,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
@@ -595,7 +595,11 @@ def api_table(results):
         if "last" not in row:
             continue
         for page, path, f in (("first", row["first_path"], row["first"]), ("last", row["last_path"], row["last"])):
-            shown = path if page == "first" else path.split("cursor=")[0] + "cursor=…"
+            shown = path
+            if page == "last":  # the cursor is long and tells a reader nothing
+                base, _, query = path.partition("?")
+                kept = [pair for pair in parse_qsl(query) if pair[0] != "cursor"]
+                shown = f"{base}?{urlencode(kept) + '&' if kept else ''}cursor=…"
             lines.append(
                 f"| {label} | {page} (`{shown}`) | {row['pages'] if page == 'last' else ''} | {f['p50']:.2f} "
                 f"| {f['p50'] / trivial['p50']:.1f} | {f['cpu_ms']:.2f} | {f['rps']:.0f} | {f['non_2xx']} |"

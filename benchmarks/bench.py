@@ -10,9 +10,13 @@ the view, its queries and its templates; list counts and facet counts stay cache
 edit, as in production), and "warm", with the page cache on (repeat views of an unchanged archive). Before
 each page of the cold run the content version is bumped, as an edit does, and one request is timed: the
 first view after an edit, with every cache empty. The goals of issue 5 are checked from these numbers.
+
+The read API (issue 16) is measured on its own server: the first and the last page of the incident list in two
+orders, the last found by following `next` to the end once (`--api-only` measures just that).
 """
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -25,6 +29,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
@@ -33,6 +38,8 @@ PYTHON = sys.executable
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SECTION_START = "<!-- archive-scale:start -->"
 SECTION_END = "<!-- archive-scale:end -->"
+API_START = "<!-- api-paging:start -->"
+API_END = "<!-- api-paging:end -->"
 
 
 def pages(size):
@@ -171,8 +178,10 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def load(url, seconds, cookie=None, headers=()):
+def load(url, seconds, cookie=None, headers=(), script=None):
     command = ["wrk", "-t1", "-c2", f"-d{seconds}s", "--timeout", "120s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", str(script)]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     for header in headers:
@@ -277,6 +286,84 @@ def measure_export(env):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# The read API's cursor paging (issue 16): the first and the last page of the incident list, in the default
+# order and in one by a column that may be empty. The API remembers each answer until the next edit (under
+# its address), so wrk's requests each carry a new throwaway parameter (NEW_ADDRESS): every request reads
+# its page from the database, while the count stays cached per filter state, as in production.
+API_LISTS = [
+    ("incidents, default order", "/api/v1/incidents/"),
+    ("incidents, most killed", "/api/v1/incidents/?ordering=most-killed"),
+]
+NEW_ADDRESS = Path(__file__).with_name("new_address.lua")
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=600) as response:
+        return json.load(response)
+
+
+def path_of(url):
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def last_page(base, path):
+    """Follow `next` from the first page to the end, once. Returns (the last full page's path, pages walked,
+    rows on the final page): the final page, unless the count leaves it short of a full page (100,011
+    incidents leave 11) and so cheaper to answer; then the page before it, which ends 1 to 49 records from
+    the end."""
+    url, previous, pages = base + path, None, 1
+    body = get_json(url)
+    size = len(body["results"])
+    while body["next"]:
+        previous, url = url, body["next"]
+        body = get_json(url)
+        pages += 1
+    final_rows = len(body["results"])
+    return path_of(previous if final_rows < size and previous else url), pages, final_rows
+
+
+def measure_api(env, seconds, base=None, serving=None, lists=API_LISTS):
+    """[(list label, {"first": figures, "last": figures, "last_path", "pages", "final_rows"})] for `lists`,
+    with the trivial view's figures under "trivial view". Serves `env` with gunicorn unless given the `base`
+    address of a running server and `serving()`, the processes whose CPU time it counts (tests/test_bench.py)."""
+    server = None
+    if base is None:
+        port = free_port()
+        server = serve({**env, "DJANGO_PAGE_CACHE": "0", "DJANGO_API_RATE": "1000000000/second"}, port)
+        base = f"http://127.0.0.1:{port}"
+        serving = functools.partial(workers, server)
+    try:
+
+        def timed(path, script=None):
+            warm_up(base + path)
+            pids = serving()
+            before = cpu_seconds(pids)
+            figures = load(base + path, seconds, script=script)
+            figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+            return figures
+
+        results = [("trivial view", {"first": timed("/bench/trivial/")})]
+        for label, path in lists:
+            last, pages, final_rows = last_page(base, path)
+            row = {"first_path": path, "last_path": last, "pages": pages, "final_rows": final_rows}
+            row["first"] = timed(path, NEW_ADDRESS)
+            row["last"] = timed(last, NEW_ADDRESS)
+            results.append((label, row))
+            print(
+                f"API {label:<28} {pages:,} pages; first {row['first']['p50']:.2f} ms p50 "
+                f"{row['first']['cpu_ms']:.2f} ms CPU; last {row['last']['p50']:.2f} ms p50 "
+                f"{row['last']['cpu_ms']:.2f} ms CPU; last/first {row['last']['p50'] / row['first']['p50']:.2f}× p50 "
+                f"{row['last']['cpu_ms'] / max(row['first']['cpu_ms'], 1e-9):.2f}× CPU",
+                flush=True,
+            )
+        return results
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def count_queries(size, env):
@@ -408,6 +495,7 @@ def check_goals(measured):
                 f"{deep['p50']:.2f} ms vs {first['p50']:.2f} ms ({ratio:.2f}×)",
             )
         )
+    goals += check_api_goal(measured)
     # Compared by page type, not address: the detail pages and the search name a different record at each size.
     counts = {
         size: {
@@ -448,6 +536,35 @@ def check_goals(measured):
     return goals
 
 
+def check_api_goal(measured):
+    """[(goal, met?, evidence)]: issue 16's "the last page takes about as long as the first", at the largest size."""
+    sizes = sorted(measured)
+    large = measured[sizes[-1]]
+    goals = []
+    api = [(label, row) for label, row in large.get("api", []) if "last" in row]
+    if api:
+        slower = [
+            f"{label} {row['last'][key] / max(row['first'][key], 1e-9):.2f}× {what}"
+            for label, row in api
+            for key, what in (("p50", "p50"), ("cpu_ms", "CPU"))
+            if not row["last"][key] <= 1.5 * row["first"][key]
+        ]
+        goals.append(
+            (
+                f"API cursor paging at {sizes[-1]:,} incidents: the last page's p50 and CPU ≤ 1.5× the first page's",
+                not slower,
+                "slower: " + ", ".join(slower)
+                if slower
+                else "; ".join(
+                    f"{label} {row['last']['p50'] / row['first']['p50']:.2f}× p50, "
+                    f"{row['last']['cpu_ms'] / max(row['first']['cpu_ms'], 1e-9):.2f}× CPU"
+                    for label, row in api
+                ),
+            )
+        )
+    return goals
+
+
 def table(results, queries, trivial):
     lines = [
         "| page | status | queries | req/s | p50 ms | p99 ms | × trivial (p50) | CPU/request ms | × trivial (CPU) "
@@ -465,6 +582,63 @@ def table(results, queries, trivial):
             f"| {first} |"
         )
     return lines
+
+
+def api_table(results):
+    """The first and last page of each API list, and last over first, beside the trivial view."""
+    trivial = dict(results)["trivial view"]["first"]
+    lines = [
+        "| list | page | pages walked | p50 ms | × trivial (p50) | CPU/request ms | req/s | non-2xx |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, row in results:
+        if "last" not in row:
+            continue
+        for page, path, f in (("first", row["first_path"], row["first"]), ("last", row["last_path"], row["last"])):
+            shown = path
+            if page == "last":  # the cursor is long and tells a reader nothing
+                base, _, query = path.partition("?")
+                kept = [pair for pair in parse_qsl(query) if pair[0] != "cursor"]
+                shown = f"{base}?{urlencode(kept) + '&' if kept else ''}cursor=…"
+            lines.append(
+                f"| {label} | {page} (`{shown}`) | {row['pages'] if page == 'last' else ''} | {f['p50']:.2f} "
+                f"| {f['p50'] / trivial['p50']:.1f} | {f['cpu_ms']:.2f} | {f['rps']:.0f} | {f['non_2xx']} |"
+            )
+        lines.append(
+            f"| {label} | **last / first** | | **{row['last']['p50'] / row['first']['p50']:.2f}×** | "
+            f"| **{row['last']['cpu_ms'] / max(row['first']['cpu_ms'], 1e-9):.2f}×** | | |"
+        )
+    return [
+        *lines,
+        "",
+        "*last*: the page reached by following `next` from the first to the end, once; if the final page holds "
+        "fewer than a full page of records (and so costs less), the page before it. Each wrk request carries a "
+        "new throwaway parameter, so the API's remembered answer (kept per address until an edit) is not what is "
+        "measured: every request reads its page from the database; the count stays cached, as in production. "
+        f"Trivial view in this run: {trivial['p50']:.2f} ms p50, {trivial['cpu_ms']:.2f} ms CPU.",
+    ]
+
+
+def api_section(measured):
+    lines = [API_START]
+    for size, runs in measured.items():
+        if runs.get("api"):
+            lines += [f"### Read API cursor paging, {size:,} incidents", "", *api_table(runs["api"]), ""]
+    return [*lines, API_END, ""]
+
+
+def report_api(measured):
+    """Rewrite only the API's tables inside the bench's section (`--api-only`), leaving the pages' as they are."""
+    text = REPORT.read_text()
+    if API_START in text:
+        before, rest = text.split(API_START, 1)
+        after = rest.split(API_END, 1)[1].lstrip("\n")
+    elif SECTION_END in text:
+        before, after = text.split(SECTION_END, 1)
+        after = SECTION_END + after
+    else:
+        raise SystemExit(f"{REPORT.relative_to(ROOT)} has no `make bench` section: run the whole bench once")
+    REPORT.write_text(before + "\n".join(api_section(measured)) + after)
 
 
 def report(measured, seconds):
@@ -503,6 +677,7 @@ def report(measured, seconds):
                         f"{f['peak_mb']:.0f} MB resident with the memory-mapped database.",
                     ]
             lines.append("")
+    lines += api_section(measured)
     if len(measured) > 1:
         sizes = sorted(measured)
         small, large = rows_by_label(measured[sizes[0]]["cold"]), measured[sizes[-1]]["cold"]
@@ -535,6 +710,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per page")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases even if present")
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--api-only", action="store_true", help="measure only the read API's cursor paging")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("make bench needs wrk, the HTTP load tool: apt-get install wrk")
@@ -544,12 +720,23 @@ def main():
     measured = {}
     for size in args.sizes:
         env = build(size, args.rebuild)
+        if args.api_only:
+            measured[size] = {"api": measure_api(env, args.seconds)}
+            continue
         measured[size] = {
             "queries": count_queries(size, env),
             "cold": measure(size, {**env, "DJANGO_PAGE_CACHE": "0"}, args.seconds, cold=True),
             "warm": measure(size, env, args.seconds, cold=False),
         }
         measured[size]["cold"].append(("CSV export of every incident", "/incidents.csv", measure_export(env)))
+        measured[size]["api"] = measure_api(env, args.seconds)
+    if args.api_only:
+        if not args.no_report:
+            report_api(measured)
+            print(f"wrote the API's tables in {REPORT.relative_to(ROOT)}")
+        for goal, met, evidence in check_api_goal(measured):
+            print(f"{'met   ' if met else 'MISSED'} {goal}: {evidence}")
+        return
     if not args.no_report:
         report(measured, args.seconds)
         print(f"wrote {REPORT.relative_to(ROOT)}")

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events.filters import IncidentFilter
 from events.models import CasualtyFigure, Incident, Status
@@ -211,3 +213,27 @@ def test_a_list_page_costs_the_same_queries_however_many_rows(client, api_rows, 
     for prefix in ("incidents", "reactions", "people", "casualty-figures", "attributions", "sources"):
         with django_assert_max_num_queries(8):
             assert client.get(f"/api/v1/{prefix}/", {"page_size": 200}).status_code == 200
+
+
+def test_a_page_after_a_cursor_reads_index_ranges_that_start_at_the_cursor(client, api_rows):
+    """The keyset queries' shape, not their speed: no OFFSET, and every slice a SEARCH of the list's index with
+    the cursor's values as equalities. A WHERE that ORs the slices together is bounded by the first column only
+    and walks every row tied with the cursor there (docs/benchmarks.md, the API's last page)."""
+    first = client.get("/api/v1/incidents/", {"ordering": "most-killed", "page_size": 3}).json()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(first["next"]).status_code == 200
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert not [text for text in sql if "OFFSET" in text.upper()]
+    slices = [text for text in sql if text.startswith('SELECT "events_incident"."id" AS "pk"')]
+    assert slices
+    plans = []
+    with connection.cursor() as cursor:
+        for text in slices:
+            cursor.execute(f"EXPLAIN QUERY PLAN {text}")
+            plans.append(" ".join(row[-1] for row in cursor.fetchall()))
+    for plan in plans:
+        assert "USING COVERING INDEX incident_list_killed_idx (status=? AND killed" in plan, plan
+        assert "SCAN" not in plan and "TEMP B-TREE" not in plan, plan
+    # The longest prefix first (the cursor's own killed, date and title, then the ids past it), then shorter.
+    assert plans[0].endswith("(status=? AND killed=? AND date=? AND title=? AND rowid>?)"), plans[0]
+    assert plans[-1].endswith("(status=? AND killed<?)"), plans[-1]

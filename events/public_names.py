@@ -25,7 +25,7 @@ NEUTRAL = {
 
 def at_start(text):
     """`text` opening a title or a sentence: a neutral phrase gets its capital, a name stays as written."""
-    return text[:1].upper() + text[1:] if text in NEUTRAL.values() else text
+    return text[:1].upper() + text[1:] if text.startswith(tuple(NEUTRAL.values())) else text
 
 
 def is_named_in_public(record):

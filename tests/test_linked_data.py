@@ -2,7 +2,6 @@
 
 import json
 import re
-import xml.etree.ElementTree as ET
 
 import pytest
 from django.template import Context, Template
@@ -10,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.conftest import fresh, module_rows
-from tests.test_views import build_drafts, build_kerman
+from tests.test_views import build_kerman
 
 pytestmark = pytest.mark.django_db
 
@@ -73,47 +72,6 @@ def test_json_ld_carries_the_csp_nonce_when_the_request_has_one():
     request.csp_nonce = "abc123"
     rendered = Template("{% load archive %}{% json_ld data %}").render(Context({"request": request, "data": {"a": 1}}))
     assert rendered == '<script type="application/ld+json" nonce="abc123">{"a": 1}</script>'
-
-
-def test_sitemap_lists_published_records_only(client, kerman):
-    drafts = build_drafts(kerman)
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    locations = {node.text for node in ET.fromstring(response.content).iter(f"{SITEMAP}loc")}
-    assert f"http://testserver{kerman.incident.get_absolute_url()}" in locations
-    assert f"http://testserver{kerman.khamenei.get_absolute_url()}" in locations
-    assert "http://testserver/timeline/" in locations
-    for record in vars(drafts).values():
-        assert f"http://testserver{record.get_absolute_url()}" not in locations
-
-
-def test_sitemap_and_canonical_links_use_site_url_when_set(client, kerman, settings):
-    settings.SITE_URL = "https://archive.example.org"
-    assert b"<loc>https://archive.example.org/incidents/" in client.get("/sitemap.xml").content
-    content = client.get(kerman.incident.get_absolute_url()).content.decode()
-    assert f'<link rel="canonical" href="https://archive.example.org{kerman.incident.get_absolute_url()}">' in content
-
-
-def test_robots_txt_points_to_the_sitemap(client):
-    response = client.get("/robots.txt")
-    assert response["Content-Type"].startswith("text/plain")
-    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
-    assert "Disallow: /search/" in response.content.decode()
-    assert "admin" not in response.content.decode()  # the admin's address is not advertised
-
-
-def test_atom_feed_lists_recent_published_records(client, kerman):
-    drafts = build_drafts(kerman)
-    response = client.get(reverse("events:feed"))
-    assert response["Content-Type"].startswith("application/atom+xml")
-    feed = ET.fromstring(response.content)
-    links = {link.get("href") for link in feed.iter(f"{ATOM}link")}
-    assert f"http://testserver{kerman.incident.get_absolute_url()}" in links
-    for record in vars(drafts).values():
-        assert f"http://testserver{record.get_absolute_url()}" not in links
-    titles = [entry.find(f"{ATOM}title").text for entry in feed.iter(f"{ATOM}entry")]
-    assert "Incident: 2024 Kerman bombings" in titles
-    assert all(entry.find(f"{ATOM}updated") is not None for entry in feed.iter(f"{ATOM}entry"))
 
 
 def every_page(kerman):

@@ -20,7 +20,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import IntegerField, Q
+from django.db.models import BooleanField, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
 from . import registry, search_index
@@ -142,6 +142,26 @@ def capped_count(queryset, limit=MAX_COUNTED):
     return RawSQL(f"SELECT count(*) FROM ({sql}) counted", params, output_field=IntegerField())
 
 
+def _first_matches(queryset, found):
+    """The rows of `queryset` among the first MAX_COUNTED + 1 of `found`, looked up by primary key.
+
+    `= ANY(ARRAY(...))` rather than IN: the planner takes IN of a thousand keys for a semi-join and reads the
+    whole table to hash it (60 ms for 60,000 reactions), the array for keys to fetch by index (3 ms)."""
+    first = found.order_by().values("pk")[: MAX_COUNTED + 1]
+    sql, params = first.query.get_compiler(using=queryset.db).as_sql()
+    return queryset.filter(search_index.OnKey(f"{{key}} = ANY(ARRAY({sql}))", params, output_field=BooleanField()))
+
+
+def _best_ranked(queryset, found, fields, value, limit):
+    """The `limit` best ranked of the first MAX_COUNTED + 1 matches, with the queryset's joins and prefetches.
+
+    Ranked without them first (the ordering's own joins aside), then only the rows shown are fetched whole:
+    joining a thousand candidates to draw five cost half of a common word's search."""
+    slim = _first_matches(queryset, found).select_related(None).prefetch_related(None)
+    best = ranked(slim, fields, value).values("pk")[:limit]
+    return ranked(queryset.filter(pk__in=best), fields, value)
+
+
 def site_search(value, limit=5):
     """The first `limit` matches of each kind, with the total for each: one query per kind.
 
@@ -157,11 +177,8 @@ def site_search(value, limit=5):
     for key, label, queryset, url_name, item_template in search_groups():
         fields = SEARCH_FIELDS[key]
         found = text_search(queryset, fields, value)
-        if _rank(queryset, fields, value) is None:
-            shown = found  # in the list's own order
-        else:
-            candidates = queryset.filter(pk__in=found.order_by().values("pk")[: MAX_COUNTED + 1])
-            shown = ranked(candidates, fields, value)
+        # Unranked (SQLite), the first matches in the list's own order.
+        shown = found if _rank(queryset, fields, value) is None else _best_ranked(queryset, found, fields, value, limit)
         shown = shown.annotate(search_total=capped_count(found))
         rows = list(shown[:limit])
         total = int(rows[0].search_total) if rows else 0

@@ -11,11 +11,12 @@ can straddle two fields.
   is stored folded, and it is case-sensitive because fold() has already lowered both sides.
 - PostgreSQL: a plain table (`id`, `body`, `vector`) with a GIN index on `vector`, a tsvector of the folded
   fields under the `archive` configuration (migration 0004: unaccent, no stop words), the first field weighted
-  A, the second B, the rest C; the accents are dropped when the row is written, not per query. A word must
-  begin a word of the record (`erdo` finds "Erdoğan", `ogan` does not): each word's lexemes are looked up as
-  prefixes (`erdo:*`) in the GIN index, and the few rows found are checked against `body` with LIKE, so that
-  punctuation typed counts as on SQLite ('"red"' finds the quoted name only). A word without a letter or
-  digit ("%", "_") has no lexeme and is matched with LIKE alone. Ranking (events/search.py) reads `vector`.
+  A, the second B, the rest C; the accents are dropped when the row is written, not per query. A word of
+  three characters or more must begin a word of the record (`erdo` finds "Erdoğan", `ogan` does not): its
+  lexemes are looked up as prefixes (`erdo:*`) in the GIN index, and the rows found are checked against
+  `body` with LIKE, so that punctuation typed counts as on SQLite ('"red"' finds the quoted name only).
+  Shorter words, and words without a letter or digit ("%"), are matched anywhere with LIKE alone, as on
+  SQLite ("raid 2" finds "Raid on the K2 camp"). Ranking (events/search.py) reads `vector`.
 
 The receivers in events/signals.py keep the index in step through the functions below, in the transaction
 of the write: saving or deleting a record re-indexes it, and changing a name that another kind's search
@@ -32,7 +33,7 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Func, TextField, Value
+from django.db.models import F, FloatField, Func, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -97,19 +98,21 @@ def has_lexeme(word):
     return any(char.isalnum() for char in word)
 
 
-# The words' lexemes as a tsquery of prefixes, ANDed: isis-k → 'isis-k':* & 'isis':* & 'k':*. Built from the
-# parser's own lexemes (to_tsvector), so the query splits text exactly as the stored vectors did; quoted for
-# tsquery input, where a quote doubles and a backslash escapes, so nothing typed is query syntax.
-PREFIX_QUERY = (
-    "(SELECT string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''':*', ' & ')"
-    f" FROM unnest(tsvector_to_array(to_tsvector('{CONFIG}', %s))) AS lexeme)::tsquery"
-)
+def tsquery_operand(word):
+    """The word as one quoted to_tsquery() operand, a prefix: the parser splits it as it split the stored text
+    (isis-k → 'isis-k':* <-> 'isis':* <-> 'k':*), and nothing typed (&, |, !, quotes) is query syntax."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
 
 
 def prefix_query(words):
-    """(sql, params) of the tsquery every word's lexemes must match as prefixes; None if no word has any."""
-    worded = [word for word in words if has_lexeme(word)]
-    return (PREFIX_QUERY, [" ".join(worded)]) if worded else None
+    """(sql, params) of the tsquery the lexemes of every word of three characters or more must match as
+    prefixes; None if no word has any. Shorter words are matched anywhere, as on SQLite (LIKE)."""
+    worded = [word for word in words if has_lexeme(word) and len(word) >= TRIGRAM]
+    if not worded:
+        return None
+    # A constant the planner folds and estimates from the column's statistics: a subquery building the
+    # query hid how many rows match, and a word in all 60,000 reactions was joined row by row (690 ms).
+    return f"to_tsquery('{CONFIG}', %s)", [" & ".join(map(tsquery_operand, worded))]
 
 
 def matching(model, words, using=DEFAULT_DB_ALIAS):
@@ -136,16 +139,28 @@ def matching(model, words, using=DEFAULT_DB_ALIAS):
     return RawSQL(f"SELECT {key_column(using)} FROM {table}{where}", params)
 
 
+class OnKey(Func):
+    """Raw SQL around the record's primary key, `{key}` in `sql`, compiled as the column of whatever query it
+    lands in: a table name written out would point a subquery at its outer query's rows."""
+
+    def __init__(self, sql, params, output_field):
+        super().__init__(F("pk"), output_field=output_field)
+        self.raw_sql, self.raw_params = sql, list(params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        key, key_params = compiler.compile(self.source_expressions[0])
+        return self.raw_sql.replace("{key}", key), (*self.raw_params, *key_params)
+
+
 def rank(model, words, using=DEFAULT_DB_ALIAS):
     """PostgreSQL: how well each record of `model` matches `words` (ts_rank over its stored vector), as an
-    expression over the model's table; None on SQLite, or when no word has a lexeme to rank by."""
+    expression; None on SQLite, or when no word has a lexeme to rank by."""
     query = prefix_query([word for word in map(fold, words) if word])
     if connections[using].vendor != "postgresql" or query is None:
         return None
-    quote = connections[using].ops.quote_name
-    outer = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
-    sql = f"SELECT ts_rank(ranked.vector, {query[0]}) FROM {table_name(indexed_kinds()[model])} ranked"
-    return RawSQL(f"{sql} WHERE ranked.id = {outer}", query[1])
+    table = table_name(indexed_kinds()[model])
+    sql = f"(SELECT ts_rank(ranked.vector, {query[0]}) FROM {table} ranked WHERE ranked.id = {{key}})"
+    return OnKey(sql, query[1], output_field=FloatField())
 
 
 # Writing ----------------------------------------------------------------------------------------------

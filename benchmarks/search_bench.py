@@ -29,6 +29,11 @@ WORDS = {"rare": "erdogan", "common": "synthetic", "two words": "synthetic incid
 
 def surfaces(admin_url):
     yield "trivial view", "/bench/trivial/", False
+    # The same pages without a search: what the page costs before its search box adds anything.
+    yield "incident list, no search", "/incidents/", False
+    yield "reaction list, no search", "/reactions/", False
+    yield "admin incident list, no search", f"{admin_url}events/incident/", True
+    yield "admin reaction list, no search", f"{admin_url}events/reaction/", True
     for label, word in WORDS.items():
         yield f"site search, {label}", f"/search/?q={word.replace(' ', '+')}", False
         yield f"incident list q, {label}", f"/incidents/?q={word.replace(' ', '+')}", False
@@ -74,9 +79,8 @@ def measure(repeat):
         user.is_superuser = user.is_staff = True
         user.save()
     # Static file names as written, not from collectstatic's manifest: no build step for a benchmark.
-    override_settings(
-        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    ).enable()
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}).enable()
     client = Client()
     client.force_login(user)
     with connection.cursor() as cursor:

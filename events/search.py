@@ -135,8 +135,10 @@ def search_groups():
     ]
 
 
-def capped_count(queryset, limit=MAX_COUNTED):
-    """The number of rows, counted up to `limit` + 1 at most, as a subquery: `limit` + 1 means "more"."""
+def capped_count(queryset, limit=None):
+    """The number of rows, counted up to `limit` (MAX_COUNTED) + 1 at most, as a subquery: `limit` + 1 means
+    "more"."""
+    limit = MAX_COUNTED if limit is None else limit
     first = queryset.order_by().values("pk")[: limit + 1]
     sql, params = first.query.get_compiler(using=queryset.db).as_sql()
     return RawSQL(f"SELECT count(*) FROM ({sql}) counted", params, output_field=IntegerField())

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import search, views
@@ -144,9 +145,13 @@ def test_a_total_above_the_cap_is_shown_as_the_cap_and_a_plus(client, monkeypatc
     monkeypatch.setattr(search, "MAX_COUNTED", 3)
     for n in range(5):
         f.PersonFactory(name=f"Ahmad {n}")
-    response = client.get(reverse("events:search"), {"q": "ahmad"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("events:search"), {"q": "ahmad"})
     groups = {g["key"]: g for g in response.context["groups"]}
     assert (groups["person"]["total"], groups["person"]["total_capped"]) == (3, True)
+    # The count stops at the cap and one more: it never counts every match.
+    (person_query,) = [q["sql"] for q in queries if 'FROM "events_person"' in q["sql"] and "count(*)" in q["sql"]]
+    assert "LIMIT 4" in person_query
     content = response.content.decode()
     assert "3+ results for “ahmad”" in content
     assert '<span class="count">3+</span>' in content

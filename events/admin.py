@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,7 +24,7 @@ from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import revisions, workflow
+from . import revisions, search, search_index, workflow
 from .admin_site import refused_while_busy
 from .forms import (
     ArchiveAdminForm,
@@ -53,6 +54,7 @@ from .models import (
     Status,
     TimelineEntry,
 )
+from .registry import SEARCH_FIELDS
 from .resources import (
     CheckedConfirmImportForm,
     IncidentResource,
@@ -463,6 +465,26 @@ class ImportExportAdmin(ImportExportMixin):
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
 
+class IndexedSearchAdmin:
+    """The changelist's search box and the autocompletes read the public search's stored index
+    (events/search_index.py) instead of a LIKE '%…%' per column and a join per related name: every word, in
+    any accent or case, in the fields the public search reads (related names while published), or the
+    record's exact slug. Models the index does not cover search their `search_fields` as Django does."""
+
+    search_help_text = "Every word, in any accent or case, in the name, text or a published related name; or the slug."
+
+    def get_search_results(self, request, queryset, search_term):
+        kind = search_index.indexed_kinds().get(self.model)
+        words = search.search_words(search_term)
+        if kind is None or not words or not search_index.uses_index(queryset.db):
+            return super().get_search_results(request, queryset, search_term)
+        index = search_index.matching(self.model, words, using=queryset.db)
+        slug = self.model._base_manager.filter(slug=search_term.strip()).order_by().values("pk")
+        slug_sql, slug_params = slug.query.get_compiler(using=queryset.db).as_sql()
+        keys = RawSQL(f"{index.sql} UNION {slug_sql}", (*index.params, *slug_params))
+        return queryset.filter(pk__in=keys), False
+
+
 class KeyedRecordAdmin(ArchiveAdmin):
     """Rows known to fixtures by `key`: optional when adding (filled in on save), fixed once saved."""
 
@@ -648,10 +670,10 @@ class StanceAdmin(ArchiveAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(PublishableAdmin):
+class PlaceAdmin(IndexedSearchAdmin, PublishableAdmin):
     list_display = ("name", "kind", "parent", "native_name", "geo_precision", "status", "updated_at")
     list_filter = ("status", "kind", "geo_precision")
-    search_fields = ("name", "slug", "native_name", "description")
+    search_fields = ("slug", *SEARCH_FIELDS["place"])  # read from the search index (IndexedSearchAdmin)
     list_select_related = ("parent",)
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -666,11 +688,11 @@ class PlaceAdmin(PublishableAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ImportExportAdmin, PublishableAdmin):
+class OrganizationAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     resource_classes = [OrganizationResource]
     list_display = ("name", "short_name", "kind", "country", "parent", "status", "updated_at")
     list_filter = ("status", "kind", ("country", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("name", "short_name", "slug", "aliases", "native_name", "description")
+    search_fields = ("slug", *SEARCH_FIELDS["organization"])  # read from the search index (IndexedSearchAdmin)
     list_select_related = ("country", "parent")
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -686,11 +708,11 @@ class OrganizationAdmin(ImportExportAdmin, PublishableAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ImportExportAdmin, PublishableAdmin):
+class PersonAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     resource_classes = [PersonResource]
     list_display = ("name", "name_is_alias", "nationality_list", "born", "died", "status", "updated_at")
     list_filter = ("status", "name_is_alias", ("nationalities", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("name", "slug", "aliases", "native_name", "description")
+    search_fields = ("slug", *SEARCH_FIELDS["person"])  # read from the search index (IndexedSearchAdmin)
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("nationalities", "sources")
@@ -763,13 +785,13 @@ class IncidentAdminForm(ArchiveAdminForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ImportExportAdmin, PublishableAdmin):
+class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     form = IncidentAdminForm
     resource_classes = [IncidentResource]
     actions = (*PublishableAdmin.actions, "publish_with_reactions")
     list_display = ("title", "when", "kind", "place", "killed_shown", "injured_shown", "status")
     list_filter = ("status", "kind", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("title", "slug", "summary", "description", "target", "method", "place__name")
+    search_fields = ("slug", *SEARCH_FIELDS["incident"])  # read from the search index (IndexedSearchAdmin)
     date_hierarchy = "date"
     list_select_related = ("place",)
     # At archive scale a second COUNT over the whole table on every search costs more than the search.
@@ -952,7 +974,7 @@ class CasualtyFigureAdmin(KeyedRecordAdmin):
 
 
 @admin.register(Reaction)
-class ReactionAdmin(ImportExportAdmin, PublishableAdmin):
+class ReactionAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     resource_classes = [ReactionResource]
     list_display = ("actor", "incident", "category", "stance_list", "date", "status")
     list_filter = (
@@ -962,18 +984,7 @@ class ReactionAdmin(ImportExportAdmin, PublishableAdmin):
         ("incident", admin.RelatedOnlyFieldListFilter),
         ("country", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = (
-        "slug",
-        "summary",
-        "quote",
-        "actor_label",
-        "channel",
-        "person__name",
-        "organization__name",
-        "organization__short_name",
-        "country__name",
-        "incident__title",
-    )
+    search_fields = ("slug", *SEARCH_FIELDS["reaction"])  # read from the search index (IndexedSearchAdmin)
     date_hierarchy = "date"
     list_select_related = ("incident", "person", "organization", "country")
     ordering = ("incident", "category", "slug")

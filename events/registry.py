@@ -37,7 +37,7 @@ class RecordType:
     detail_view: str
     exporter: str  # a name in events.exports
     export_view: str = "ExportView"
-    # Empty: not in the site-wide search. On SQLite a change needs a migration (see search_index.py).
+    # Empty: not in the site-wide search. A change needs a migration (see search_index.py).
     search_fields: tuple = ()
     search_queryset: callable = for_list
     in_feed: bool = True
@@ -168,8 +168,8 @@ def searchable():
     return [record_type for record_type in RECORD_TYPES if record_type.search_fields]
 
 
-# The fields each kind of record is searched in, by the site-wide search and each list's own search box. On
-# SQLite the search index stores them folded: a change needs a migration that calls
+# The fields each kind of record is searched in, by the site-wide search, each list's own search box and the
+# admin's. The search index stores them folded: a change needs a migration that calls
 # events.search_index.rebuild_search_index(), and a new kind one that creates its table too.
 SEARCH_FIELDS = {record_type.key: record_type.search_fields for record_type in searchable()}
 

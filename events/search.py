@@ -4,19 +4,24 @@
 accents dropped (NFKD, combining marks removed), lower case, every kind of dash turned into "-"
 (events/folding.py).
 
-Folding in the database needs a function the database knows. On SQLite the archive registers its own,
-`unaccent_fold`, on every connection, and search reads a stored index of the folded fields (one FTS5 table
-per kind, events/search_index.py) instead of folding every row per request. On
-PostgreSQL the `unaccent` extension (migration 0004) does the same job, and the site-wide search ranks
-its results with full-text search under the accent-folding `archive` configuration. Any other backend
-falls back to plain `icontains`, which is case- but not accent-insensitive.
+Search reads a stored index of each kind's folded SEARCH_FIELDS (events/search_index.py), kept in step by the
+write signals, instead of folding every row per request: on SQLite an FTS5 trigram table (every word a
+substring), on PostgreSQL a tsvector with a GIN index (every word the start of a word; the site-wide search
+ranks by it). Fields the index does not hold are folded per row (SQLite's registered `unaccent_fold`,
+PostgreSQL's `unaccent`); any other backend falls back to plain `icontains`, which is case- but not
+accent-insensitive.
+
+Every word must match. The site-wide search counts at most MAX_COUNTED matches per kind ("1,000+"), and on
+PostgreSQL ranks the first MAX_COUNTED + 1 the index yields: a word found in every record costs what a
+thousand matches cost.
 """
 
 from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import Q, Value
+from django.db.models import BooleanField, IntegerField, Q
+from django.db.models.expressions import RawSQL
 
 from . import registry, search_index
 from .folding import Fold, PostgresFold, fold
@@ -26,11 +31,21 @@ from .folding import register_sqlite_function as register_sqlite_function
 from .public_names import searched_value
 from .registry import SEARCH_FIELDS as SEARCH_FIELDS
 
+# Above this many matches a kind's total reads "1,000+": counting every match of a common word costs as
+# much as the search itself.
+MAX_COUNTED = 1000
+
+
+def _indexed(queryset, fields, words):
+    """The rows the stored index finds, or None when it does not hold these fields of this model."""
+    if search_index.covers(queryset.model, fields):
+        return queryset.filter(pk__in=search_index.matching(queryset.model, words, using=queryset.db))
+    return None
+
 
 def _sqlite_condition(queryset, fields, words):
-    if search_index.covers(queryset.model, fields):
-        return queryset.filter(pk__in=search_index.matching(queryset.model, words))
-    return _folded_columns_condition(queryset, fields, words)
+    found = _indexed(queryset, fields, words)
+    return found if found is not None else _folded_columns_condition(queryset, fields, words)
 
 
 def _folded_columns_condition(queryset, fields, words):
@@ -51,6 +66,12 @@ def _icontains_condition(queryset, fields, words):
 
 
 def _postgresql_condition(queryset, fields, words):
+    found = _indexed(queryset, fields, words)
+    return found if found is not None else _postgresql_folded_columns_condition(queryset, fields, words)
+
+
+def _postgresql_folded_columns_condition(queryset, fields, words):
+    """Folds every field of every row per query (substrings): for fields the index does not hold."""
     model = queryset.model
     aliases = {f"_fold_{index}": PostgresFold(searched_value(model, field)) for index, field in enumerate(fields)}
     queryset = queryset.alias(**aliases)
@@ -62,23 +83,21 @@ def _postgresql_condition(queryset, fields, words):
 CONDITION_BUILDERS = {"sqlite": _sqlite_condition, "postgresql": _postgresql_condition}
 
 
-def ranked(queryset, fields, value):
-    """On PostgreSQL, best matches first by full-text rank (accent-folding `archive` configuration)."""
-    if connections[queryset.db].vendor != "postgresql":
-        return queryset
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+def _rank(queryset, fields, value):
+    if not search_index.covers(queryset.model, fields):
+        return None
+    return search_index.rank(queryset.model, search_words(value), using=queryset.db)
 
-    # The first field (title or name) weighs most, the second (summary, short name) next, the rest least.
-    weights = ["A", "B"] + ["C"] * (len(fields) - 2)
-    vector = reduce(
-        lambda a, b: a + b,
-        (
-            SearchVector(PostgresFold(searched_value(queryset.model, f)), config="archive", weight=w)
-            for f, w in zip(fields, weights, strict=True)
-        ),
-    )
-    query = SearchQuery(fold(" ".join(search_words(value))), config="archive", search_type="plain")
-    return queryset.annotate(search_rank=SearchRank(vector, query)).order_by("-search_rank", *queryset.query.order_by)
+
+def ranked(queryset, fields, value):
+    """On PostgreSQL, best matches first: ts_rank over the stored vector (title or name weighs most, then the
+    summary or short name, then the rest), ties in the queryset's own order. Elsewhere, or for fields the
+    index does not hold, the queryset's own order."""
+    rank = _rank(queryset, fields, value)
+    if rank is None:
+        return queryset
+    ordering = queryset.query.order_by or queryset.model._meta.ordering
+    return queryset.annotate(search_rank=rank).order_by("-search_rank", *ordering, "pk")
 
 
 # Each word adds a condition over every field: a query of thousands of words is refused by the database
@@ -116,29 +135,73 @@ def search_groups():
     ]
 
 
-def site_search(value, limit=5):
-    """The first `limit` matches of each kind with the total for each: one query per kind.
+def capped_count(queryset, limit=None):
+    """The number of rows, counted up to `limit` (MAX_COUNTED) + 1 at most, as a subquery: `limit` + 1 means
+    "more"."""
+    limit = MAX_COUNTED if limit is None else limit
+    first = queryset.order_by().values("pk")[: limit + 1]
+    sql, params = first.query.get_compiler(using=queryset.db).as_sql()
+    return RawSQL(f"SELECT count(*) FROM ({sql}) counted", params, output_field=IntegerField())
 
-    The total is a scalar subquery, which the database counts once; a window count over the matches made
-    the database build every matching row with its joins first (3 s for a word in all 300,000 reactions)."""
-    from django.db.models import Count, Subquery
+
+def _first_matches(queryset, found):
+    """The rows of `queryset` among the first MAX_COUNTED + 1 of `found`, looked up by primary key.
+
+    `= ANY(ARRAY(...))` rather than IN: the planner takes IN of a thousand keys for a semi-join and reads the
+    whole table to hash it (60 ms for 60,000 reactions), the array for keys to fetch by index (3 ms)."""
+    first = found.order_by().values("pk")[: MAX_COUNTED + 1]
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.filter(pk__in=first)
+    sql, params = first.query.get_compiler(using=queryset.db).as_sql()
+    return queryset.filter(search_index.OnKey(f"{{key}} = ANY(ARRAY({sql}))", params, output_field=BooleanField()))
+
+
+def _best_ranked(queryset, found, fields, value, limit):
+    """The `limit` best ranked of the first MAX_COUNTED + 1 matches, with the queryset's joins and prefetches.
+
+    Ranked without them first (the ordering's own joins aside), then only the rows shown are fetched whole:
+    joining a thousand candidates to draw five cost half of a common word's search."""
+    slim = _first_matches(queryset, found).select_related(None).prefetch_related(None)
+    best = ranked(slim, fields, value).values("pk")[:limit]
+    return ranked(queryset.filter(pk__in=best), fields, value)
+
+
+def site_search(value, limit=5):
+    """The first `limit` matches of each kind, with the total for each: one query per kind.
+
+    The total is counted up to MAX_COUNTED + 1 (`total_capped` says the count stopped there) in a scalar
+    subquery, which the database runs once; a window count over the matches made the database build every
+    matching row with its joins first (3 s for a word in all 300,000 reactions). The rows shown are taken
+    from the first MAX_COUNTED + 1 matches (all of them, when fewer match): on PostgreSQL the best ranked, on
+    SQLite the first in the list's own order. Sorting every match of a common word was half its cost."""
     from django.urls import reverse
     from django.utils.http import urlencode
 
     groups = []
     for key, label, queryset, url_name, item_template in search_groups():
-        found = text_search(queryset, SEARCH_FIELDS[key], value)
-        total = found.order_by().annotate(_all=Value(1)).values("_all").annotate(n=Count("pk")).values("n")
-        matched = ranked(found, SEARCH_FIELDS[key], value).annotate(search_total=Subquery(total))
-        rows = list(matched[:limit])
+        fields = SEARCH_FIELDS[key]
+        found = text_search(queryset, fields, value)
+        if _rank(queryset, fields, value) is None:  # SQLite: the list's own order
+            shown = _first_matches(queryset, found)
+        else:
+            shown = _best_ranked(queryset, found, fields, value, limit)
+        shown = shown.annotate(search_total=capped_count(found))
+        rows = list(shown[:limit])
+        total = int(rows[0].search_total) if rows else 0
         groups.append(
             {
                 "key": key,
                 "label": label,
-                "total": rows[0].search_total if rows else 0,
+                "total": min(total, MAX_COUNTED),
+                "total_capped": total > MAX_COUNTED,
                 "results": rows,
                 "list_url": f"{reverse(url_name)}?{urlencode({'q': value})}",
                 "item_template": item_template,
             }
         )
     return groups
+
+
+def summary(groups):
+    """(total, capped) over every group: the sum of the totals, and whether any stopped counting."""
+    return sum(group["total"] for group in groups), any(group["total_capped"] for group in groups)

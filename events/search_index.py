@@ -1,21 +1,31 @@
-"""On SQLite, search reads a stored index instead of folding every field of every row on every request.
+"""Search reads a stored index instead of folding every field of every row on every request.
 
-One FTS5 table per kind of record (`events_search_incident`, ...): the rowid is the record's primary key and
-the one column, `body`, holds the record's SEARCH_FIELDS (related names included) folded by
-events.folding.fold() and joined by newlines. A query word never holds whitespace, so no match can straddle
-two fields. The trigram tokenizer finds a substring of three characters or more through the index; shorter
-words are matched with LIKE, which reads the whole table (about 100 ms for 300,000 reactions).
-SQLite 3.40's trigram tokenizer cannot drop accents, which is why the text is stored folded, and it is
-case-sensitive because fold() has already lowered both sides.
+One table per kind of record (`events_search_incident`, ...), keyed by the record's primary key, holding the
+record's SEARCH_FIELDS (related names only while the related record is published, public_names.searched_value)
+folded by events.folding and joined by newlines in `body`. A query word never holds whitespace, so no match
+can straddle two fields.
+
+- SQLite: an FTS5 table with the trigram tokenizer, `rowid` the key. Every word is a substring: a word of
+  three characters or more is looked up through the index, a shorter one with LIKE over the table (about
+  100 ms for 300,000 reactions). SQLite 3.40's trigram tokenizer cannot drop accents, which is why the text
+  is stored folded, and it is case-sensitive because fold() has already lowered both sides.
+- PostgreSQL: a plain table (`id`, `body`, `vector`) with a GIN index on `vector`, a tsvector of the folded
+  fields under the `archive` configuration (migration 0004: unaccent, no stop words), the first field weighted
+  A, the second B, the rest C; the accents are dropped when the row is written, not per query. A word of
+  three characters or more must begin a word of the record (`erdo` finds "Erdoğan", `ogan` does not): its
+  lexemes are looked up as prefixes (`erdo:*`) in the GIN index, and the rows found are checked against
+  `body` with LIKE, so that punctuation typed counts as on SQLite ('"red"' finds the quoted name only).
+  Shorter words, and words without a letter or digit ("%"), are matched anywhere with LIKE alone, as on
+  SQLite ("raid 2" finds "Raid on the K2 camp"). Ranking (events/search.py) reads `vector`.
 
 The receivers in events/signals.py keep the index in step through the functions below, in the transaction
 of the write: saving or deleting a record re-indexes it, and changing a name that another kind's search
 reads (a place's name, in its incidents and the reactions of its country; a person's or organization's, in
-their reactions) re-indexes those records too. Writes that send no signals (QuerySet.update(),
-bulk_create, raw SQL) are brought into step by events.signals.after_bulk_write(). Changing a type's
-search fields in events/registry.py needs a migration that calls `rebuild_search_index()`; a new searchable
-type needs one that creates its table (`rebuild_search_index(models=[...])` does both), since nothing here
-creates tables outside migrations.
+their reactions), or the status that decides whether it is read, re-indexes those records too. Writes that
+send no signals (QuerySet.update(), bulk_create, raw SQL) are brought into step by
+events.signals.after_bulk_write(). Changing a type's search fields in events/registry.py needs a migration
+that calls `rebuild_search_index()`; a new searchable type needs one that creates its table
+(`rebuild_search_index(models=[...])` does both), since nothing here creates tables outside migrations.
 """
 
 from collections import defaultdict
@@ -23,23 +33,31 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Func, TextField, Value
+from django.db.models import F, FloatField, Func, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import registry
-from .folding import Fold, fold
+from .folding import Fold, PostgresFold, fold
 from .public_names import searched_value
 from .registry import SEARCH_FIELDS
 
 # The trigram tokenizer indexes every run of three characters; a shorter word cannot be looked up in it.
 TRIGRAM = 3
 TABLE_OPTIONS = "tokenize='trigram case_sensitive 1', columnsize=0"
+# The text search configuration of migration 0004: the simple parser and dictionary after unaccent.
+CONFIG = "archive"
+BACKENDS = ("sqlite", "postgresql")
 
 
 def table_name(kind):
     return f"events_search_{kind}"
+
+
+def key_column(using):
+    """The column holding the record's primary key: FTS5's rowid on SQLite, `id` on PostgreSQL."""
+    return "rowid" if connections[using].vendor == "sqlite" else "id"
 
 
 @cache
@@ -49,13 +67,18 @@ def indexed_kinds():
 
 
 def uses_index(using):
-    return connections[using].vendor == "sqlite"
+    return connections[using].vendor in BACKENDS
 
 
 def covers(model, fields):
     """Whether a search of `model` in `fields` can be answered from the index."""
     kind = indexed_kinds().get(model)
     return kind is not None and tuple(fields) == tuple(SEARCH_FIELDS[kind])
+
+
+def weights(fields):
+    """The first field (title or name) weighs most, the second (summary, short name) next, the rest least."""
+    return (["A", "B"] + ["C"] * len(fields))[: len(fields)]
 
 
 # Querying ---------------------------------------------------------------------------------------------
@@ -70,34 +93,106 @@ def like_pattern(word):
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def matching(model, words):
-    """The primary keys of the records of `model` whose folded fields contain every word, as a subquery."""
+def has_lexeme(word):
+    """Whether PostgreSQL's parser finds a word in it: a letter or a digit (punctuation alone is no word)."""
+    return any(char.isalnum() for char in word)
+
+
+def tsquery_operand(word):
+    """The word as one quoted to_tsquery() operand, a prefix: the parser splits it as it split the stored text
+    (isis-k → 'isis-k':* <-> 'isis':* <-> 'k':*), and nothing typed (&, |, !, quotes) is query syntax."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
+
+
+def prefix_query(words):
+    """(sql, params) of the tsquery the lexemes of every word of three characters or more must match as
+    prefixes; None if no word has any. Shorter words are matched anywhere, as on SQLite (LIKE)."""
+    worded = [word for word in words if has_lexeme(word) and len(word) >= TRIGRAM]
+    if not worded:
+        return None
+    # A constant the planner folds and estimates from the column's statistics: a subquery building the
+    # query hid how many rows match, and a word in all 60,000 reactions was joined row by row (690 ms).
+    return f"to_tsquery('{CONFIG}', %s)", [" & ".join(map(tsquery_operand, worded))]
+
+
+def matching(model, words, using=DEFAULT_DB_ALIAS):
+    """The primary keys of the records of `model` whose indexed fields hold every word, as a subquery."""
     table = table_name(indexed_kinds()[model])
     folded = [word for word in map(fold, words) if word]
-    long_words = [word for word in folded if len(word) >= TRIGRAM]
     conditions, params = [], []
-    if long_words:
-        conditions.append(f"{table} MATCH %s")
-        params.append(" AND ".join(map(fts_string, long_words)))
-    for word in folded:
-        if len(word) < TRIGRAM:
-            conditions.append("body LIKE %s ESCAPE '\\'")
-            params.append(like_pattern(word))
+    if connections[using].vendor == "postgresql":
+        query = prefix_query(folded)
+        if query:
+            conditions.append(f"vector @@ {query[0]}")
+            params += query[1]
+        checked = folded  # every word again, as typed, on the few rows the GIN index found
+    else:
+        long_words = [word for word in folded if len(word) >= TRIGRAM]
+        if long_words:
+            conditions.append(f"{table} MATCH %s")
+            params.append(" AND ".join(map(fts_string, long_words)))
+        checked = [word for word in folded if len(word) < TRIGRAM]
+    for word in checked:
+        conditions.append("body LIKE %s ESCAPE '\\'")
+        params.append(like_pattern(word))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return RawSQL(f"SELECT rowid FROM {table}{where}", params)
+    return RawSQL(f"SELECT {key_column(using)} FROM {table}{where}", params)
+
+
+class OnKey(Func):
+    """Raw SQL around the record's primary key, `{key}` in `sql`, compiled as the column of whatever query it
+    lands in: a table name written out would point a subquery at its outer query's rows."""
+
+    def __init__(self, sql, params, output_field):
+        super().__init__(F("pk"), output_field=output_field)
+        self.raw_sql, self.raw_params = sql, list(params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        key, key_params = compiler.compile(self.source_expressions[0])
+        return self.raw_sql.replace("{key}", key), (*self.raw_params, *key_params)
+
+
+def rank(model, words, using=DEFAULT_DB_ALIAS):
+    """PostgreSQL: how well each record of `model` matches `words` (ts_rank over its stored vector), as an
+    expression; None on SQLite, or when no word has a lexeme to rank by."""
+    query = prefix_query([word for word in map(fold, words) if word])
+    if connections[using].vendor != "postgresql" or query is None:
+        return None
+    table = table_name(indexed_kinds()[model])
+    sql = f"(SELECT ts_rank(ranked.vector, {query[0]}) FROM {table} ranked WHERE ranked.id = {{key}})"
+    return OnKey(sql, query[1], output_field=FloatField())
 
 
 # Writing ----------------------------------------------------------------------------------------------
 
 
-def _body(model, fields):
+def _joined(parts):
+    # Flat `a || b || c`: Concat() nests a pair per field, deeper than SQLite's parser allows.
+    return Func(*parts, template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
+
+
+def _field_values(model, fields):
+    return [Coalesce(searched_value(model, field), Value("")) for field in fields]
+
+
+def _body(model, fields, vendor):
     parts = []
-    for field in fields:
-        parts += [Coalesce(searched_value(model, field), Value("")), Value("\n")]
-    # Flat `a || b || c`: Concat() nests a pair per field, deeper than SQLite's parser allows. One call of
-    # the fold function per row, since folding the joined text equals joining the folded fields.
-    joined = Func(*parts[:-1], template="(%(expressions)s)", arg_joiner=" || ", output_field=TextField())
-    return Fold(joined)
+    for value in _field_values(model, fields):
+        parts += [value, Value("\n")]
+    # One call of the fold function per row, since folding the joined text equals joining the folded fields.
+    return (PostgresFold if vendor == "postgresql" else Fold)(_joined(parts[:-1]))
+
+
+def _vector(model, fields):
+    vectors = [
+        Func(
+            PostgresFold(value),
+            template=f"setweight(to_tsvector('{CONFIG}', %(expressions)s), '{weight}')",
+            output_field=TextField(),
+        )
+        for value, weight in zip(_field_values(model, fields), weights(fields), strict=True)
+    ]
+    return _joined(vectors)
 
 
 def _execute(using, sql, params=()):
@@ -106,20 +201,41 @@ def _execute(using, sql, params=()):
 
 
 def _insert_rows(kind, queryset, using, replace=False):
-    rows = (
-        queryset.order_by()
-        .annotate(_search_body=_body(queryset.model, SEARCH_FIELDS[kind]))
-        .values_list("pk", "_search_body")
-    )
+    vendor = connections[using].vendor
+    fields = SEARCH_FIELDS[kind]
+    columns = {"_search_body": _body(queryset.model, fields, vendor)}
+    if vendor == "postgresql":
+        columns["_search_vector"] = _vector(queryset.model, fields)
+    rows = queryset.order_by().annotate(**columns).values_list("pk", *columns)
     sql, params = rows.query.get_compiler(using=using).as_sql()
-    verb = "INSERT OR REPLACE" if replace else "INSERT"
-    _execute(using, f"{verb} INTO {table_name(kind)}(rowid, body) {sql}", params)
+    table = table_name(kind)
+    if vendor == "postgresql":
+        upsert = " ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, vector = EXCLUDED.vector" if replace else ""
+        _execute(using, f"INSERT INTO {table}(id, body, vector) {sql}{upsert}", params)
+    else:
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        _execute(using, f"{verb} INTO {table}(rowid, body) {sql}", params)
+
+
+def create_table(kind, using):
+    table = table_name(kind)
+    if connections[using].vendor == "postgresql":
+        _execute(using, f"CREATE TABLE {table} (id bigint PRIMARY KEY, body text NOT NULL, vector tsvector NOT NULL)")
+    else:
+        _execute(using, f"CREATE VIRTUAL TABLE {table} USING fts5(body, {TABLE_OPTIONS})")
+
+
+def create_lookup_index(kind, using):
+    """PostgreSQL: the GIN index words are looked up in (built once the table is filled: faster)."""
+    if connections[using].vendor == "postgresql":
+        table = table_name(kind)
+        _execute(using, f"CREATE INDEX {table}_vector ON {table} USING gin (vector)")
 
 
 def reindex(model, using, **lookup):
     """Index again the records of `model` that match `lookup` (pk=..., place__in=...).
 
-    One statement: FTS5 replaces the row under an existing rowid (a DELETE first cost a query per save)."""
+    One statement: the row under an existing key is replaced (a DELETE first cost a query per save)."""
     if uses_index(using):
         _insert_rows(indexed_kinds()[model], model._base_manager.using(using).filter(**lookup), using, replace=True)
 
@@ -128,7 +244,7 @@ def rebuild_search_index(using=DEFAULT_DB_ALIAS, models=None):
     """Build the index again from the records: after bulk writes, or to check the kept one against.
 
     `models` limits it to their kinds and the kinds whose search reads them (all kinds by default). A no-op
-    except on SQLite. Dropping and refilling a table is faster than deleting its rows one by one.
+    on other databases. Dropping and refilling a table is faster than deleting its rows one by one.
     """
     if not uses_index(using):
         return
@@ -138,10 +254,19 @@ def rebuild_search_index(using=DEFAULT_DB_ALIAS, models=None):
         readers = {reader for model in models for reader, _relation, _fields in dependents().get(model, [])}
         kinds = {model: kind for model, kind in kinds.items() if model in models | readers}
     for model, kind in kinds.items():
-        table = table_name(kind)
-        _execute(using, f"DROP TABLE IF EXISTS {table}")
-        _execute(using, f"CREATE VIRTUAL TABLE {table} USING fts5(body, {TABLE_OPTIONS})")
+        _execute(using, f"DROP TABLE IF EXISTS {table_name(kind)}")
+        create_table(kind, using)
         _insert_rows(kind, model._base_manager.using(using), using)
+        create_lookup_index(kind, using)
+
+
+def stored_rows(kind, using=DEFAULT_DB_ALIAS):
+    """{key: body} as the index holds it now; on PostgreSQL {key: (body, the vector as text)}."""
+    postgresql = connections[using].vendor == "postgresql"
+    columns = "id, body, vector::text" if postgresql else "rowid, body"
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table_name(kind)}")
+        return {row[0]: tuple(row[1:]) if postgresql else row[1] for row in cursor.fetchall()}
 
 
 def reindex_rows(model, pks, using=DEFAULT_DB_ALIAS):
@@ -169,7 +294,7 @@ def dependents():
             if not field:
                 continue
             if LOOKUP_SEP in field:
-                raise ImproperlyConfigured(f"The SQLite search index follows one relation only, not {path!r}.")
+                raise ImproperlyConfigured(f"The search index follows one relation only, not {path!r}.")
             read[relation].add(field)
         for relation, fields in read.items():
             related = model._meta.get_field(relation).related_model
@@ -209,7 +334,8 @@ def index_saved(model, instance, using=DEFAULT_DB_ALIAS, names_before=None, raw=
 def unindex(model, pk, using=DEFAULT_DB_ALIAS):
     # What refers to a place, person or organization protects it from deletion, so only its own row goes.
     if uses_index(using):
-        _execute(using, f"DELETE FROM {table_name(indexed_kinds()[model])} WHERE rowid = %s", [pk])
+        table = table_name(indexed_kinds()[model])
+        _execute(using, f"DELETE FROM {table} WHERE {key_column(using)} = %s", [pk])
 
 
 def rebuild_if_out_of_step(using=DEFAULT_DB_ALIAS):

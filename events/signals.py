@@ -73,7 +73,7 @@ def refresh_headline_figures(incidents):
     return incidents.update(**columns)
 
 
-# The search index matches the rows (SQLite) -------------------------------------------------------------
+# The search index matches the rows (SQLite FTS5, PostgreSQL tsvector) --------------------------------------
 
 
 def search_index_remembers_the_names_others_read(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -205,7 +205,7 @@ def after_bulk_write(*written, using=DEFAULT_DB_ALIAS):
     Name nothing and every archive model counts as written, as after a fixture load. For what was written:
     - headline figures: the incidents written, and the incidents of the casualty figures written, copy their
       preferred figures again (a figure moved to another incident: name the model, or both incidents);
-    - search index (SQLite): rows written are indexed again with the records whose search reads their names,
+    - search index: rows written are indexed again with the records whose search reads their names,
       and a model named is indexed again whole, as are the kinds that read it (deleted rows: name the model);
     - content version: moves once, if an archive record was written, so every cached page is dropped.
     Call it in the transaction of the writes. Writes that did send signals may be named too; it does no harm.

@@ -40,6 +40,7 @@ from .models import (
 )
 from .pagination import ArchivePaginator, PageMissing, page_number
 from .search import search_words, site_search
+from .search import summary as search_summary
 
 KERMAN_SLUG = "2024-kerman-bombings"
 
@@ -271,7 +272,8 @@ class SearchView(SectionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         query = self.request.GET.get("q", "").strip()[:200]
         groups = site_search(query) if search_words(query) else []
-        kwargs.update(query=query, groups=groups, total=sum(group["total"] for group in groups))
+        total, total_capped = search_summary(groups)
+        kwargs.update(query=query, groups=groups, total=total, total_capped=total_capped)
         return super().get_context_data(**kwargs)
 
 

@@ -2,9 +2,10 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from events import search
+from events import search, views
 from events.models import Organization, Person, Status
 from tests import factories as f
 from tests.conftest import fresh, module_rows
@@ -138,3 +139,56 @@ def test_list_search_boxes_ignore_accents_too(client):
     f.PersonFactory(name="Recep Tayyip Erdoğan", status=Status.PUBLISHED)
     response = client.get(reverse("events:person-list"), {"q": "erdogan"})
     assert [p.name for p in response.context["object_list"]] == ["Recep Tayyip Erdoğan"]
+
+
+def test_a_total_above_the_cap_is_shown_as_the_cap_and_a_plus(client, monkeypatch):
+    monkeypatch.setattr(search, "MAX_COUNTED", 3)
+    for n in range(5):
+        f.PersonFactory(name=f"Ahmad {n}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("events:search"), {"q": "ahmad"})
+    groups = {g["key"]: g for g in response.context["groups"]}
+    assert (groups["person"]["total"], groups["person"]["total_capped"]) == (3, True)
+    # The count stops at the cap and one more: it never counts every match.
+    (person_query,) = [q["sql"] for q in queries if 'FROM "events_person"' in q["sql"] and "count(*)" in q["sql"]]
+    assert "LIMIT 4" in person_query
+    content = response.content.decode()
+    assert "3+ results for “ahmad”" in content
+    assert '<span class="count">3+</span>' in content
+    assert "All 3+ people matching “ahmad”" in content
+
+
+def test_a_total_at_the_cap_is_exact(client, monkeypatch):
+    monkeypatch.setattr(search, "MAX_COUNTED", 3)
+    for n in range(3):
+        f.PersonFactory(name=f"Ahmad {n}")
+    response = client.get(reverse("events:search"), {"q": "ahmad"})
+    groups = {g["key"]: g for g in response.context["groups"]}
+    assert (groups["person"]["total"], groups["person"]["total_capped"]) == (3, False)
+    assert "3 results for “ahmad”" in response.content.decode()
+
+
+def test_totals_in_the_thousands_read_with_a_comma(client, monkeypatch):
+    monkeypatch.setattr(views, "search_summary", lambda groups: (1000, True))
+    f.PersonFactory(name="Ahmad One")
+    f.PersonFactory(name="Ahmad Two")
+    assert "1,000+ results for “ahmad”" in client.get(reverse("events:search"), {"q": "ahmad"}).content.decode()
+
+
+def test_the_site_search_makes_one_query_per_kind_whatever_the_matches(client, django_assert_max_num_queries):
+    for n in range(12):
+        f.ReactionFactory(summary=f"Condemned attack number {n}.")
+    # One per kind, and the prefetches of the rows shown (a person's nationalities, a reaction's stances).
+    with django_assert_max_num_queries(len(search.SEARCH_FIELDS) + 2):
+        assert client.get(reverse("events:search"), {"q": "condemned"}).status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL ranks by its stored tsvector")
+def test_postgresql_ranks_a_title_match_above_one_in_the_description(client):
+    import datetime as dt
+
+    f.IncidentFactory(title="Market bombing", description="Far from Zahedan.", date=dt.date(2024, 5, 1))
+    f.IncidentFactory(title="Zahedan attack", description="", date=dt.date(2020, 1, 1))
+    groups = {g["key"]: g for g in client.get(reverse("events:search"), {"q": "zahedan"}).context["groups"]}
+    # The list's own order (newest first) would put the market bombing first.
+    assert [i.title for i in groups["incident"]["results"]] == ["Zahedan attack", "Market bombing"]

@@ -210,6 +210,9 @@ def _seed_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def restore_sqlite(path):
+    # A test before may have closed the connection (the database-fault tests do); the copy replaces every page
+    # of whatever database the new connection opens.
+    connection.ensure_connection()
     source = sqlite3.connect(path)
     try:
         _copy_sqlite(source, connection.connection)

@@ -11,7 +11,8 @@ def test_contents_reach_the_reactions_and_stay_in_view_on_a_wide_screen(page):
     contents.get_by_role("link", name="Reactions").click()
     page.wait_for_url("**#reactions-heading")
     heading_top = page.locator("#reactions-heading").evaluate("h => h.getBoundingClientRect().top")
-    assert 0 <= heading_top < page.viewport_size["height"] / 2
+    # Scrolled to the anchor: at the top, give or take a subpixel (Chromium lands at -0.19 px at this zoom).
+    assert -1 < heading_top < page.viewport_size["height"] / 2
     # Sticky: thousands of pixels down, the contents are still on screen.
     assert page.evaluate("scrollY") > 2000
     box = contents.bounding_box()

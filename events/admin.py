@@ -590,18 +590,15 @@ class IncidentLinkInline(ArchiveInline, admin.TabularInline):
     verbose_name_plural = "links to other incidents"
 
 
-class ClaimInline(ArchiveInline, admin.TabularInline):
-    """Who says what about the record: each claim with its source, so competing accounts stand side by side."""
+class ClaimInline(ArchiveInline, admin.StackedInline):
+    """Who says what about the record: each claim with its source, so competing accounts stand side by side.
+    Stacked, grouped as a sentence reads (what, who and when, why), because eleven columns do not fit."""
 
     formset = ParentConstraintsInlineFormSet
     fields = (
-        "about",
-        "value",
-        "place",
-        "rank",
-        "by_organization",
-        "by_person",
-        "by_label",
+        ("about", "rank"),
+        ("value", "place"),
+        ("by_organization", "by_person", "by_label"),
         "stated_on",
         "note",
         "sources",

@@ -187,7 +187,9 @@ def _vector(model, fields):
     vectors = [
         Func(
             PostgresFold(value),
-            template=f"setweight(to_tsvector('{CONFIG}', %(expressions)s), '{weight}')",
+            # PostgreSQL's parser reads "<script>alert(1)</script>" as two XML tags around a blank, so the text
+            # is stored with the brackets as spaces: every word in it is a lexeme (the body keeps them).
+            template=f"setweight(to_tsvector('{CONFIG}', translate(%(expressions)s, '<>', '  ')), '{weight}')",
             output_field=TextField(),
         )
         for value, weight in zip(_field_values(model, fields), weights(fields), strict=True)

@@ -25,7 +25,7 @@ from django.db.models import Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete, pre_save
 
-from . import caching, revisions, search, search_index
+from . import caching, revisions, search, search_index, workflow
 from .models import CasualtyFigure, Incident
 
 _state = threading.local()
@@ -99,6 +99,13 @@ def search_index_matches_the_rows_after_a_flush(sender, using=DEFAULT_DB_ALIAS, 
     post_migrate."""
     if sender.name == "events":
         search_index.rebuild_if_out_of_step(using)
+
+
+def editorial_groups_exist_after_every_migrate_or_flush(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Migrations make the Editor and Reviewer groups; `flush` (and a transactional test's teardown) empties
+    them with every table and then sends post_migrate, after auth has made the permissions again."""
+    if sender.name == "events":
+        workflow.ensure_editorial_groups(using)
 
 
 # The content version moves on every change (the page and count caches are keyed on it) ------------------
@@ -175,6 +182,7 @@ def connect():
     for model in indexed:
         _connect(post_delete, search_index_drops_the_deleted_row, model)
     _connect(post_migrate, search_index_matches_the_rows_after_a_flush)
+    _connect(post_migrate, editorial_groups_exist_after_every_migrate_or_flush)
 
     # Any sender: the receivers check that it is an archive model (many-to-many through models included).
     _connect(post_save, content_version_moves_on_every_save_or_delete)

@@ -88,3 +88,43 @@ def is_public(record):
     if isinstance(record, Stance):
         return record.reactions.filter(published).exists()
     return False
+
+
+# The editorial groups, as migrations 0003 and 0012 made them: every archive model but the bookkeeping ones.
+EDITORIAL_GROUPS = ("Editor", "Reviewer")
+BOOKKEEPING_MODELS = {"archivestate", "revision"}
+
+
+def editorial_group_permissions(using="default"):
+    """{group name: [permissions]}: Editors add, change and view records and read their history; Reviewers
+    also delete them and hold every `publish_<model>` permission."""
+    from django.contrib.auth.models import Permission
+
+    permissions = (
+        Permission.objects.using(using).filter(content_type__app_label="events").select_related("content_type")
+    )
+    records, history_view = [], []
+    for permission in permissions:
+        model = permission.content_type.model
+        if model.startswith("historical"):
+            if permission.codename.startswith("view_"):
+                history_view.append(permission)
+        elif model not in BOOKKEEPING_MODELS:
+            records.append(permission)
+    action = {p: p.codename.split("_", 1)[0] for p in records}
+    editor = [p for p in records if action[p] in ("add", "change", "view")] + history_view
+    reviewer = editor + [p for p in records if action[p] in ("delete", "publish")]
+    return dict(zip(EDITORIAL_GROUPS, (editor, reviewer), strict=True))
+
+
+def ensure_editorial_groups(using="default"):
+    """Make the groups that are missing (after `flush`, which empties the tables migrations filled); groups that
+    exist are left as the site's administrators keep them."""
+    from django.contrib.auth.models import Group
+
+    missing = [name for name in EDITORIAL_GROUPS if not Group.objects.using(using).filter(name=name).exists()]
+    if not missing:
+        return
+    granted = editorial_group_permissions(using)
+    for name in missing:
+        Group.objects.using(using).create(name=name).permissions.set(granted[name])

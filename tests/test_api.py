@@ -226,6 +226,10 @@ def test_a_page_after_a_cursor_reads_index_ranges_that_start_at_the_cursor(clien
     assert not [text for text in sql if "OFFSET" in text.upper()]
     slices = [text for text in sql if text.startswith('SELECT "events_incident"."id" AS "pk"')]
     assert slices
+    if connection.vendor != "sqlite":
+        # PostgreSQL plans by its statistics and reads a table of a few rows whole whatever the query, so the
+        # plan is pinned on SQLite, the database `make bench` measured it on.
+        return
     plans = []
     with connection.cursor() as cursor:
         for text in slices:

@@ -4,6 +4,7 @@ and the rule that nothing is published without a source."""
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.urls import reverse
 
 from events import models, revisions
@@ -367,3 +368,16 @@ def test_reaction_published_inline_without_a_source_is_refused(staff_client):
 
     assert_refused(staff_client.post(url, data), "cannot be published without a source")
     assert not models.Reaction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_leaves_the_editorial_groups_as_the_migrations_made_them():
+    def groups():
+        return {group.name: set(group.permissions.values_list("codename", flat=True)) for group in Group.objects.all()}
+
+    migrated = groups()
+    assert set(migrated) == {"Editor", "Reviewer"} and "publish_incident" in migrated["Reviewer"]
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert groups() == migrated

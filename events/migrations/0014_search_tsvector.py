@@ -67,7 +67,7 @@ def create_index(apps, schema_editor):
             [
                 Func(
                     folded(value(field)),
-                    template=f"setweight(to_tsvector('archive', %(expressions)s), '{weight}')",
+                    template=f"setweight(to_tsvector('archive', translate(%(expressions)s, '<>', '  ')), '{weight}')",
                     output_field=TextField(),
                 )
                 for field, weight in zip(fields, weights, strict=True)

@@ -83,6 +83,9 @@ def is_public(record):
                 ("timeline_entries", in_published_incident),
                 ("incident_links", Q(from_incident__status=Status.PUBLISHED)),
                 ("roles", Q(person__status=Status.PUBLISHED)),
+                ("incident_claims", in_published_incident),
+                ("person_claims", Q(person__status=Status.PUBLISHED)),
+                ("organization_claims", Q(organization__status=Status.PUBLISHED)),
             )
         )
     if isinstance(record, Stance):

@@ -322,6 +322,24 @@ def test_an_editor_renaming_a_cited_source_waits_for_review(editor_client):
     assert revisions.revisions_of(source).pending().count() == 1
 
 
+@pytest.mark.parametrize("factory", ["IncidentClaimFactory", "PersonClaimFactory", "OrganizationClaimFactory"])
+def test_an_editor_renaming_a_source_only_a_claim_cites_waits_for_review(editor_client, client, factory):
+    """A claim of a published record shows its sources on the record's page, so they are public too."""
+    claim = getattr(factories, factory)(sources=[factories.SourceFactory(title="Claim's own source")])
+    subject = getattr(claim, claim.subject_field)
+    type(subject).objects.filter(pk=subject.pk).update(status=models.Status.PUBLISHED)
+    source = claim.sources.get()
+    url = admin_url(models.Source, "change", source.pk)
+    data = page_data(editor_client.get(url))
+    data["title"] = "Renamed by an editor"
+
+    assert editor_client.post(url, data).status_code == 302
+
+    source.refresh_from_db()
+    assert source.title == "Claim's own source"
+    assert revisions.revisions_of(source).pending().count() == 1
+
+
 # Permanent links to published revisions ----------------------------------------------------------------------
 
 

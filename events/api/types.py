@@ -57,6 +57,9 @@ def public_sources():
         ("attributions", Q(incident__status=PUBLISHED)),
         ("timeline_entries", Q(incident__status=PUBLISHED)),
         ("roles", Q(person__status=PUBLISHED)),
+        ("incident_claims", Q(incident__status=PUBLISHED)),
+        ("person_claims", Q(person__status=PUBLISHED)),
+        ("organization_claims", Q(organization__status=PUBLISHED)),
     ):
         field = Source._meta.get_field(relation)
         rows = field.related_model.objects.filter(published, sources=OuterRef("pk"))

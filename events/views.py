@@ -458,7 +458,9 @@ class IncidentDetailView(CurrentRevisionMixin, DraftPreviewMixin, SectionMixin, 
         attributions = list(incident.attributions.all())
         figures = list(incident.casualty_figures.all())
         reactions = list(incident.reactions.all())
-        prefetch_sources([incident, *figures, *incident.timeline.all(), *attributions, *reactions])
+        prefetch_sources(
+            [incident, *figures, *incident.timeline.all(), *attributions, *reactions, *incident.claims.all()]
+        )
         links_out, links_in = related_links(incident)
         place_chain = []
         if incident.place is not None:

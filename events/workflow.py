@@ -26,11 +26,11 @@ def workflow_owner(obj):
     """The record whose status governs `obj`: itself if publishable, else the incident or person it belongs to."""
     if obj is None or isinstance(obj, Publishable):
         return obj
-    for name in ("incident", "from_incident", "person", "organization"):
-        owner = getattr(obj, name, None) if hasattr(type(obj), name) else None
-        if isinstance(owner, Publishable):
-            return owner
-    return None
+    # Each row declares the record it belongs to, rather than the owner being guessed from field names (a
+    # claim's `organization` is its subject, a role's is only where the person served).
+    subject = getattr(type(obj), "subject_field", None)
+    owner = getattr(obj, subject, None) if subject else None
+    return owner if isinstance(owner, Publishable) else None
 
 
 def is_locked_for(user, obj):

@@ -31,7 +31,7 @@ Qualifier = CasualtyFigure.Qualifier
 MAX_QUERIES = {
     "home": 7,
     "incident-list": 6,  # count, rows, facets, place tree, place and perpetrator choices
-    "incident-detail": 12,  # sources of everything on the page in two queries, related incidents in one, claims in two
+    "incident-detail": 11,  # sources of everything on the page (claims' too) in two queries, related incidents in one
     "person-list": 7,  # + whether anyone has a date of birth, to offer that sort
     "person-detail": 11,  # claims and their sources in two
     "organization-list": 5,

@@ -252,6 +252,8 @@ class Person(Publishable):
 class Role(KeyedRecord):
     """A position a person held, in an organization or for a country (Raisi, President of Iran)."""
 
+    subject_field = "person"
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
     title = models.CharField(max_length=200, help_text="The position as the source names it, e.g. 'Commander'.")
     organization = models.ForeignKey(

@@ -27,15 +27,12 @@ def related_model(model, relation):
     return model._meta.get_field(relation).related_model
 
 
-def claims_prefetch(model):
-    """A record's claims as its page shows them: who made each, the place it names, its sources (the claim
-    tables live in models/claims.py, which imports this module's users)."""
-    return models.Prefetch(
-        "claims",
-        queryset=related_model(model, "claims")
-        .objects.select_related("place", "by_person", "by_organization")
-        .prefetch_related("sources"),
-    )
+def claims_prefetch(model, sources=True):
+    """A record's claims as its page shows them: who made each, the place it names, and (unless the page
+    fetches every row's sources at once with prefetch_sources(), as the incident's does) their sources. The
+    claim tables live in models/claims.py, which imports this module's users."""
+    claims = related_model(model, "claims").objects.select_related("place", "by_person", "by_organization")
+    return models.Prefetch("claims", queryset=claims.prefetch_related("sources") if sources else claims)
 
 
 class NaturalKeyManager(models.Manager):
@@ -255,7 +252,10 @@ class Publishable(Versioned):
 
 
 class KeyedRecord(Versioned):
-    """Rows with no page of their own, identified in fixtures by a stable `key`."""
+    """Rows with no page of their own, identified in fixtures by a stable `key`. `subject_field` names the
+    foreign key to the record the row belongs to, whose status governs it (workflow.workflow_owner)."""
+
+    subject_field = None
 
     key = models.SlugField(
         max_length=120,

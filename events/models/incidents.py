@@ -76,7 +76,7 @@ class IncidentQuerySet(PublishableQuerySet):
                     .prefetch_related("stances")
                     .order_by("category", "slug"),
                 ),
-                claims_prefetch(self.model),
+                claims_prefetch(self.model, sources=False),
             )
         )
 
@@ -556,6 +556,8 @@ def reaction_mismatch(attribution, reaction):
 class TimelineEntry(KeyedRecord):
     """A dated development of an incident."""
 
+    subject_field = "incident"
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     date = models.DateField()
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
@@ -592,6 +594,8 @@ class TimelineEntry(KeyedRecord):
 
 class IncidentLink(KeyedRecord):
     """A typed link from one incident to another (retaliation for, commemorates, deadliest since...)."""
+
+    subject_field = "from_incident"
 
     class Kind(models.TextChoices):
         COMMEMORATES = "commemorates", "Commemorates"

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= kerman_site.settings.dev
 
-.PHONY: run serve loadtest test test-fast test-postgres lint format migrate seed clean
+.PHONY: run serve loadtest test test-fast test-postgres lint format migrate seed clean geodata
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ node_modules/.installed: package.json package-lock.json
 	else \
 		echo "npm not found: skipping vnu-jar; the HTML validity test will be skipped (CI installs npm)."; \
 	fi
+
+# The country outlines the maps are drawn from, copied from the pinned npm package (events/geodata/README.md).
+geodata: node_modules/.installed
+	cp node_modules/world-atlas/countries-50m.json events/geodata/countries-50m.json
 
 migrate: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput

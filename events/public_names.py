@@ -60,15 +60,24 @@ def by_name(record):
     return record.name
 
 
-def reaction_actor(reaction):
+def reaction_actor(reaction, show=None, join="{}: {}".format):
     """Who reacted, as the public may read it: the person, the organization, else the country (with the
-    office's label, the country left out when it is unpublished)."""
+    office's label, the country left out when it is unpublished). `show(record)` renders a record the
+    reaction names (its public name as text by default; a page passes a link) and `join(country, label)`
+    puts a country and an office together, so text and HTML follow the same choice."""
+    if show is None:
+        show = _public_text
     if reaction.person_id or reaction.organization_id:
-        return first_named(reaction.person, reaction.organization, text=by_name)
+        return show(reaction.person or reaction.organization)
     if reaction.country_id and reaction.actor_label:
-        country = reaction.country.name if is_named_in_public(reaction.country) else ""
-        return f"{country}: {reaction.actor_label}" if country else reaction.actor_label
-    return first_named(reaction.country, fallback=reaction.actor_label, text=by_name)
+        if not is_named_in_public(reaction.country):
+            return reaction.actor_label
+        return join(show(reaction.country), reaction.actor_label)
+    return show(reaction.country) if reaction.country_id else reaction.actor_label
+
+
+def _public_text(record):
+    return public_name(record, by_name(record))
 
 
 def reaction_title(reaction):

@@ -65,13 +65,9 @@ def any_link(*records, fallback=""):
 @register.simple_tag
 def reaction_actor(reaction):
     """Who reacted, linked where they have a page: the person, the organization, or the country."""
-    if reaction.person_id or reaction.organization_id:
-        return any_link(reaction.person, reaction.organization)
-    if reaction.country_id and reaction.actor_label:
-        if not reaction.country.is_published:
-            return reaction.actor_label
-        return format_html("{}: {}", record_link(reaction.country), reaction.actor_label)
-    return any_link(reaction.country, fallback=reaction.actor_label)
+    return public_names.reaction_actor(
+        reaction, show=record_link, join=lambda country, office: format_html("{}: {}", country, office)
+    )
 
 
 @register.filter

@@ -41,7 +41,7 @@ RADIUS_MIN = 6.0
 RADIUS_MAX = 40.0
 RADIUS_PER_ROOT_DEATH = 1.8
 # Markers' points past these spans make a regional map too wide to be one: the world is drawn instead.
-REGION_MAX_SPAN = (140.0, 70.0)  # degrees of longitude (scaled by the cosine of latitude), of latitude
+REGION_MAX_SPAN = (100.0, 60.0)  # degrees of longitude, of latitude
 REGION_MIN_SPAN = 16.0
 LOCATOR_SPAN = 24.0  # degrees of longitude a locator map shows around its point
 LOCATOR_RADIUS = 12.0
@@ -155,9 +155,9 @@ def view_around(points, width=MAP_WIDTH, height=REGION_HEIGHT):
     lons = [lon for lon, _lat in points]
     lats = [lat for _lon, lat in points]
     west, east, south, north = min(lons), max(lons), min(lats), max(lats)
-    k = math.cos(math.radians((south + north) / 2))
-    if (east - west) * k > REGION_MAX_SPAN[0] or north - south > REGION_MAX_SPAN[1]:
+    if east - west > REGION_MAX_SPAN[0] or north - south > REGION_MAX_SPAN[1]:
         return world_view(width)
+    k = math.cos(math.radians((south + north) / 2))
     pad_lon = max((east - west) * 0.2, REGION_MIN_SPAN / k / 2)
     pad_lat = max((north - south) * 0.2, REGION_MIN_SPAN / 2 * height / width)
     return region_view(west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat, width, height)
@@ -471,6 +471,10 @@ class Map:
     @property
     def focus_land(self):
         return land(self.view).get(self.focus, "") if self.focus else ""
+
+    @property
+    def has_links(self):
+        return any(marker.url for marker in self.markers)
 
     @property
     def is_world(self):

@@ -44,6 +44,10 @@ RADIUS_PER_ROOT_DEATH = 1.8
 REGION_MAX_SPAN = (100.0, 60.0)  # degrees of longitude, of latitude
 REGION_MIN_SPAN = 16.0
 LOCATOR_SPAN = 24.0  # degrees of longitude a locator map shows around its point
+# The most places a map marks (and its table lists): 3,000 places are a 2.4 MB page that takes 4 s to render,
+# and a map no one can read. The deadliest are kept; the others are counted, and the filters narrow them down.
+MAX_MARKERS = 250
+LOCATOR_MAX_SPAN = 80.0  # a country-level point's locator shows its country whole, up to this
 LOCATOR_RADIUS = 12.0
 # How far (in units) a simplified outline may stray from the snapped one: under a pixel at every size drawn.
 SIMPLIFY_TOLERANCE = 0.8
@@ -302,6 +306,16 @@ def land_path(view):
     return "".join(land(view).values())
 
 
+def main_territory_bounds(country):
+    """(west, south, east, north) of a country's largest polygon, in continuous longitudes (Russia's east runs
+    on past 180): the territory its country-level point lies in."""
+    rings = [geography._unwrapped(list(polygon[0])) for polygon in country.polygons]
+    ring = max(rings, key=lambda ring: abs(geography._signed_area(ring)))
+    lons = [lon for lon, _lat in ring]
+    lats = [lat for _lon, lat in ring]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
 def natural_earth_country(place):
     """The Natural Earth country of a place (its own, or its country's), or None."""
     country = place if place.kind == Place.Kind.COUNTRY else place.country
@@ -409,9 +423,22 @@ def _places_up_the_tree(place_ids):
     return found
 
 
-def incident_markers(incidents):
-    """([Marker], incidents not on the map) for a queryset of incidents: counted per place in one query,
-    then each place's count given to its point's place. Largest first, so smaller circles are drawn on top."""
+@dataclass
+class IncidentPoints:
+    markers: list  # at most MAX_MARKERS, the deadliest places first
+    unplaced: int  # incidents with no place, or none with a point
+    more_places: int = 0  # places left off the map (past MAX_MARKERS)
+    more_incidents: int = 0  # and their incidents
+
+    @property
+    def placed(self):
+        return sum(marker.incidents for marker in self.markers)
+
+
+def incident_markers(incidents, limit=None):
+    """IncidentPoints for a queryset of incidents: counted per place in one query, then each place's count given
+    to its point's place. The deadliest (then busiest) places first, so smaller circles are drawn on top; past
+    `limit` (MAX_MARKERS) places, the rest are only counted."""
     rows = list(
         incidents.order_by()
         .values("place_id")
@@ -437,9 +464,16 @@ def incident_markers(incidents):
         if row["deaths"] is not None:
             marker.deaths = (marker.deaths or 0) + row["deaths"]
     found = sorted(markers.values(), key=lambda m: (-(m.deaths or 0), -m.incidents, m.place.name))
-    for marker in found:
+    limit = MAX_MARKERS if limit is None else limit
+    shown, left_out = found[:limit], found[limit:]
+    for marker in shown:
         marker.also.sort(key=lambda place: place.name)
-    return found, unplaced
+    return IncidentPoints(
+        markers=shown,
+        unplaced=unplaced,
+        more_places=len(left_out),
+        more_incidents=sum(marker.incidents for marker in left_out),
+    )
 
 
 def radius_scale(markers, width=MAP_WIDTH):
@@ -511,9 +545,11 @@ def locator_map(place):
     span = LOCATOR_SPAN
     country = natural_earth_country(point.place)
     if point.precision == Place.GeoPrecision.COUNTRY and country is not None:
-        west, _south, east, _north = country.bounds
-        if east - west < 180:  # not one stitched across the antimeridian
-            span = min(max(span, (east - west) * 1.3), 80)
+        # The whole of the country's main territory (the part its point stands in), with a margin.
+        west, south, east, north = main_territory_bounds(country)
+        k = math.cos(math.radians(point.latitude))
+        wide_enough = max(east - west, (north - south) * LOCATOR_WIDTH / LOCATOR_HEIGHT / k)
+        span = min(max(span, wide_enough * 1.3), LOCATOR_MAX_SPAN)
     view = locator_view(point.longitude, point.latitude, span)
     x, y = view.project(point.longitude, point.latitude)
     marker = Marker(point=point, x=round(x, 1), y=round(y, 1), radius=LOCATOR_RADIUS)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django_filters.views import FilterView
 
 from . import filters, maps
+from .caching import cached
 from .models import Incident
 from .views import SectionMixin
 
@@ -43,13 +44,21 @@ class MapView(SectionMixin, FilterView):
             narrowed["place"] = marker.place.slug
             return f"{list_url}?{narrowed.urlencode()}"
 
-        markers, unplaced = maps.incident_markers(self.object_list)
-        incident_map = maps.incident_map(markers, url_for=incidents_at)
+        # Remembered per filter state until the next edit, like the list's counts (events.caching): at 100,000
+        # incidents in 3,000 places the count per place and the places' tree take ~0.5 s.
+        invalid = filterset.is_bound and not filterset.is_valid()
+        points = (
+            maps.incident_markers(self.object_list)
+            if invalid
+            else cached("map-points", filterset.filter_state(), lambda: maps.incident_markers(self.object_list))
+        )
+        incident_map = maps.incident_map(points.markers, url_for=incidents_at)
         context.update(
             incident_map=incident_map,
-            unplaced=unplaced,
-            placed=sum(marker.incidents for marker in markers),
-            invalid=filterset.is_bound and not filterset.is_valid(),
+            points=points,
+            unplaced=points.unplaced,
+            placed=points.placed,
+            invalid=invalid,
             active_filters=filterset.active_filters(),
             list_url=self.request.path,
             incident_list_url=f"{list_url}?{query.urlencode()}" if query else list_url,

@@ -6,9 +6,13 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import geography, maps
+from events.caching import CACHE_ALIAS
 from events.choices import Status
 from events.models import CasualtyFigure, Incident, Place
 from tests import factories as f
@@ -174,11 +178,22 @@ def test_the_deadliest_place_never_passes_the_largest_circle():
 def test_incidents_are_counted_per_place_in_queries_that_do_not_grow_with_them(rows, django_assert_num_queries):
     # One aggregate, then the incidents' places, then each level above them not already read (Iran).
     with django_assert_num_queries(3):
-        markers, unplaced = maps.incident_markers(Incident.objects.published())
-    by_place = {marker.place.name: marker for marker in markers}
+        points = maps.incident_markers(Incident.objects.published())
+    by_place = {marker.place.name: marker for marker in points.markers}
     assert set(by_place) == {"Kerman", "Shiraz", "Iran"}
     assert (by_place["Kerman"].incidents, by_place["Kerman"].deaths) == (2, 104)
-    assert unplaced == 2  # the incident at a draft place and the one in a region with no point
+    assert points.unplaced == 2  # the incident at a draft place and the one in a region with no point
+    assert (points.placed, points.more_places) == (4, 0)
+
+
+def test_past_the_most_markers_the_deadliest_places_are_kept_and_the_rest_counted(client, rows, monkeypatch):
+    points = maps.incident_markers(Incident.objects.published(), limit=1)
+    assert [marker.place.name for marker in points.markers] == ["Kerman"]
+    assert (points.more_places, points.more_incidents) == (2, 2)
+    monkeypatch.setattr(maps, "MAX_MARKERS", 2)
+    _response, content = map_page(client)
+    assert [row[0] for row in table_rows(content)] == ["Kerman", "Iran"]
+    assert "The map shows the 2 places with the most deaths; 1 more place with 1 incident is left off." in content
 
 
 def test_the_map_page_marks_each_place_once_sized_by_its_deaths(client, rows):
@@ -244,6 +259,22 @@ def test_the_map_page_makes_no_request_elsewhere_and_costs_few_queries(client, r
     assert "http" not in svg and "<image" not in svg and "<script" not in content
 
 
+def test_the_points_are_remembered_until_the_next_edit(client, rows, settings):
+    settings.COUNT_CACHE = True
+    caches[CACHE_ALIAS].clear()
+    try:
+        map_page(client, {"kind": Incident.Kind.BOMBING})
+        with CaptureQueriesContext(connection) as again:
+            _response, content = map_page(client, {"kind": Incident.Kind.BOMBING})
+        assert not any("GROUP BY" in query["sql"] and '"place_id"' in query["sql"] for query in again)
+        assert "Kerman: 2 incidents, 104 deaths" in content
+        f.IncidentFactory(title="Another bombing", slug="another-bombing", place=rows.kerman)
+        _response, content = map_page(client, {"kind": Incident.Kind.BOMBING})
+        assert "Kerman: 3 incidents, at least 104 deaths" in content
+    finally:
+        caches[CACHE_ALIAS].clear()
+
+
 def test_the_map_is_in_the_menu_and_the_sitemap(client, rows):
     _response, content = map_page(client)
     assert f'<a href="{reverse("events:map")}" class="is-current" aria-current="page">Map</a>' in content
@@ -284,3 +315,19 @@ def test_a_locator_map_marks_the_point_in_the_middle():
     marker = locator.markers[0]
     assert (marker.x, marker.y) == pytest.approx((maps.LOCATOR_WIDTH / 2, maps.LOCATOR_HEIGHT / 2), abs=1)
     assert marker.point.style == "solid" and locator.description.endswith("marking its city-level point.")
+
+
+def test_a_country_level_locator_shows_the_country_whole_even_across_the_antimeridian():
+    def country_place(name):
+        place = Place(name=name, slug=name.lower(), kind=Place.Kind.COUNTRY, status=Status.PUBLISHED)
+        place.longitude, place.latitude = geography.country(name).centroid()
+        place.geo_precision = Place.GeoPrecision.COUNTRY
+        return place
+
+    iran = maps.locator_map(country_place("Iran"))
+    west, _south, east, _north = iran.view.box
+    assert west < 44 - 1 and east > 63.3 + 1  # Iran runs from 44° to 63.3° east
+    assert iran.markers[0].point.style == "dashed" and iran.focus == "Iran"
+    russia = maps.locator_map(country_place("Russia"))
+    west, _south, east, _north = russia.view.box
+    assert east - west == pytest.approx(maps.LOCATOR_MAX_SPAN, abs=0.1)

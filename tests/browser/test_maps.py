@@ -106,3 +106,32 @@ def test_map_pages_have_no_serious_axe_violation(page, kerman_points):
         if serious:
             found[path] = serious
     assert found == {}
+
+
+def test_the_map_zooms_and_pans_with_javascript_and_shows_all_without(browser, kerman_points):
+    context, page = new_page(browser, kerman_points)
+    page.goto("/map/")
+    svg = page.locator("svg.map")
+    whole = [float(n) for n in svg.get_attribute("viewBox").split()]
+    kerman = page.locator("svg.map circle.map-marker--solid").first
+    radius = float(kerman.get_attribute("r"))
+    page.get_by_role("button", name="Zoom in").click()
+    x, y, w, h = (float(n) for n in svg.get_attribute("viewBox").split())
+    assert (w, h) == pytest.approx((whole[2] / 2, whole[3] / 2), abs=0.1)
+    assert float(kerman.get_attribute("r")) == pytest.approx(radius / 2, abs=0.05)  # the same size on screen
+    box = svg.bounding_box()
+    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 150, steps=4)
+    page.mouse.up()
+    assert [float(n) for n in svg.get_attribute("viewBox").split()][:2] != [x, y]
+    page.get_by_role("button", name="Show the whole map").click()
+    assert [float(n) for n in svg.get_attribute("viewBox").split()] == whole
+    context.close()
+
+    context = browser.new_context(base_url=kerman_points.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/map/")
+    assert page.get_by_role("button", name="Zoom in").count() == 0
+    assert page.locator("svg.map circle.map-marker").count() == page.locator("table.map-points tbody tr").count() > 0
+    context.close()

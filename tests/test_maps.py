@@ -256,7 +256,10 @@ def test_the_map_page_makes_no_request_elsewhere_and_costs_few_queries(client, r
     with django_assert_max_num_queries(16):
         _response, content = map_page(client, {"kind": Incident.Kind.BOMBING})
     svg = content[content.index('<svg class="map') : content.index("</svg>")]
-    assert "http" not in svg and "<image" not in svg and "<script" not in content
+    assert "http" not in svg and "<image" not in svg
+    # Its one script (zoom and pan) and its stylesheet are the site's own files.
+    assert re.findall(r'<script[^>]*src="([^"]+)"', content) == ["/static/events/map-zoom.js"]
+    assert all(src.startswith("/static/") for src in re.findall(r'src="([^"]+)"', content))
 
 
 def test_the_points_are_remembered_until_the_next_edit(client, rows, settings):
@@ -331,3 +334,27 @@ def test_a_country_level_locator_shows_the_country_whole_even_across_the_antimer
     russia = maps.locator_map(country_place("Russia"))
     west, _south, east, _north = russia.view.box
     assert east - west == pytest.approx(maps.LOCATOR_MAX_SPAN, abs=0.1)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_a_locator_map_costs_no_query(client, rows):
+    # The point and the country are read from the place's parents, which the page has already joined.
+    with_map = count_queries(client, rows.bombing.get_absolute_url())
+    without = count_queries(client, rows.in_region.get_absolute_url())
+    assert with_map == without
+    assert count_queries(client, rows.cemetery.get_absolute_url()) == count_queries(
+        client, rows.nowhere.get_absolute_url()
+    )
+
+
+def test_the_map_page_costs_the_same_queries_however_many_places_it_marks(client, rows):
+    before = count_queries(client, reverse("events:map"))
+    for n in range(3):
+        city = with_point(f.PlaceFactory(name=f"Town {n}", slug=f"town-{n}", parent=rows.iran), 50 + n, 30, "city")
+        f.IncidentFactory(title=f"Incident in town {n}", slug=f"town-incident-{n}", place=city)
+    assert count_queries(client, reverse("events:map")) == before

@@ -122,10 +122,6 @@ class View:
         x, y = self.raw(lon, lat)
         return (x - x0) * scale, (y0 - y) * scale
 
-    def contains(self, lon, lat):
-        west, south, east, north = self.box
-        return west <= lon <= east and south <= lat <= north
-
 
 def world_view(width=MAP_WIDTH):
     return View(WORLD_BOX, "natural-earth", width)
@@ -558,7 +554,7 @@ def locator_map(place):
     return Map(
         view=view,
         markers=[marker],
-        title=f"Where {place.name} is" if point.inherited else f"Where {where} is",
+        title=f"Where {place.name} is",
         description=description,
         focus=country.name if country is not None else "",
     )

@@ -41,6 +41,7 @@ class PagesSitemap(CanonicalHostSitemap):
             "events:home",
             *(record_type.url_name("list") for record_type in registry.menu()),
             "events:timeline",
+            "events:map",
         ]
 
     def location(self, item):

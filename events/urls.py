@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import registry, releases, views, views_data
+from . import registry, releases, views, views_data, views_maps
 from .feeds import RecentRecordsFeed
 
 
@@ -64,6 +64,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("map/", views_maps.MapView.as_view(), name="map"),
     path("feed.atom", RecentRecordsFeed(), name="feed"),
     path("data/", views_data.DataView.as_view(), name="data"),
     path("data/<release_version:version>/<str:name>", views_data.release_file, name="data-file"),

@@ -89,7 +89,9 @@ def make_archive():
 
     source = factories.SourceFactory(publisher="Agency", url="https://example.org/report", note="A note.")
     country = factories.CountryFactory()
-    city = factories.PlaceFactory(parent=country, description="A city.")
+    city = factories.PlaceFactory(
+        parent=country, description="A city.", latitude=30.2832, longitude=57.0788, geo_precision="city"
+    )
     organization = factories.OrganizationFactory(country=country, description="A group.", short_name="GRP")
     person = factories.PersonFactory(description="A person.")
     person.nationalities.add(country)

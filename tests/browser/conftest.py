@@ -109,6 +109,7 @@ CHECKED_PAGES = [
     "/reactions/",
     "/places/",
     "/timeline/",
+    "/map/",
     "/search/?q=Erdogan",
     "/incidents/2024-kerman-bombings/",
     "/people/recep-tayyip-erdogan/",

@@ -154,40 +154,49 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
                 f"ON CONFLICT (model_label, facet, value) DO UPDATE SET count = {table}.count + excluded.count",
                 params,
             )
-        cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND value != '' AND count <= 0", [label])
+        cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND count <= 0", [label])
+
+
+def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
+    """{(facet, value): count} of a list (or of its `facets`) counted from the records now, summaries included:
+    what FacetCount should hold (nothing for a zero)."""
+    counts = direct_counts(label, using=using)
+    names = [name for name in _filterset(label).facet_names() if facets is None or name in facets]
+    trees = tree_facets(label) & set(names)
+    parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if trees else {}
+    rows = {} if facets is not None else {("", ""): counts.get("", {}).get("", 0)}
+    for facet in names:
+        values = counts.get(facet, {})
+        if facet in trees:
+            totals = place_tree.totals_up_the_tree({int(v): n for v, n in values.items()}, parent_of)
+            values = {str(pk): n for pk, n in totals.items() if n}
+        rows[(facet, "")] = len(values)
+        rows.update(((facet, value), n) for value, n in values.items())
+    return {key: n for key, n in rows.items() if n}  # as stored: a row reaching zero is deleted
+
+
+def stored(label, using=DEFAULT_DB_ALIAS):
+    """{(facet, value): count} as FacetCount holds it for a list."""
+    rows = FacetCount.objects.using(using).of(label).values_list("facet", "value", "count")
+    return {(facet, value): count for facet, value, count in rows}
 
 
 def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
     """Count the lists `labels` (all by default) from scratch, or only their `facets`: idempotent.
 
     Returns {label: number of rows stored}."""
-    stored = {}
-    parent_of = None
+    done = {}
     with transaction.atomic(using=using):
         for label in labels or LISTS:
-            counts = direct_counts(label, using=using)
-            if facets is not None:
-                counts = {facet: values for facet, values in counts.items() if facet in facets}
-            trees = tree_facets(label) & set(counts)
-            if trees and parent_of is None:
-                parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id"))
-            for facet in trees:
-                totals = place_tree.totals_up_the_tree({int(v): n for v, n in counts[facet].items()}, parent_of)
-                counts[facet] = Counter({str(pk): n for pk, n in totals.items() if n})
-            rows = [FacetCount(model_label=label, facet="", value="", count=counts.get("", {}).get("", 0))]
-            names = [name for name in _filterset(label).facet_names() if facets is None or name in facets]
-            for facet in names:
-                values = counts.get(facet, {})
-                rows.append(FacetCount(model_label=label, facet=facet, value="", count=len(values)))
-                rows += [FacetCount(model_label=label, facet=facet, value=v, count=n) for v, n in values.items()]
+            rows = counted(label, facets, using)
             old = FacetCount.objects.using(using).of(label)
-            if facets is not None:
-                old = old.filter(facet__in=facets)
-                rows = rows[1:]
-            old.delete()
-            FacetCount.objects.using(using).bulk_create(rows, batch_size=2000)
-            stored[label] = len(rows)
-    return stored
+            old.filter(facet__in=facets).delete() if facets is not None else old.delete()
+            FacetCount.objects.using(using).bulk_create(
+                [FacetCount(model_label=label, facet=f, value=v, count=n) for (f, v), n in rows.items()],
+                batch_size=2000,
+            )
+            done[label] = len(rows)
+    return done
 
 
 def rebuild_if_missing(using=DEFAULT_DB_ALIAS):

@@ -298,8 +298,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         more = size - listed
         if more <= 0:
             return f"{listed_text}."
-        label = str(self.filters[name].label).lower()
-        return f"{listed_text}, and {more:,} more: search for another {label} by name; its page links to its {self.noun_plural()}."
+        label, nouns = str(self.filters[name].label).lower(), self.noun_plural()
+        return f"{listed_text}, and {more:,} more: search for another {label} by name; its page links to its {nouns}."
 
     def noun_plural(self):
         return str(self._meta.model._meta.verbose_name_plural)

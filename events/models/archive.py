@@ -144,7 +144,8 @@ class FacetCount(models.Model):
     facets, its total and the home page's counts are read here instead of grouping every record again after
     every edit. A value of "" is a summary row: for facet "" the number of published records of the list, for a
     facet the number of values with at least one. Values are text (ids and choice values alike); a record
-    without a value (an incident with no place) is not counted in that facet. Rows reaching zero are deleted.
+    without a value (an incident with no place) is not counted in that facet. A missing row is a zero: rows
+    reaching zero are deleted.
     """
 
     model_label = models.CharField(max_length=40, help_text="The list's model, e.g. events.incident.")

@@ -68,7 +68,7 @@ def main():
     print(f"{'page':<16}{'after an edit (ms CPU)':>24}{'cached counts (ms CPU)':>24}{'ratio':>8}{'queries':>10}")
     for path in PAGES:
         first, warm = statistics.median(after_edit[path]), statistics.median(cached[path])
-        print(f"{path:<16}{first:>24.1f}{warm:>24.1f}{first / warm:>8.2f}{'%d / %d' % queries[path]:>10}")
+        print(f"{path:<16}{first:>24.1f}{warm:>24.1f}{first / warm:>8.2f}{'{} / {}'.format(*queries[path]):>10}")
 
 
 if __name__ == "__main__":

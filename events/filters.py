@@ -271,8 +271,11 @@ class FacetedFilterSet(django_filters.FilterSet):
         giving = sorted((pk for pk in counts if pk is not None), key=lambda pk: -counts[pk])[:MAX_OPTIONS]
         chosen = self.form.cleaned_data.get(name) if self.is_bound and hasattr(self.form, "cleaned_data") else None
         size = self.counted_facets[1].get(name)
-        if size is not None and size > MAX_OPTIONS:  # known long: only the busiest are read
-            options = list(field.queryset.filter(pk__in=giving))
+        if size is not None and size > MAX_OPTIONS:
+            # Known long: only the busiest are read, each published (a value counted in the stored facet has
+            # published rows, which is what the choice's own query asks, at the cost of reading them all).
+            manager = field.queryset.model._default_manager
+            options = list(getattr(manager, "published", manager.all)().filter(pk__in=giving))
         else:
             # The busiest options and up to MAX_OPTIONS + 1 others, in the choice's own order: reading more than
             # MAX_OPTIONS others says the choice is long, and nothing sorts the whole choice to find out.

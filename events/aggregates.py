@@ -269,6 +269,17 @@ ROOTS = {
     Place: _place_roots,
     Stance: _stance_roots,
 }
+# The columns of each model that the counts read: a save changing none of them moves no count.
+COUNTED_FIELDS = {
+    Incident: ("status", "kind", "place_id"),
+    Reaction: ("status", "incident_id", "category", "country_id"),
+    Attribution: ("incident_id", "kind", "responsible_organization_id"),
+    Person: ("status",),
+    Role: ("person_id", "organization_id"),
+    Organization: ("status", "kind", "country_id", "parent_id"),
+    Place: ("status", "kind", "parent_id"),
+    Stance: (),
+}
 # Many-to-many relations counted: through model → (list, the model at the list's end, the other end's field).
 LINKS = {
     Reaction.stances.through: ("events.reaction", Reaction, "stances"),
@@ -321,7 +332,24 @@ class Pending:
                 apply(label, _up_the_tree(delta, label, self.using), self.using)
 
 
-def before_save(instance, using):
+def _counted_fields_unchanged(instance, using, update_fields):
+    """Whether a save of an existing row leaves every column the counts read as it is stored (an editor's
+    correction of a title or a summary): then no count can move, and nothing is counted."""
+    fields = COUNTED_FIELDS[type(instance)]
+    if not fields:
+        return True
+    if update_fields is not None:
+        return not {f.removesuffix("_id") for f in fields} & {f.removesuffix("_id") for f in update_fields}
+    if instance._state.adding or instance.pk is None:
+        return False
+    stored = type(instance)._base_manager.using(using).filter(pk=instance.pk).values_list(*fields).first()
+    return stored is not None and stored == tuple(getattr(instance, field) for field in fields)
+
+
+def before_save(instance, using, update_fields=None):
+    instance.__dict__.pop("_counts_pending", None)
+    if _counted_fields_unchanged(instance, using, update_fields):
+        return
     pending = Pending(using)
     pending.add(ROOTS[type(instance)](instance, using, deleting=False))
     if isinstance(instance, Place) and instance.pk is not None:
@@ -330,7 +358,10 @@ def before_save(instance, using):
 
 
 def after_save(instance, created, using):
-    pending = instance.__dict__.pop("_counts_pending", None) or Pending(using)
+    pending = instance.__dict__.pop("_counts_pending", None)
+    if pending is None and not created:  # nothing counted moved (before_save)
+        return
+    pending = pending or Pending(using)
     if created:
         pending.add_new(ROOTS[type(instance)](instance, using, deleting=False))
     pending.settle()

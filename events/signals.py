@@ -298,9 +298,9 @@ def _incidents_written(rows, using):
 # it. A delete that cascades sends every pre_delete before any post_delete: aggregates settles after the last.
 
 
-def counts_note_what_a_save_may_move(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+def counts_note_what_a_save_may_move(sender, instance, using=DEFAULT_DB_ALIAS, update_fields=None, **kwargs):
     if not in_bulk_write():
-        aggregates.before_save(instance, using)
+        aggregates.before_save(instance, using, update_fields)
 
 
 def counts_follow_the_saved_row(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwargs):

@@ -403,3 +403,19 @@ def test_a_filtered_choice_of_records_counts_only_its_busiest_values(client, arc
         client.get(reverse("events:reaction-list"), {"category": "country"})
     facets = next(q["sql"] for q in queries if "UNION ALL" in q["sql"])
     assert "LIMIT 1" in facets
+
+
+def test_a_save_that_changes_nothing_counted_reads_one_row_and_counts_nothing():
+    incident = f.IncidentFactory()
+    f.ReactionFactory(incident=incident)
+    incident.title = "Corrected title"
+    with CaptureQueriesContext(connection) as queries:
+        incident.save()
+    counting = [q["sql"] for q in queries if "facetcount" in q["sql"] or "UNION ALL" in q["sql"]]
+    assert counting == []
+    incident.status = Status.DRAFT
+    with CaptureQueriesContext(connection) as queries:
+        incident.save()
+    assert any("facetcount" in q["sql"] for q in queries)
+    assert aggregates.stored("events.reaction").get(("", ""), 0) == 0
+    assert_counts_are_fresh()

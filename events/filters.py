@@ -196,7 +196,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         the filters could not be understood."""
         if self.is_bound and not self.is_valid():
             return {}, {}
-        return cached("facets", (type(self).__name__, self.filter_state()), self.count_facets)
+        # The 2: keyed apart from the plain dicts older code cached (a shared cache may still hold some).
+        return cached("facets", (type(self).__name__, self.filter_state(), 2), self.count_facets)
 
     @property
     def facet_counts(self):
@@ -275,7 +276,7 @@ class FacetedFilterSet(django_filters.FilterSet):
             # Known long: only the busiest are read, each published (a value counted in the stored facet has
             # published rows, which is what the choice's own query asks, at the cost of reading them all).
             manager = field.queryset.model._default_manager
-            options = list(getattr(manager, "published", manager.all)().filter(pk__in=giving))
+            options = list(getattr(manager, "published", manager.all)().filter(pk__in=giving).order_by())
         else:
             # The busiest options and up to MAX_OPTIONS + 1 others, in the choice's own order: reading more than
             # MAX_OPTIONS others says the choice is long, and nothing sorts the whole choice to find out.

@@ -18,7 +18,18 @@ from django.utils.functional import cached_property
 
 from . import place_tree
 from .caching import cached
-from .models import PERPETRATOR_KINDS, Attribution, Incident, Organization, Person, Place, Reaction, Stance
+from .models import (
+    PERPETRATOR_KINDS,
+    Attribution,
+    FacetCount,
+    Incident,
+    Organization,
+    Person,
+    Place,
+    Reaction,
+    Stance,
+    union_all,
+)
 from .search import SEARCH_FIELDS, text_search
 
 # Parameters that never count as a filter: paging, and sorting (which has its own links).
@@ -113,35 +124,89 @@ class FacetedFilterSet(django_filters.FilterSet):
         # A filter across a many-to-many relation (distinct=True) may meet a row twice: count each row once.
         return queryset, f.field_name, Count("pk", distinct=f.distinct), None
 
-    def count_facets(self):
-        """{filter name: {value: count}} from one query: each facet's GROUP BY, joined by UNION ALL."""
+    def counts_are_stored(self):
+        """Whether the counts are those kept in FacetCount (events/aggregates.py): no filter in the address, and
+        the filterset filtering exactly the list's published rows (what is stored)."""
+        if self.filter_state():
+            return False
+        published = self._meta.model._default_manager.published()
+        return self.queryset.query.where == published.query.where
+
+    def stored_facets(self):
+        """({filter name: {value: count}}, {filter name: number of values}, total) from FacetCount, one query:
+        each facet's MAX_OPTIONS values giving most rows, never all of a long facet's."""
         names = self.facet_names()
+        label = self._meta.model._meta.label_lower
+        counts, sizes, total = {name: {} for name in names}, {}, 0
+        for facet, value, number in FacetCount.objects.top(label, dict.fromkeys(names, MAX_OPTIONS)):
+            if facet == "" and value == "":
+                total = number
+            elif value == "":
+                sizes[facet] = number
+            elif facet in counts:
+                counts[facet][self.facet_value(facet, value)] = number
+        return counts, sizes, total
+
+    def facet_value(self, name, text):
+        return int(text) if isinstance(self.filters[name], django_filters.ModelChoiceFilter) else text
+
+    def count_facets(self):
+        """({filter name: {value: count}}, {filter name: number of values when known}): stored when nothing is
+        filtered, else from one query, each facet's GROUP BY joined by UNION ALL.
+
+        A choice of records counts only its MAX_OPTIONS values giving most rows (ORDER BY count DESC LIMIT) and
+        the chosen one: the reaction list's incidents are 100,000 in a large archive. Facets up the place tree
+        count every place with rows (a few thousand at most) to add them up the tree."""
+        if self.counts_are_stored():
+            counts, sizes, _total = self.stored_facets()
+            return counts, sizes
+        names = self.facet_names()
+        chosen = self.form.cleaned_data if self.is_bound else {}
         parts, finishers = [], []
         for position, name in enumerate(names):
             rows, field, count, finish = self.facet_query(name, self.queryset_without(name))
+
             # Every facet's values as text, so that PostgreSQL accepts ids and choice values in one column.
-            parts.append(rows.order_by().values_list(Value(position), Cast(field, TextField())).annotate(n=count))
+            def grouped(rows, position=position, field=field, count=count):
+                return rows.order_by().values_list(Value(position), Cast(field, TextField())).annotate(n=count)
+
+            if finish is None and isinstance(self.filters[name], django_filters.ModelChoiceFilter):
+                parts.append(grouped(rows).order_by("-n")[:MAX_OPTIONS])
+                if chosen.get(name) is not None:
+                    # The chosen value's count, in case it is not among the busiest (filtered first, so that a
+                    # relation to many is joined once).
+                    parts.append(grouped(rows.filter(**{field: chosen[name].pk})))
+            else:
+                parts.append(grouped(rows))
             finishers.append(finish)
         counts = [{} for _ in names]
         if parts:
-            for position, value, number in parts[0].union(*parts[1:], all=True):
-                counts[position][value] = number
+            for position, value, number in union_all(parts):
+                counts[position].setdefault(value, number)
         facets = {}
         for name, found, finish in zip(names, counts, finishers, strict=True):
             if isinstance(self.filters[name], django_filters.ModelChoiceFilter):
                 found = {None if value is None else int(value): number for value, number in found.items()}
             facets[name] = finish(found) if finish else found
-        return facets
+        return facets, {}
 
     @cached_property
-    def facet_counts(self):
-        """{filter name: {value: count}}, or {} when the filters could not be understood.
-
-        Remembered per filter state until the next edit (events.caching): counting every facet scans the
-        table once per facet."""
+    def counted_facets(self):
+        """count_facets(), remembered per filter state until the next edit (events.caching), or ({}, {}) when
+        the filters could not be understood."""
         if self.is_bound and not self.is_valid():
-            return {}
-        return cached("facets", (type(self).__name__, self.filter_state()), self.count_facets)
+            return {}, {}
+        # The 2: keyed apart from the plain dicts older code cached (a shared cache may still hold some).
+        return cached("facets", (type(self).__name__, self.filter_state(), 2), self.count_facets)
+
+    @property
+    def facet_counts(self):
+        """{filter name: {value: count}}, or {} when the filters could not be understood."""
+        return self.counted_facets[0]
+
+    def stored_total(self):
+        """The number of published records of the list, kept in FacetCount (see counts_are_stored)."""
+        return FacetCount.objects.summaries(self._meta.model._meta.label_lower).get("", 0)
 
     def filter_state(self):
         """The filters in the address, in a fixed order (not the page or the sort): what the counts depend on."""
@@ -197,7 +262,8 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def choose_options(self, name, field, counts):
         """The options of a choice of records, from one query: every option when there are at most
-        MAX_OPTIONS, else the MAX_OPTIONS that give the most rows, and the chosen one.
+        MAX_OPTIONS, else the MAX_OPTIONS that give the most rows, and the chosen one, with a word on how many
+        more there are.
 
         A choice of records may hold thousands (perpetrators, places in a large archive): a <select> of
         thousands of options is slow to make, to send and to use. Any other value still works in the address,
@@ -205,21 +271,39 @@ class FacetedFilterSet(django_filters.FilterSet):
         a long one: a narrow search gives rows in a handful of places, but the choice still holds every place."""
         giving = sorted((pk for pk in counts if pk is not None), key=lambda pk: -counts[pk])[:MAX_OPTIONS]
         chosen = self.form.cleaned_data.get(name) if self.is_bound and hasattr(self.form, "cleaned_data") else None
-        # The busiest options and up to MAX_OPTIONS + 1 others, in the choice's own order: reading more than
-        # MAX_OPTIONS others says the choice is long, and nothing sorts the whole choice to find out.
-        some = field.queryset.order_by().values("pk")[: MAX_OPTIONS + 1]
-        options = list(field.queryset.filter(Q(pk__in=giving) | Q(pk__in=some)))
-        if len(options) > MAX_OPTIONS or len(counts) > MAX_OPTIONS:
+        size = self.counted_facets[1].get(name)
+        if size is not None and size > MAX_OPTIONS:
+            # Known long: only the busiest are read, each published (a value counted in the stored facet has
+            # published rows, which is what the choice's own query asks, at the cost of reading them all).
+            manager = field.queryset.model._default_manager
+            options = list(getattr(manager, "published", manager.all)().filter(pk__in=giving).order_by())
+        else:
+            # The busiest options and up to MAX_OPTIONS + 1 others, in the choice's own order: reading more than
+            # MAX_OPTIONS others says the choice is long, and nothing sorts the whole choice to find out.
+            some = field.queryset.order_by().values("pk")[: MAX_OPTIONS + 1]
+            options = list(field.queryset.filter(Q(pk__in=giving) | Q(pk__in=some)))
+        if len(options) > MAX_OPTIONS or len(counts) > MAX_OPTIONS or (size or 0) > MAX_OPTIONS:
             busiest = set(giving)
             options = sorted((obj for obj in options if obj.pk in busiest), key=lambda obj: (-counts[obj.pk], str(obj)))
-            listed = f"The {MAX_OPTIONS} with the most {self.noun_plural()} are listed."
-            field.help_text = f"{field.help_text} {listed}".strip()
+            field.help_text = f"{field.help_text} {self.more_options(name, len(options), size)}".strip()
         if chosen is not None and chosen.pk not in {obj.pk for obj in options}:
             options.append(chosen)
         to_field = field.to_field_name or "pk"
         field.widget.choices = [("", field.empty_label)] + [
             (getattr(obj, to_field), field.label_from_instance(obj)) for obj in options
         ]
+
+    def more_options(self, name, listed, size=None):
+        """Says that a long choice lists only its busiest options, and how many more it has (the number of values
+        with published rows, kept in FacetCount)."""
+        if size is None:
+            size = FacetCount.objects.summaries(self._meta.model._meta.label_lower).get(name, 0)
+        listed_text = f"The {listed} with the most {self.noun_plural()} are listed"
+        more = size - listed
+        if more <= 0:
+            return f"{listed_text}."
+        label, nouns = str(self.filters[name].label).lower(), self.noun_plural()
+        return f"{listed_text}, and {more:,} more: search for another {label} by name; its page links to its {nouns}."
 
     def noun_plural(self):
         return str(self._meta.model._meta.verbose_name_plural)
@@ -495,3 +579,7 @@ class PlaceFilter(FacetedFilterSet):
     def facet_country(self, queryset):
         # A place counts for every place above it, not for itself: counted per parent, then up the tree.
         return queryset, "parent_id", Count("pk"), ancestor_counts
+
+
+# The lists whose counts are kept in FacetCount (events/aggregates.py).
+COUNTED_FILTERS = (IncidentFilter, PersonFilter, OrganizationFilter, ReactionFilter, PlaceFilter)

@@ -14,12 +14,15 @@ from .caching import cached_count
 
 
 class ArchivePaginator(Paginator):
-    def __init__(self, *args, count_key=None, **kwargs):
+    def __init__(self, *args, count_key=None, count=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.count_key = count_key
+        self.known_count = count  # a total kept elsewhere (events/aggregates.py): nothing to count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return self.known_count
         return cached_count(self.object_list, self.count_key)
 
     def page(self, number):

@@ -25,7 +25,7 @@ from django.db.models import Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete, pre_save
 
-from . import caching, revisions, search, search_index, workflow
+from . import aggregates, caching, revisions, search, search_index, workflow
 from .models import CasualtyFigure, Incident
 
 _state = threading.local()
@@ -189,6 +189,8 @@ def connect():
     _connect(post_delete, content_version_moves_on_every_save_or_delete)
     _connect(m2m_changed, content_version_moves_on_every_relation_change)
 
+    connect_counts()
+
     _connect(connection_created, every_sqlite_connection_can_fold)
     for connection in connections.all(initialized_only=True):  # opened before this ran: a shell, a test database
         search.register_sqlite_function(connection)
@@ -227,6 +229,7 @@ def after_bulk_write(*written, using=DEFAULT_DB_ALIAS):
     for model, pks in rows.items():
         if pks is not None:
             search_index.reindex_rows(model, pks, using)
+    aggregates.rebuild_after(rows, using=using)
     if any(caching.is_archive_model(model) for model in rows):
         caching.bump_content_version()
 
@@ -288,3 +291,54 @@ def _incidents_written(rows, using):
         figures = CasualtyFigure._base_manager.using(using).filter(pk__in=rows[CasualtyFigure])
         chosen |= Q(pk__in=figures.values("incident_id"))
     return incidents.filter(chosen)
+
+
+# Stored counts follow every write (events/aggregates.py) ---------------------------------------------------------
+# Each write notes, before it, the counts of the records whose counts it may move, and adds the difference after
+# it. A delete that cascades sends every pre_delete before any post_delete: aggregates settles after the last.
+
+
+def counts_note_what_a_save_may_move(sender, instance, using=DEFAULT_DB_ALIAS, update_fields=None, **kwargs):
+    if not in_bulk_write():
+        aggregates.before_save(instance, using, update_fields)
+
+
+def counts_follow_the_saved_row(sender, instance, created=False, using=DEFAULT_DB_ALIAS, **kwargs):
+    if not in_bulk_write():
+        aggregates.after_save(instance, created, using)
+
+
+def counts_note_what_a_delete_may_move(sender, instance, origin=None, using=DEFAULT_DB_ALIAS, **kwargs):
+    if not in_bulk_write():
+        aggregates.before_delete(instance, origin, using)
+
+
+def counts_follow_the_deleted_rows(sender, instance, origin=None, **kwargs):
+    if not in_bulk_write():
+        aggregates.after_delete(instance, origin)
+
+
+def counts_follow_link_changes(sender, instance, action, reverse, pk_set, using=DEFAULT_DB_ALIAS, **kwargs):
+    if in_bulk_write():
+        return
+    if action in ("pre_add", "pre_remove", "pre_clear"):
+        aggregates.before_links_change(sender, instance, action, reverse, pk_set, using)
+    else:
+        aggregates.after_links_change(instance)
+
+
+def counts_match_the_rows_after_a_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """A database migrated from before the counts were stored (or written past the signals) is counted once."""
+    if sender.name == "events":
+        aggregates.rebuild_if_missing(using)
+
+
+def connect_counts():
+    for model in aggregates.ROOTS:
+        _connect(pre_save, counts_note_what_a_save_may_move, model)
+        _connect(post_save, counts_follow_the_saved_row, model)
+        _connect(pre_delete, counts_note_what_a_delete_may_move, model)
+        _connect(post_delete, counts_follow_the_deleted_rows, model)
+    for through in aggregates.LINKS:
+        _connect(m2m_changed, counts_follow_link_changes, through)
+    _connect(post_migrate, counts_match_the_rows_after_a_migrate)

@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import filters, linked_data, registry, revisions
+from . import aggregates, filters, linked_data, registry, revisions
 from .caching import cached_count, content_version
 from .exports import EXPORTERS, written_out
 from .forms import TimelineForm
@@ -155,6 +155,8 @@ class RecordListView(SectionMixin, FilterView):
         # The total depends only on the filters (not on the order or page): counted once per filter state.
         filterset = getattr(self, "filterset", None)
         if filterset is not None and (not filterset.is_bound or filterset.is_valid()):
+            if filterset.counts_are_stored():  # the unfiltered list: its total is kept as records change
+                kwargs["count"] = filterset.stored_total()
             kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state())
         return super().get_paginator(queryset, per_page, **kwargs)
 
@@ -249,18 +251,28 @@ class HomeView(SectionMixin, TemplateView):
         kwargs.update(
             featured=featured,
             latest_incidents=latest[:5],
-            counts=[
-                (
-                    record_type.prefix,
-                    record_type.label,
-                    cached_count(record_type.model.objects.published(), f"home-{record_type.prefix}"),
-                    record_type.url_name("list"),
-                )
-                for record_type in registry.menu()
-                if record_type.home_count
-            ],
+            counts=self.counts(),
         )
         return super().get_context_data(**kwargs)
+
+    def counts(self):
+        """[(prefix, label, published records, list URL name)], read from the stored totals in one query
+        (events/aggregates.py); a type whose counts are not stored is counted and cached until the next edit."""
+        types = [record_type for record_type in registry.menu() if record_type.home_count]
+        stored = aggregates.home_counts(
+            [t.model._meta.label_lower for t in types if t.model._meta.label_lower in aggregates.LISTS]
+        )
+        return [
+            (
+                t.prefix,
+                t.label,
+                stored.get(t.model._meta.label_lower)
+                if t.model._meta.label_lower in stored
+                else cached_count(t.model.objects.published(), f"home-{t.prefix}"),
+                t.url_name("list"),
+            )
+            for t in types
+        ]
 
 
 class SearchView(SectionMixin, TemplateView):

@@ -93,9 +93,10 @@ def is_public(record):
     return False
 
 
-# The editorial groups, as migrations 0003 and 0012 made them: every archive model but the bookkeeping ones.
+# The editorial groups, as migrations 0003 and 0012 made them: every archive model but the bookkeeping ones
+# (the content version, revisions, the stored counts).
 EDITORIAL_GROUPS = ("Editor", "Reviewer")
-BOOKKEEPING_MODELS = {"archivestate", "revision"}
+BOOKKEEPING_MODELS = {"archivestate", "revision", "facetcount"}
 
 
 def editorial_group_permissions(using="default"):

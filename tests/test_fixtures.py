@@ -45,11 +45,12 @@ pytestmark = pytest.mark.django_db
 def events_models():
     """The archive's own models; their Historical<Model> copies are checked apart (see tests/test_history.py).
     ArchiveState is left out: the cache's content version, not content; so are revisions, the record's history
-    (tests/test_revisions.py)."""
+    (tests/test_revisions.py), and the stored counts
+    (events/aggregates.py)."""
     return [
         m
         for m in apps.get_app_config("events").get_models()
-        if not is_historical(m) and m._meta.model_name not in ("archivestate", "revision")
+        if not is_historical(m) and m._meta.model_name not in ("archivestate", "revision", "facetcount")
     ]
 
 

@@ -27,6 +27,7 @@ from .base import (
     date_precision_pair_constraint,
     format_partial_date,
     related_model,
+    union_all,
 )
 from .sources import Source, prefetch_sources
 from .places import Place, PlaceQuerySet
@@ -44,7 +45,7 @@ from .incidents import (
 )
 from .reactions import Reaction, ReactionQuerySet, Stance
 from .claims import Claim, IncidentClaim, OrganizationClaim, PersonClaim
-from .archive import ArchiveState, Revision, RevisionQuerySet
+from .archive import ArchiveState, FacetCount, Revision, RevisionQuerySet
 
 __all__ = [
     "HISTORY",
@@ -54,6 +55,7 @@ __all__ = [
     "CasualtyFigure",
     "Claim",
     "DatePrecision",
+    "FacetCount",
     "Incident",
     "IncidentClaim",
     "IncidentLink",
@@ -92,4 +94,5 @@ __all__ = [
     "public_timeline_entries",
     "related_links",
     "related_model",
+    "union_all",
 ]

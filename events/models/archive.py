@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .base import union_all
+
 
 class ArchiveState(models.Model):
     """One row: the archive's content version, bumped by every change to any archive record.
@@ -112,3 +114,55 @@ class Revision(models.Model):
     @property
     def is_pending(self):
         return self.state == self.State.PENDING
+
+
+class FacetCountQuerySet(models.QuerySet):
+    def of(self, label):
+        return self.filter(model_label=label)
+
+    def summaries(self, label):
+        """The list's total (facet "") and each facet's number of values, as {facet: count}."""
+        return dict(self.of(label).filter(value="").values_list("facet", "count"))
+
+    def top(self, label, limits, chosen=None):
+        """[(facet, value, count)]: for each facet of `limits` ({facet: n}) its n values giving most rows, the
+        values of `chosen` ({facet: value}) and every summary row of the list, in one query (UNION ALL)."""
+        rows = self.order_by().values_list("facet", "value", "count")
+        parts = [rows.filter(model_label=label, value="")]
+        for facet, limit in limits.items():
+            parts.append(rows.filter(model_label=label, facet=facet).exclude(value="").order_by("-count")[:limit])
+        for facet, value in (chosen or {}).items():
+            parts.append(rows.filter(model_label=label, facet=facet, value=value))
+        return union_all(parts)
+
+
+class FacetCount(models.Model):
+    """How many published records of one public list have one value of one of its facets, kept as records change.
+
+    The rows are what events/aggregates.py keeps in step with the records (every save, delete and link change
+    adjusts the counts it moves, in the same transaction; a bulk load rebuilds them), so the unfiltered list's
+    facets, its total and the home page's counts are read here instead of grouping every record again after
+    every edit. A value of "" is a summary row: for facet "" the number of published records of the list, for a
+    facet the number of values with at least one. Values are text (ids and choice values alike); a record
+    without a value (an incident with no place) is not counted in that facet. A missing row is a zero: rows
+    reaching zero are deleted.
+    """
+
+    model_label = models.CharField(max_length=40, help_text="The list's model, e.g. events.incident.")
+    facet = models.CharField(max_length=40, blank=True, help_text="The list's filter counted; empty for the total.")
+    value = models.CharField(max_length=64, blank=True, help_text="The value counted, as text; empty for a summary.")
+    count = models.IntegerField()
+
+    objects = FacetCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_label", "facet", "value"], name="facet_count_unique_value"),
+        ]
+        indexes = [
+            # A facet's values giving most records: the busiest 50 are read, never all of them.
+            models.Index(fields=["model_label", "facet", "-count"], name="facet_count_top_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.model_label} {self.facet or 'total'}={self.value or '*'}: {self.count}"

@@ -9,7 +9,7 @@ import functools
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -33,6 +33,25 @@ def claims_prefetch(model, sources=True):
     claim tables live in models/claims.py, which imports this module's users."""
     claims = related_model(model, "claims").objects.select_related("place", "by_person", "by_organization")
     return models.Prefetch("claims", queryset=claims.prefetch_related("sources") if sources else claims)
+
+
+def union_all(querysets):
+    """The rows of every queryset (each a values_list() of the same columns) from one UNION ALL query.
+
+    Written out rather than QuerySet.union(): SQLite refuses ORDER BY and LIMIT in the parts of a compound
+    query as Django writes it, and a part limited to the values giving most rows is the point. Each part is
+    read as a subquery, which both databases accept."""
+    querysets = list(querysets)
+    if not querysets:
+        return []
+    sql, params = [], []
+    for position, queryset in enumerate(querysets):
+        part_sql, part_params = queryset.query.get_compiler(queryset.db).as_sql()
+        sql.append(f"SELECT * FROM ({part_sql}) part_{position}")
+        params.extend(part_params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql), params)
+        return cursor.fetchall()
 
 
 class NaturalKeyManager(models.Manager):

@@ -1,0 +1,433 @@
+"""Facet and list counts kept as stored aggregates (FacetCount), adjusted by every write instead of recounted.
+
+Counting a list's facets from its rows costs as much as the archive is large: at 100,000 incidents the
+reaction list's first view after an edit grouped every reaction by incident (1.6 s of CPU). The counts of the
+unfiltered lists, their totals and the home page's counts are read from `FacetCount` instead, and kept there:
+
+- A save, delete or link change of a record names the *roots* whose counts it may move (a reaction for itself;
+  an incident for itself and its reactions, whose publication follows the incident's; an attribution for its
+  incident's perpetrators; a role for its person). Before the write, the roots' contributions are counted
+  (a GROUP BY over those few rows, the same query as the list's facets, filtered to the roots); after it,
+  again; the difference is added to the stored counts, in the write's transaction.
+- Facets over the place tree (a place counts the incidents in it and below it) store totals up the tree: a
+  change of direct place moves each ancestor by the same amount. Moving a place to another parent moves whole
+  subtrees, and rebuilds those facets.
+- Bulk writes (`events.signals.bulk_write`, `after_bulk_write`) and `manage.py rebuild_counts` rebuild the
+  counts of the lists written from scratch.
+
+What is counted, and how, is the lists' own definition (`FacetedFilterSet.facet_query`), so the stored counts
+are the counts the filters would give; tests/test_aggregates.py holds them equal after random edits.
+"""
+
+import functools
+import threading
+from collections import Counter, defaultdict
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count, TextField, Value
+from django.db.models.functions import Cast
+
+from . import place_tree
+from .filters import COUNTED_FILTERS
+from .models import (
+    Attribution,
+    FacetCount,
+    Incident,
+    Organization,
+    Person,
+    Place,
+    Reaction,
+    Role,
+    Stance,
+    union_all,
+)
+
+# The counted lists, by model label ("events.incident"), each with its FilterSet.
+LISTS = {f._meta.model._meta.label_lower: f for f in COUNTED_FILTERS}
+
+_deletes = threading.local()
+
+
+def label_of(model):
+    return model._meta.label_lower
+
+
+# What a list counts --------------------------------------------------------------------------------------
+
+
+def _filterset(label, using=DEFAULT_DB_ALIAS):
+    filterset_class = LISTS[label]
+    return filterset_class(queryset=filterset_class._meta.model._default_manager.using(using).published())
+
+
+@functools.cache
+def tree_facets(label):
+    """The facets of a list counted up the place tree (their counts include every place below)."""
+    filterset = _filterset(label)
+    return {name for name in filterset.facet_names() if filterset.facet_query(name, filterset.queryset)[3]}
+
+
+def direct_counts(label, pks=None, using=DEFAULT_DB_ALIAS):
+    """{facet: Counter(value → published rows)} of the list (or of its rows `pks`), from one query; facet ""
+    is the total. Tree facets are counted per direct value (a place's incidents, not those below it)."""
+    filterset = _filterset(label, using)
+    queryset = filterset.queryset.order_by()
+    if pks is not None:
+        queryset = queryset.filter(pk__in=pks)
+    text = TextField()
+    parts = [queryset.values_list(Cast(Value(""), text), Cast(Value(""), text)).annotate(n=Count("pk"))]
+    for name in filterset.facet_names():
+        rows, field, count, _finish = filterset.facet_query(name, queryset)
+        parts.append(rows.order_by().values_list(Cast(Value(name), text), Cast(field, text)).annotate(n=count))
+    counts = defaultdict(Counter)
+    for facet, value, number in union_all(parts):
+        if value is not None and number:
+            counts[facet][str(value)] += number
+    return counts
+
+
+def _difference(after, before):
+    delta = defaultdict(Counter)
+    for facet in {*after, *before}:
+        for value in {*after.get(facet, ()), *before.get(facet, ())}:
+            change = after.get(facet, {}).get(value, 0) - before.get(facet, {}).get(value, 0)
+            if change:
+                delta[facet][value] = change
+    return delta
+
+
+def _up_the_tree(delta, label, using):
+    """Direct-value changes of tree facets turned into changes of the place and every place above it."""
+    trees = tree_facets(label) & set(delta)
+    if not trees:
+        return delta
+    wanted = {int(value) for facet in trees for value in delta[facet]}
+    parent_of, frontier = {}, wanted
+    while frontier:  # one query per level of the tree, for the few places changed
+        found = dict(Place._base_manager.using(using).filter(pk__in=frontier).values_list("pk", "parent_id"))
+        parent_of.update(found)
+        frontier = {parent for parent in found.values() if parent is not None} - set(parent_of)
+    for facet in trees:
+        totals = place_tree.totals_up_the_tree({int(v): n for v, n in delta[facet].items()}, parent_of)
+        delta[facet] = Counter({str(pk): n for pk, n in totals.items() if n})
+    return delta
+
+
+# Storing -----------------------------------------------------------------------------------------------------
+
+
+def apply(label, delta, using=DEFAULT_DB_ALIAS):
+    """Add {facet: {value: change}} to the stored counts of a list, keeping each facet's number of values.
+
+    One upsert for the values (an atomic `count + change`, so concurrent writers add up), one for the summaries,
+    one delete of the values that reached zero."""
+    changes = [(facet, value, n) for facet, values in delta.items() for value, n in values.items() if n]
+    if not changes:
+        return
+    table = FacetCount._meta.db_table
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(changes))
+        params = [item for facet, value, n in changes for item in (label, facet, value, n)]
+        cursor.execute(
+            f"INSERT INTO {table} (model_label, facet, value, count) VALUES {rows} "
+            f"ON CONFLICT (model_label, facet, value) DO UPDATE SET count = {table}.count + excluded.count "
+            "RETURNING facet, value, count",
+            params,
+        )
+        new = {(facet, value): count for facet, value, count in cursor.fetchall()}
+        values_moved = Counter()
+        for facet, value, n in changes:
+            if facet == "":
+                continue
+            count = new[(facet, value)]
+            if count == n and n > 0:  # from nothing to some
+                values_moved[facet] += 1
+            elif count <= 0:
+                values_moved[facet] -= 1
+        summaries = [(facet, n) for facet, n in values_moved.items() if n]
+        if summaries:
+            rows = ", ".join(["(%s, %s, '', %s)"] * len(summaries))
+            params = [item for facet, n in summaries for item in (label, facet, n)]
+            cursor.execute(
+                f"INSERT INTO {table} (model_label, facet, value, count) VALUES {rows} "
+                f"ON CONFLICT (model_label, facet, value) DO UPDATE SET count = {table}.count + excluded.count",
+                params,
+            )
+        cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND count <= 0", [label])
+
+
+def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
+    """{(facet, value): count} of a list (or of its `facets`) counted from the records now, summaries included:
+    what FacetCount should hold (nothing for a zero)."""
+    counts = direct_counts(label, using=using)
+    names = [name for name in _filterset(label).facet_names() if facets is None or name in facets]
+    trees = tree_facets(label) & set(names)
+    parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if trees else {}
+    rows = {} if facets is not None else {("", ""): counts.get("", {}).get("", 0)}
+    for facet in names:
+        values = counts.get(facet, {})
+        if facet in trees:
+            totals = place_tree.totals_up_the_tree({int(v): n for v, n in values.items()}, parent_of)
+            values = {str(pk): n for pk, n in totals.items() if n}
+        rows[(facet, "")] = len(values)
+        rows.update(((facet, value), n) for value, n in values.items())
+    return {key: n for key, n in rows.items() if n}  # as stored: a row reaching zero is deleted
+
+
+def stored(label, using=DEFAULT_DB_ALIAS):
+    """{(facet, value): count} as FacetCount holds it for a list."""
+    rows = FacetCount.objects.using(using).of(label).values_list("facet", "value", "count")
+    return {(facet, value): count for facet, value, count in rows}
+
+
+def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
+    """Count the lists `labels` (all by default) from scratch, or only their `facets`: idempotent.
+
+    Returns {label: number of rows stored}."""
+    done = {}
+    with transaction.atomic(using=using):
+        for label in labels or LISTS:
+            rows = counted(label, facets, using)
+            old = FacetCount.objects.using(using).of(label)
+            old.filter(facet__in=facets).delete() if facets is not None else old.delete()
+            FacetCount.objects.using(using).bulk_create(
+                [FacetCount(model_label=label, facet=f, value=v, count=n) for (f, v), n in rows.items()],
+                batch_size=2000,
+            )
+            done[label] = len(rows)
+    return done
+
+
+def rebuild_if_missing(using=DEFAULT_DB_ALIAS):
+    """Rebuild the lists that have published records but no stored total (a database older than the counts)."""
+    stored = set(FacetCount.objects.using(using).filter(facet="", value="").values_list("model_label", flat=True))
+    missing = [
+        label
+        for label, filterset_class in LISTS.items()
+        if label not in stored and filterset_class._meta.model._default_manager.using(using).published().exists()
+    ]
+    if missing:
+        rebuild(missing, using=using)
+
+
+def rebuild_after(models, using=DEFAULT_DB_ALIAS):
+    """After a bulk write of `models`: rebuild the lists whose counts read any of them."""
+    labels = [label for label, reads in READS.items() if reads & set(models)]
+    if labels:
+        rebuild(labels, using=using)
+
+
+# Which writes move which counts ---------------------------------------------------------------------------------
+
+
+def _stored(model, pk, field, using):
+    if pk is None:
+        return None
+    return model._base_manager.using(using).filter(pk=pk).values_list(field, flat=True).first()
+
+
+def _ids(model, using, **lookup):
+    return set(model._base_manager.using(using).filter(**lookup).values_list("pk", flat=True))
+
+
+def _incident_roots(instance, using, deleting):
+    # A reaction is public only with its incident: the incident's status moves its reactions' counts. When the
+    # incident is deleted its reactions are deleted too, and count themselves.
+    reactions = set() if deleting or instance.pk is None else _ids(Reaction, using, incident_id=instance.pk)
+    return {"events.incident": {instance.pk}, "events.reaction": reactions}
+
+
+def _attribution_roots(instance, using, deleting):
+    stored = None if deleting else _stored(Attribution, instance.pk, "incident_id", using)
+    return {"events.incident": {instance.incident_id, stored}}
+
+
+def _role_roots(instance, using, deleting):
+    stored = None if deleting else _stored(Role, instance.pk, "person_id", using)
+    return {"events.person": {instance.person_id, stored}}
+
+
+def _place_roots(instance, using, deleting):
+    roots = {"events.place": {instance.pk}}
+    if deleting:  # its nationals lose the nationality with the link rows
+        roots["events.person"] = _ids(Person, using, nationalities=instance.pk)
+    return roots
+
+
+def _stance_roots(instance, using, deleting):
+    return {"events.reaction": _ids(Reaction, using, stances=instance.pk) if deleting else set()}
+
+
+ROOTS = {
+    Incident: _incident_roots,
+    Reaction: lambda instance, using, deleting: {"events.reaction": {instance.pk}},
+    Attribution: _attribution_roots,
+    Person: lambda instance, using, deleting: {"events.person": {instance.pk}},
+    Role: _role_roots,
+    Organization: lambda instance, using, deleting: {"events.organization": {instance.pk}},
+    Place: _place_roots,
+    Stance: _stance_roots,
+}
+# The columns of each model that the counts read: a save changing none of them moves no count.
+COUNTED_FIELDS = {
+    Incident: ("status", "kind", "place_id"),
+    Reaction: ("status", "incident_id", "category", "country_id"),
+    Attribution: ("incident_id", "kind", "responsible_organization_id"),
+    Person: ("status",),
+    Role: ("person_id", "organization_id"),
+    Organization: ("status", "kind", "country_id", "parent_id"),
+    Place: ("status", "kind", "parent_id"),
+    Stance: (),
+}
+# Many-to-many relations counted: through model → (list, the model at the list's end, the other end's field).
+LINKS = {
+    Reaction.stances.through: ("events.reaction", Reaction, "stances"),
+    Person.nationalities.through: ("events.person", Person, "nationalities"),
+}
+# What each list's counts read: a bulk write of any of these rebuilds the list.
+READS = {
+    "events.incident": {Incident, Attribution, Place},
+    "events.reaction": {Reaction, Incident, Stance, Reaction.stances.through},
+    "events.person": {Person, Role, Place, Person.nationalities.through},
+    "events.organization": {Organization},
+    "events.place": {Place},
+}
+
+
+def _clean(roots):
+    return {label: {pk for pk in pks if pk is not None} for label, pks in roots.items()}
+
+
+class Pending:
+    """The roots a write touches and their counts before it."""
+
+    def __init__(self, using):
+        self.using = using
+        self.roots = defaultdict(set)
+        self.before = {}
+
+    def add(self, roots):
+        for label, pks in _clean(roots).items():
+            new = pks - self.roots[label]
+            if new:
+                self.roots[label] |= new
+                before = direct_counts(label, new, self.using)
+                previous = self.before.setdefault(label, defaultdict(Counter))
+                for facet, values in before.items():
+                    previous[facet].update(values)
+
+    def add_new(self, roots):
+        """Roots that did not exist before the write (a created row): they had no counts."""
+        for label, pks in _clean(roots).items():
+            self.roots[label] |= pks
+
+    def settle(self):
+        for label, pks in self.roots.items():
+            if not pks:
+                continue
+            after = direct_counts(label, pks, self.using)
+            delta = _difference(after, self.before.get(label, {}))
+            if delta:
+                apply(label, _up_the_tree(delta, label, self.using), self.using)
+
+
+def _counted_fields_unchanged(instance, using, update_fields):
+    """Whether a save of an existing row leaves every column the counts read as it is stored (an editor's
+    correction of a title or a summary): then no count can move, and nothing is counted."""
+    fields = COUNTED_FIELDS[type(instance)]
+    if not fields:
+        return True
+    if update_fields is not None:
+        return not {f.removesuffix("_id") for f in fields} & {f.removesuffix("_id") for f in update_fields}
+    if instance._state.adding or instance.pk is None:
+        return False
+    stored = type(instance)._base_manager.using(using).filter(pk=instance.pk).values_list(*fields).first()
+    return stored is not None and stored == tuple(getattr(instance, field) for field in fields)
+
+
+def before_save(instance, using, update_fields=None):
+    instance.__dict__.pop("_counts_pending", None)
+    if _counted_fields_unchanged(instance, using, update_fields):
+        return
+    pending = Pending(using)
+    pending.add(ROOTS[type(instance)](instance, using, deleting=False))
+    if isinstance(instance, Place) and instance.pk is not None:
+        instance._counts_parent_before = _stored(Place, instance.pk, "parent_id", using)
+    instance._counts_pending = pending
+
+
+def after_save(instance, created, using):
+    pending = instance.__dict__.pop("_counts_pending", None)
+    if pending is None and not created:  # nothing counted moved (before_save)
+        return
+    pending = pending or Pending(using)
+    if created:
+        pending.add_new(ROOTS[type(instance)](instance, using, deleting=False))
+    pending.settle()
+    if isinstance(instance, Place) and not created:
+        parent_before = instance.__dict__.pop("_counts_parent_before", instance.parent_id)
+        if parent_before != instance.parent_id:  # a whole subtree moved
+            rebuild(["events.incident"], {"place"}, using=using)
+            rebuild(["events.place"], {"country"}, using=using)
+
+
+def before_delete(instance, origin, using):
+    """Every pre_delete of one delete() (a record and what cascades from it) comes before its post_deletes:
+    the roots are gathered from all of them, once each, and settled after the last."""
+    operations = _operations()
+    key = id(origin)
+    if key not in operations or operations[key][0] is not origin:
+        operations[key] = (origin, Pending(using), set())
+    _origin, pending, waiting = operations[key]
+    waiting.add((type(instance), instance.pk))
+    pending.add(ROOTS[type(instance)](instance, using, deleting=True))
+
+
+def after_delete(instance, origin):
+    operations = _operations()
+    found = operations.get(id(origin))
+    if found is None or found[0] is not origin:
+        return
+    _origin, pending, waiting = found
+    waiting.discard((type(instance), instance.pk))
+    if not waiting:
+        del operations[id(origin)]
+        pending.settle()
+
+
+def _operations():
+    if not hasattr(_deletes, "operations"):
+        _deletes.operations = {}
+    elif len(_deletes.operations) > 32:  # left by deletes that failed half-way
+        _deletes.operations.clear()
+    return _deletes.operations
+
+
+def before_links_change(sender, instance, action, reverse, pk_set, using):
+    label, model, field = LINKS[sender]
+    if isinstance(instance, model):
+        pks = {instance.pk}
+    elif pk_set is not None:
+        pks = set(pk_set)
+    else:  # cleared from the other end
+        pks = _ids(model, using, **{field: instance.pk})
+    pending = Pending(using)
+    pending.add({label: pks})
+    instance._counts_links_pending = pending
+
+
+def after_links_change(instance):
+    pending = instance.__dict__.pop("_counts_links_pending", None)
+    if pending is not None:
+        pending.settle()
+
+
+# Reading -----------------------------------------------------------------------------------------------------
+
+
+def home_counts(labels):
+    """{label: published records} for the home page, from one query."""
+    rows = FacetCount.objects.filter(model_label__in=labels, facet="", value="").values_list("model_label", "count")
+    found = dict(rows)
+    return {label: found.get(label, 0) for label in labels}

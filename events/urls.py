@@ -64,6 +64,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("charts/", views.ChartsView.as_view(), name="charts"),
     path("feed.atom", RecentRecordsFeed(), name="feed"),
     path("data/", views_data.DataView.as_view(), name="data"),
     path("data/<release_version:version>/<str:name>", views_data.release_file, name="data-file"),

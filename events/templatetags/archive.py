@@ -21,6 +21,7 @@ RTL_LANGUAGES = {"fa", "ar", "ur", "he", "ps", "ku", "ckb", "yi", "dv", "syr"}
 NAV_ITEMS = [
     *((record_type.prefix, record_type.label, record_type.url_name("list")) for record_type in registry.menu()),
     ("timeline", "Timeline", "events:timeline"),
+    ("charts", "Charts", "events:charts"),
 ]
 
 # Characters that could end a <script> element or open an HTML comment inside JSON-LD.

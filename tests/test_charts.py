@@ -89,7 +89,7 @@ def chart_of(content, key):
     ]
     rows = [
         [text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
-        for row in re.findall(r"<tr>(.*?)</tr>", figure, re.DOTALL)[1:]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", figure, re.DOTALL)[1:]
     ]
     return SimpleNamespace(svg=svg.group(0) if svg else "", values=values, rows=rows, html=figure)
 

@@ -38,6 +38,7 @@ COLUMN_VALUES_AT_MOST = 20  # more columns than this carry no value labels (they
 COLUMN_TICKS_AT_MOST = 10
 COLUMN_TICKS_ON_A_PHONE = 7
 GAP_AT_LEAST = 4  # this many years in a row without incidents are drawn as one break in the year axis
+LABEL_GAP = 24  # % of the width between the centres of two labels on a line, so they cannot touch on a phone
 LABEL_AT_MOST = 44  # characters of a bar's label: 13 px text across a 358 px phone column
 
 WHOLE_INCIDENT = "Figures for the whole incident only."
@@ -201,23 +202,51 @@ class Chart:
     # Step line
 
     @property
+    def step_floor(self):
+        """The value at the foot of a step line. A line, unlike a bar, need not start at zero, and reports that
+        differ by a tenth (103, 95, 89) would be one flat line if it did: it starts at a round number below the
+        lowest report, and the drawing says so."""
+        values = [datum.value for datum in self.data]
+        low, high = min(values), max(values)
+        if low == high:
+            return 0
+        unit = 10 ** max(0, math.floor(math.log10(high)) - 1)  # 10 for tolls of 100 or more: "90", not "93"
+        return max(0, int((low - (high - low) / 4) // unit * unit))
+
+    @property
+    def step_unit_label(self):
+        floor = self.step_floor
+        return f"{self.value_label} (the axis starts at {floor:,})" if floor else self.value_label
+
+    @property
     def points(self):
         first, last = self.data[0].when, self.data[-1].when
         days = (last - first).days
+        floor = self.step_floor
+        span = (self.top - floor) or 1
         points = []
-        for index, datum in enumerate(self.data):
+        for datum in self.data:
             share = (datum.when - first).days / days if days else 0.5
-            y = self.plot_bottom - round(PLOT_HEIGHT * datum.value / self.top, 1)
-            points.append(
-                {
-                    "datum": datum,
-                    "x": percent(STEP_PAD + (100 - 2 * STEP_PAD) * share),
-                    "y": y,
-                    "value_y": y - 10,
-                    "date": date_format(datum.when, "j M Y"),
-                    "show_date": len(self.data) <= 4 or index in (0, len(self.data) - 1),
-                }
-            )
+            x = STEP_PAD + (100 - 2 * STEP_PAD) * share
+            y = self.plot_bottom - round(PLOT_HEIGHT * (datum.value - floor) / span, 1)
+            points.append({"datum": datum, "at": x, "x": percent(x), "y": y, "date": date_format(datum.when, "j M Y")})
+        # Reports days apart sit close together: a value label goes below its point when the one before is
+        # above it and near, and a date shows only where it cannot touch the one before (the table has all).
+        above_at = None
+        for point in points:
+            below = above_at is not None and point["at"] - above_at < LABEL_GAP
+            point["value_y"] = point["y"] + 20 if below else point["y"] - 10
+            above_at = None if below else point["at"]
+        dated = []
+        for index, point in enumerate(points):
+            if not dated or point["at"] - points[dated[-1]]["at"] >= LABEL_GAP:
+                dated.append(index)
+        while len(dated) > 1 and points[-1]["at"] - points[dated[-1]]["at"] < LABEL_GAP:
+            dated.pop()
+        if dated[-1] != len(points) - 1:
+            dated.append(len(points) - 1)
+        for index, point in enumerate(points):
+            point["show_date"] = index in dated
         # The value holds from one report to the next: across at its height, then up or down to the next.
         for point, following in zip(points, points[1:], strict=False):
             point["next_x"], point["next_y"] = following["x"], following["y"]
@@ -400,15 +429,13 @@ def figure_charts(figures):
     return charts
 
 
-def figure_datum(figure, with_reporter, with_date):
+def figure_datum(figure, with_reported):
     who = reporter(figure)
     when = date_format(figure.reported_on, "j F Y") if figure.reported_on else ""
     rank = figure.get_rank_display()
     cells = [figure.value_display, rank]
-    if with_reporter:
-        cells.append(who or "Not recorded")
-    if with_date:
-        cells.append(when or "Not recorded")
+    if with_reported:
+        cells.append(", ".join(part for part in (who, when) if part) or "Not recorded")
     return Datum(
         " · ".join(part for part in (rank, who, when) if part),
         figure.value,
@@ -425,11 +452,11 @@ def figure_chart(kind, label, figures):
     dated = [figure for figure in ordered if figure.reported_on]
     undated = [figure for figure in ordered if not figure.reported_on]
     # Like the casualty table, the table leaves out a column no figure fills.
-    with_reporter = any(reporter(figure) for figure in ordered)
-    headers = ("Figure", "Status", *(("Reported by",) if with_reporter else ()), *(("Reported on",) if dated else ()))
+    with_reported = bool(dated) or any(reporter(figure) for figure in ordered)
+    headers = ("Figure", "Status", *((f"Reported by{', on' if dated else ''}",) if with_reported else ()))
 
     def datum(figure):
-        return figure_datum(figure, with_reporter, bool(dated))
+        return figure_datum(figure, with_reported)
 
     common = {
         "key": f"figures-{kind.replace('_', '-')}",

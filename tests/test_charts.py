@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from events.charts import combined_qualifier, year_slots
+from events.charts import Chart, Datum, combined_qualifier, year_slots
 from events.models import CasualtyFigure, Incident, Reaction, Status
 from tests import factories as f
 from tests.conftest import fresh, module_rows
@@ -212,10 +212,12 @@ def test_incident_page_draws_dated_figures_in_time_and_lists_the_undated_one(cli
     assert 'class="chart__step"' in chart.svg
     assert chart.values == ["103", "at least 95"]  # in the order they were reported
     assert chart.rows == [
-        ["103", "Superseded", "State media", "3 January 2024"],
-        ["at least 95", "Preferred", "Ministry of Health", "4 January 2024"],
-        ["89", "Reported", "Not recorded", "Not recorded"],
+        ["103", "Superseded", "State media, 3 January 2024"],
+        ["at least 95", "Preferred", "Ministry of Health, 4 January 2024"],
+        ["89", "Reported", "Not recorded"],
     ]
+    # A line need not start at zero, but it says where it starts: 95 and 103 would be one flat line from 0.
+    assert "Killed (the axis starts at 90)" in chart.svg
     assert "Not drawn, in the table only: 1 figure without a report date." in chart.html
     assert "students" not in chart.html
     # In the right column, after the infobox.
@@ -276,3 +278,15 @@ def test_year_slots_break_only_long_runs_of_empty_years():
 )
 def test_a_sum_of_tolls_is_as_exact_as_its_least_exact_part(qualifiers, combined):
     assert combined_qualifier(qualifiers) == combined
+
+
+def test_reports_days_apart_keep_their_labels_apart():
+    days = [dt.date(2024, 1, day) for day in (3, 4, 5, 12)]
+    data = [Datum(str(day), value, when=day) for day, value in zip(days, (103, 89, 95, 84), strict=True)]
+    points = Chart(
+        key="k", title="Killed", shape="step", data=data, category_label="Report", value_label="Killed"
+    ).points
+    # 3, 4 and 5 January sit within a quarter of the width: only the first and the last date are written.
+    assert [point["show_date"] for point in points] == [True, False, False, True]
+    # 89's value goes below its point, away from 103's above; 95's above again.
+    assert [point["value_y"] > point["y"] for point in points] == [False, True, False, False]

@@ -20,7 +20,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import charts, filters, linked_data, registry, revisions
-from .caching import cached_count, content_version
+from .caching import cached, cached_count, content_version
 from .exports import EXPORTERS, written_out
 from .forms import TimelineForm
 from .models import (
@@ -519,17 +519,24 @@ class ChartsView(SectionMixin, TemplateView):
         incident_charts, reaction_charts = [], []
         if understood:
             chosen = filterset.qs
-            incident_charts = charts.incident_charts(chosen)
             reactions = Reaction.objects.published()
             if filterset.active_filters():
                 reactions = reactions.filter(incident__in=chosen.order_by().values("pk"))
-            reaction_charts = charts.reaction_charts(reactions)
+            # Each counts every matching row (0.5-1.5 s a chart over 100,000 incidents and 300,000 reactions):
+            # remembered per filter state until the next edit, as the lists' facet counts are.
+            state = filterset.filter_state()
+            incident_charts = cached("charts", ("incidents", state), lambda: charts.incident_charts(chosen))
+            reaction_charts = cached("charts", ("reactions", state), lambda: charts.reaction_charts(reactions))
         query = self.request.GET.copy()
         kwargs.update(
             filter=filterset,
             understood=understood,
             active_filters=filterset.active_filters(),
             list_url=reverse("events:charts"),
+            # The rendered form, its options and counts, remembered per filter state as the lists' are.
+            filter_form_key=f"{content_version()[0]}:{type(filterset).__name__}:{filterset.form_state()}"
+            if settings.COUNT_CACHE
+            else None,
             incidents_url=reverse("events:incident-list") + (f"?{query.urlencode()}" if query else ""),
             noun_plural=Incident._meta.verbose_name_plural,
             incident_charts=incident_charts,

@@ -289,4 +289,4 @@ def test_reports_days_apart_keep_their_labels_apart():
     # 3, 4 and 5 January sit within a quarter of the width: only the first and the last date are written.
     assert [point["show_date"] for point in points] == [True, False, False, True]
     # 89's value goes below its point, away from 103's above; 95's above again.
-    assert [point["value_y"] > point["y"] for point in points] == [False, True, False, False]
+    assert [float(point["value_y"]) > float(point["y"]) for point in points] == [False, True, False, False]

@@ -65,6 +65,7 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("map/", views_maps.MapView.as_view(), name="map"),
+    path("charts/", views.ChartsView.as_view(), name="charts"),
     path("feed.atom", RecentRecordsFeed(), name="feed"),
     path("data/", views_data.DataView.as_view(), name="data"),
     path("data/<release_version:version>/<str:name>", views_data.release_file, name="data-file"),

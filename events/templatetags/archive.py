@@ -22,6 +22,7 @@ NAV_ITEMS = [
     *((record_type.prefix, record_type.label, record_type.url_name("list")) for record_type in registry.menu()),
     ("timeline", "Timeline", "events:timeline"),
     ("map", "Map", "events:map"),
+    ("charts", "Charts", "events:charts"),
 ]
 
 # Characters that could end a <script> element or open an HTML comment inside JSON-LD.

@@ -99,7 +99,7 @@ def phone_page(browser, archive):
     context.close()
 
 
-# The pages every quality check visits: home, each list, the Kerman incident, a person and an organization.
+# The pages every quality check visits: home, each list, the Kerman incident, a person, an organization, the charts.
 CHECKED_PAGES = [
     "/",
     "/incidents/",
@@ -115,4 +115,6 @@ CHECKED_PAGES = [
     "/people/recep-tayyip-erdogan/",
     "/organizations/islamic-state-khorasan-province/",
     "/places/kerman/",
+    "/charts/",
+    "/charts/?kind=suicide_bombing&place=iran",
 ]

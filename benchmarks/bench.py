@@ -861,13 +861,12 @@ def report_api(measured, flavour=FLAVOURS["sqlite"]):
     REPORT.write_text(before + "\n".join(api_section(measured, flavour)) + after)
 
 
-def machine(load_before):
-    """The machine and how busy it was: other work shares it, so only ratios within one run mean much."""
-    now = os.getloadavg()[0]
+def load_note(load_before, load_after=None):
+    """How busy the machine was: other work shares it, so only ratios within one run mean much."""
+    load_after = os.getloadavg()[0] if load_after is None else load_after
     return (
-        f"{os.cpu_count()} cores, load average {load_before:.1f} at the start and {now:.1f} at the end (the machine "
-        "was shared with other work, so absolute figures move from run to run; the ratios within one run are "
-        "what count)"
+        f"Load average {load_before:.1f} at the start and {load_after:.1f} at the end: the machine was "
+        "shared with other work, so absolute figures move from run to run; the ratios within one run are what count."
     )
 
 
@@ -889,8 +888,9 @@ def report(measured, seconds, database="sqlite", reference=None, load_before=0.0
         flavour["start"],
         flavour["title"],
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({machine(load_before)}), {engine}, gunicorn with 2 "
+        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores), {engine}, gunicorn with 2 "
         f"workers, production settings (DEBUG off); wrk with 1 thread and 2 connections for {seconds} s per page. "
+        f"{load_note(load_before)} "
         "*× trivial* is the page's median latency (or CPU time) over the trivial view's in the same run; "
         "*CPU/request* is the workers' user+system time divided by the requests served. *Cold*: the whole-page "
         "cache off (every request runs the view, its queries and templates; list and facet counts stay cached "
@@ -964,6 +964,7 @@ def main():
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases even if present")
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--api-only", action="store_true", help="measure only the read API's cursor paging")
+    parser.add_argument("--no-api", action="store_true", help="skip the read API's cursor paging (minutes at 100k)")
     parser.add_argument(
         "--no-compare", action="store_true", help="on PostgreSQL, skip measuring SQLite's pages for the comparison"
     )
@@ -987,7 +988,8 @@ def main():
             "warm": measure(size, env, args.seconds, cold=False),
         }
         measured[size]["cold"].append(("CSV export of every incident", "/incidents.csv", measure_export(env)))
-        measured[size]["api"] = measure_api(env, args.seconds)
+        if not args.no_api:
+            measured[size]["api"] = measure_api(env, args.seconds)
         if args.database == "postgres" and not args.no_compare:
             # SQLite's pages in the same run: only ratios measured side by side mean much on a shared machine.
             sqlite = build(size, False, "sqlite")
@@ -1002,6 +1004,8 @@ def main():
         for goal, met, evidence in check_api_goal(measured):
             print(f"{'met   ' if met else 'MISSED'} {goal}: {evidence}")
         return
+    # The raw figures, for a second look without measuring again (benchmarks/.data/ is git-ignored).
+    (DATA / f"results-{args.database}.json").write_text(json.dumps({"pages": measured, "sqlite": reference}))
     if not args.no_report:
         version = server_version(server) if server else ""
         report(measured, args.seconds, args.database, reference, load_before, version)

@@ -132,9 +132,9 @@ def postgres_server(url=None):
         with psycopg.connect(url, connect_timeout=5) as connection:
             connection.execute("SELECT 1")
     except psycopg.Error as error:
-        where = urlsplit(url)
+        where, reason = urlsplit(url), (str(error).strip().splitlines() or ["no reason given"])[0]
         raise SystemExit(
-            f"No PostgreSQL answered at {where.hostname}:{where.port or 5432} ({str(error).strip()}). {POSTGRES_NEEDS}"
+            f"No PostgreSQL answered at {where.hostname}:{where.port or 5432} ({reason}). {POSTGRES_NEEDS}"
         ) from None
     return url
 

@@ -74,7 +74,7 @@ def mix(size):
         "/incidents/?min_killed=5",
         "/incidents/?kind=bombing&min_killed=5&date_after=1990-01-01",
         "/incidents/?date_after=2020-01-01",
-        "/incidents/?place=synthetic-country-3",
+        "/incidents/?place=synthetic-country-0",
         "/incidents/?perpetrator=islamic-state",
         "/reactions/?category=country",
         "/reactions/?category=domestic",

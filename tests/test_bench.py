@@ -238,11 +238,13 @@ def test_the_lua_script_spreads_requests_over_the_mix_and_counts_the_page_cache(
     settings.PAGE_CACHE = True
     caches["pages"].clear()
     factories.IncidentFactory(title="Only one")
+    bench.warm_up(live_server.url + "/incidents/", rounds=1)  # stored now: under wrk, a hit every time
     addresses = ["/bench/trivial/", "/incidents/", "/"]
 
-    measured = newsroom.run_readers(live_server.url, addresses, seconds=1, connections=1)
+    measured = newsroom.run_readers(live_server.url, addresses, seconds=2, connections=1)
 
-    # The trivial view is not cached (no header); the two pages are each a miss once, then hits.
-    assert measured["misses"] == 2
     assert measured["hits"] > 0 and measured["failures"] == 0
-    assert measured["requests"] > measured["hits"] + measured["misses"]  # some went to the trivial view
+    # The home page was not stored before: its first view is the one miss, unless a loaded machine kept it
+    # from finishing within the run. The trivial view is never cached and carries no mark.
+    assert measured["misses"] <= 1
+    assert measured["requests"] > measured["hits"] + measured["misses"]

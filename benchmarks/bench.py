@@ -281,15 +281,26 @@ def serving_pids(server, env):
     return workers(server) + database_backends(env)
 
 
-def cpu_seconds(pids):
-    total = 0
+def cpu_times(pids):
+    """{pid: user + system CPU seconds so far} of those processes still alive."""
+    times = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # a worker that died (and was replaced) since
             continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / CLOCK_TICKS
+        times[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    return times
+
+
+def cpu_seconds(pids):
+    return sum(cpu_times(pids).values())
+
+
+def cpu_spent(before, pids):
+    """CPU seconds the processes `pids` (listed again now) spent since `before`: a database connection opened
+    meanwhile counts from its start; one closed meanwhile (CONN_MAX_AGE) is lost, never subtracted."""
+    return sum(max(0.0, now - before.get(pid, 0.0)) for pid, now in cpu_times(pids).items())
 
 
 def peak_memory_mb(pids):
@@ -366,10 +377,9 @@ def measure(size, env, seconds, cold):
                 probe(env, "bump")
                 first = first_request(url)
             warm_up(url, cookie if admin else None)
-            pids = serving_pids(server, env)
-            before = cpu_seconds(pids)
+            before = cpu_times(serving_pids(server, env))
             figures = load(url, seconds, cookie if admin else None)
-            figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+            figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
             figures["first_ms"] = first
             results.append((label, path, figures))
             print(
@@ -381,10 +391,9 @@ def measure(size, env, seconds, cold):
             # A browser's repeat view: the ETag it was given, sent back; the answer is 304 with no body.
             path = "/incidents/"
             etag = etag_of(f"http://127.0.0.1:{port}{path}")
-            pids = serving_pids(server, env)
-            before = cpu_seconds(pids)
+            before = cpu_times(serving_pids(server, env))
             figures = load(f"http://127.0.0.1:{port}{path}", seconds, headers=[f"If-None-Match: {etag}"])
-            figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+            figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
             figures["first_ms"] = None
             results.append(("incident list, repeat view (If-None-Match: 304)", path, figures))
         return results
@@ -469,10 +478,9 @@ def measure_api(env, seconds, base=None, serving=None, lists=API_LISTS):
 
         def timed(path, script=None):
             warm_up(base + path)
-            pids = serving()
-            before = cpu_seconds(pids)
+            before = cpu_times(serving())
             figures = load(base + path, seconds, script=script)
-            figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+            figures["cpu_ms"] = cpu_spent(before, serving()) * 1000 / max(1, figures["requests"])
             return figures
 
         results = [("trivial view", {"first": timed("/bench/trivial/")})]

@@ -173,6 +173,17 @@ def test_each_database_writes_its_own_section_and_leaves_the_others(tmp_path, mo
     assert text.count("<!-- archive-scale-postgres:start -->") == 1
 
 
+def test_cpu_time_counts_a_connection_opened_during_the_run_and_never_subtracts_one_closed():
+    me = os.getpid()
+    gone = max(int(p.name) for p in bench.Path("/proc").glob("[0-9]*")) + 10_000  # no such process
+    now = bench.cpu_times([me])[me]
+
+    spent = bench.cpu_spent({gone: 50.0, me: now - 0.25}, [me, gone])
+
+    assert 0.25 <= spent < 5  # the closed one's 50 s are not taken away; ours counts from `before`
+    assert bench.cpu_spent({}, [me]) >= now  # a process new since `before` counts from its start
+
+
 def test_the_newsroom_mix_is_76_distinct_public_addresses_of_every_kind():
     addresses = newsroom.mix(100_000)
 

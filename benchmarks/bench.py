@@ -25,6 +25,7 @@ where the queries run inside the workers.
 import argparse
 import functools
 import json
+import math
 import os
 import re
 import secrets
@@ -592,15 +593,18 @@ def check_goals(measured):
             )
     admin = next((f for label, (path, f) in cold.items() if kind_of(label, path) == "admin"), None)
     if admin:
-        # A page that completed no request in the run (p50 NaN) counts as slower, never as within.
+        # A page that completed no request in the run (p50 NaN) counts as slower, never as within; an admin
+        # search that completed none took longer than the whole run, so anything that finished beats it.
+        admin_p50 = admin["p50"] if admin["p50"] == admin["p50"] else math.inf
         slow = [
             f"{label} ({cold[label][1]['p50']:.1f} ms)"
             for label in public
-            if not cold[label][1]["p50"] * 10 <= admin["p50"]
+            if not cold[label][1]["p50"] * 10 <= admin_p50
         ]
+        shown = f"{admin_p50:.1f} ms" if admin_p50 != math.inf else "no request finished within the run"
         goals.append(
             (
-                f"Every public page (cold) ≥ 10× faster than the admin changelist search ({admin['p50']:.1f} ms)",
+                f"Every public page (cold) ≥ 10× faster than the admin changelist search ({shown})",
                 not slow,
                 "slower than a tenth of it: " + ", ".join(slow) if slow else "all pages",
             )

@@ -50,6 +50,18 @@ def test_a_page_that_finished_no_request_is_never_within_a_goal():
     assert goal(goals, "p50 at 100,000 incidents ≤ 2×")[0] is False
 
 
+def test_an_admin_search_that_finished_no_request_is_slower_than_every_page_that_did():
+    large = run(100000)
+    large["cold"][3] = ("admin incident changelist, searched", "/admin/events/incident/?q=x", figures(float("nan")))
+
+    goals = bench.check_goals({1000: run(1000), 100000: large})
+
+    assert goal(goals, "Every public page (cold) ≥ 10× faster than the admin changelist search (no request") == (
+        True,
+        "all pages",
+    )
+
+
 def test_the_api_goal_names_an_order_whose_last_page_is_slower():
     fast = {"p50": 10.0, "cpu_ms": 8.0}
     api = [

@@ -935,7 +935,8 @@ def report(measured, seconds, database="sqlite", reference=None, load_before=0.0
                         "",
                         f"{label} (`{path}`): status {f['status']}, {f['rows']:,} rows in {f['seconds']:.1f} s, "
                         f"workers' peak memory {f.get('peak_anon_mb', float('nan')):.0f} MB of heap, "
-                        f"{f['peak_mb']:.0f} MB resident with the memory-mapped database.",
+                        f"{f['peak_mb']:.0f} MB resident"
+                        + (" with the memory-mapped database." if database == "sqlite" else " in all."),
                     ]
             lines.append("")
     lines += api_section(measured, flavour)

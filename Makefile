@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= kerman_site.settings.dev
 
-.PHONY: run serve loadtest test test-fast test-postgres lint format migrate seed clean geodata
+.PHONY: run serve loadtest bench bench-postgres bench-newsroom test test-fast test-postgres lint format migrate seed clean geodata
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,19 @@ loadtest: $(VENV)/.installed-run
 bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || { echo "make bench needs wrk, the HTTP load tool: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m benchmarks.bench
+
+# The same pages on PostgreSQL (databases kerman_bench_1k and kerman_bench_100k, built once beside the one
+# DATABASE_URL names), and SQLite's in the same run for a per-page comparison. Its own section of the doc.
+#   DATABASE_URL=postgres://kerman:kerman@127.0.0.1:5432/kerman make bench-postgres
+bench-postgres: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { echo "make bench-postgres needs wrk, the HTTP load tool: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m benchmarks.bench --database postgres
+
+# Readers over 76 public addresses while an editor saves an incident every 2 s, and without the editor, at
+# 100,000 incidents on SQLite and PostgreSQL (DATABASE_URL as above). Its own section of docs/benchmarks.md.
+bench-newsroom: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { echo "make bench-newsroom needs wrk, the HTTP load tool: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m benchmarks.newsroom
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

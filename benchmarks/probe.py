@@ -1,6 +1,7 @@
 """Django-side helpers for bench.py, run in a subprocess against one benchmark database.
 
 python -m benchmarks.probe analyze            # refresh the query planner's statistics
+python -m benchmarks.probe built              # print how many generated incidents the database holds
 python -m benchmarks.probe bump               # bump the content version, as an edit does (caches go cold)
 python -m benchmarks.probe session            # print a session cookie for a benchmark superuser
 python -m benchmarks.probe queries PATH ...   # print {path: [status, queries]} as JSON
@@ -24,6 +25,16 @@ def main(argv):
         # SQLite picks poor plans for new indexes until it has statistics (seen: 3x slower queries).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+        return
+    if command == "built":
+        from django.db.utils import DatabaseError
+
+        from events.models import Incident
+
+        try:
+            print(Incident.objects.filter(slug__startswith="synthetic-incident-").count())
+        except DatabaseError:  # not migrated yet
+            print(0)
         return
     if command == "bump":
         # As an edit would: every cached page and count is out of date.

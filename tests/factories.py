@@ -35,6 +35,7 @@ class SourceFactory(Factory):
 
 
 CITED_SOURCE = "cited-source"
+GAZETTEER_SOURCE = "geonames"
 
 
 class SourcedFactory(Factory):
@@ -59,6 +60,10 @@ class PlaceFactory(SourcedFactory):
     slug = factory.Sequence(lambda n: f"place-{n}")
     kind = models.Place.Kind.CITY
     status = models.Status.PUBLISHED
+    # A point always cites where it is from: a place made with coordinates cites a gazetteer.
+    coordinates_source = factory.Maybe(
+        "latitude", factory.SubFactory(SourceFactory, slug=GAZETTEER_SOURCE, title="GeoNames"), None
+    )
 
 
 class CountryFactory(PlaceFactory):

@@ -15,7 +15,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 
-from events import revisions
+from events import gazetteers, revisions
 from events.history import is_historical
 from events.management.commands.export_fixtures import exported_fields
 from events.management.commands.load_archive import BASE_SOURCE_SLUG, fixture_files
@@ -191,10 +191,26 @@ def test_every_record_with_sources_cites_the_base_source(seeded):
 
 
 def test_other_sources_are_reported_in_the_base_source(seeded):
-    others = Source.objects.exclude(slug=BASE_SOURCE_SLUG)
+    others = Source.objects.exclude(slug=BASE_SOURCE_SLUG).exclude(slug__in=gazetteers.SOURCES)
     assert others.exists()
     assert set(others.values_list("reported_in__slug", flat=True)) == {BASE_SOURCE_SLUG}
     assert not others.exclude(url="").exists()
+
+
+def test_the_only_sources_the_article_does_not_name_are_the_gazetteers_of_the_coordinates(seeded):
+    """GeoNames and Natural Earth are in the fixtures because places' points cite them (issue 15), as the
+    gazetteers module defines them; nothing else cites them, and they cite nothing."""
+    unreported = Source.objects.exclude(slug=BASE_SOURCE_SLUG).filter(reported_in=None)
+    assert set(unreported.values_list("slug", flat=True)) == set(gazetteers.SOURCES)
+    for source in unreported:
+        assert {name: getattr(source, name) for name in gazetteers.SOURCES[source.slug]} == (
+            gazetteers.SOURCES[source.slug]
+        )
+        assert source.note.startswith("Gazetteer: ")
+        assert not source.reports_cited.exists()
+        assert source.located_places.exists()
+        for model in models_with_sources():
+            assert not model.objects.filter(sources=source).exists(), (source.slug, model.__name__)
 
 
 def test_every_publishable_record_is_published(seeded):
@@ -204,7 +220,10 @@ def test_every_publishable_record_is_published(seeded):
 
 
 def test_nothing_the_article_does_not_give(seeded):
-    assert not Place.objects.exclude(latitude=None).exists()
+    # Coordinates come from the gazetteers alone, each point naming its entry (tests/test_geo_fixtures.py).
+    located = Place.objects.exclude(latitude=None)
+    assert set(located.values_list("coordinates_source__slug", flat=True)) == set(gazetteers.SOURCES)
+    assert not located.filter(gazetteer_id="").exists()
     assert not Place.objects.exclude(native_name="").exists()
     assert not Person.objects.exclude(native_name="").exists()
     assert not Person.objects.exclude(born_on=None).exists()

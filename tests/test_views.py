@@ -382,7 +382,8 @@ def test_reaction_page_shows_actor_incident_and_quote(client, kerman):
 
 
 def test_place_page_shows_hierarchy_children_and_incidents_below_it(client, kerman):
-    kerman.province.latitude, kerman.province.longitude, kerman.province.geo_precision = 30.28, 57.08, "province"
+    kerman.province.latitude, kerman.province.longitude, kerman.province.geo_precision = 30.28, 57.08, "region"
+    kerman.province.coordinates_source = f.SourceFactory(slug=f.GAZETTEER_SOURCE)
     kerman.province.save()
     response = client.get(kerman.province.get_absolute_url())
     assert response.status_code == 200
@@ -651,6 +652,7 @@ def test_timeline_with_invalid_filters_shows_a_message(client, timeline):
 
 def test_place_page_links_coordinates_to_openstreetmap_and_lists_developments_below(client, kerman):
     kerman.place.latitude, kerman.place.longitude, kerman.place.geo_precision = 30.2597, 57.0977, "exact"
+    kerman.place.coordinates_source = f.SourceFactory(slug=f.GAZETTEER_SOURCE)
     kerman.place.save()
     f.TimelineEntryFactory(incident=kerman.incident, place=kerman.place, title="Funeral at the cemetery")
     content = client.get(kerman.place.get_absolute_url()).content.decode()

@@ -1,7 +1,7 @@
 """Places: countries down to streets, nested by parent."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -20,11 +20,11 @@ class PlaceQuerySet(PublishableQuerySet):
         return place_tree.descendant_ids(self, place)
 
     def for_export(self):
-        return self.for_list()
+        return self.for_list().select_related("coordinates_source")
 
     def for_detail(self, include_unpublished=False):
         """Published places with enough of their parent chain joined for a breadcrumb of ancestors."""
-        return self.visible(include_unpublished).select_related("parent__parent__parent__parent")
+        return self.visible(include_unpublished).select_related("parent__parent__parent__parent", "coordinates_source")
 
     def countries(self):
         return self.published().filter(kind="country")
@@ -56,10 +56,16 @@ class Place(Publishable):
         OTHER = "other", "Other"
 
     class GeoPrecision(models.TextChoices):
+        """What the point stands for, as GTD's `specificity` and ACLED's `geo_precision`: the spot itself, or
+        somewhere in the city, region (a province, a strip, an area) or country it marks."""
+
         EXACT = "exact", "Exact site"
         CITY = "city", "City"
-        PROVINCE = "province", "Province"
+        REGION = "region", "Region"
         COUNTRY = "country", "Country"
+
+    # A point: what a place the gazetteer lacks takes from its parent, and what fill_coordinates writes.
+    POINT_FIELDS = ("latitude", "longitude", "geo_precision", "coordinates_source_id", "gazetteer_id")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=120, unique=True)
@@ -91,10 +97,42 @@ class Place(Publishable):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     geo_precision = models.CharField(
+        "precision",
         max_length=10,
         choices=GeoPrecision.choices,
         blank=True,
-        help_text="How precise the coordinates are (as GTD's specificity). Required with coordinates.",
+        help_text="What the point stands for: the exact site, or somewhere in the city, region or country. "
+        "Required with coordinates.",
+    )
+    coordinates_source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="located_places",
+        verbose_name="coordinates from",
+        help_text="The gazetteer (GeoNames, Natural Earth) or other source the point is taken from. Required "
+        "with coordinates: a point is never guessed.",
+    )
+    gazetteer_id = models.CharField(
+        "gazetteer identifier",
+        max_length=60,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z]+:[A-Za-z0-9._-]+$",
+                message='Write the gazetteer and its identifier for the entry, e.g. "geonames:128234".',
+            )
+        ],
+        help_text='The gazetteer\'s entry for the point, e.g. "geonames:128234" (a GeoNames id) or '
+        '"naturalearth:364" (a Natural Earth country by ISO number). Empty for a point from another kind of source.',
+    )
+    coordinates_from_parent = models.BooleanField(
+        "point taken from the parent",
+        default=False,
+        help_text="Tick when the gazetteer has no entry for this place (a street, a cemetery): the place takes "
+        "its parent's point, source and precision, and the page says so. Leave the coordinates empty to "
+        "have them copied.",
     )
     description = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="places")
@@ -112,6 +150,23 @@ class Place(Publishable):
                 | (Q(latitude__isnull=False) & Q(longitude__isnull=False) & ~Q(geo_precision="")),
                 name="place_coordinates_complete",
                 violation_error_message="Give latitude, longitude and their precision together, or none of them.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, coordinates_source__isnull=True)
+                | Q(latitude__isnull=False, coordinates_source__isnull=False),
+                name="place_coordinates_cite_a_source",
+                violation_error_message="A point needs the source it is taken from, and a source of coordinates "
+                "needs a point.",
+            ),
+            models.CheckConstraint(
+                condition=Q(gazetteer_id="") | Q(coordinates_source__isnull=False),
+                name="place_gazetteer_entry_with_its_source",
+                violation_error_message="A gazetteer identifier needs the point and the gazetteer it is from.",
+            ),
+            models.CheckConstraint(
+                condition=Q(coordinates_from_parent=False) | Q(parent__isnull=False, latitude__isnull=False),
+                name="place_point_from_parent_has_a_parent",
+                violation_error_message="Only a place that lies in another can take its parent's point.",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -142,6 +197,66 @@ class Place(Publishable):
     def clean(self):
         if self.pk is not None and self.pk in {p.pk for p in place_tree.parents(self)}:
             raise ValidationError({"parent": "A place cannot lie inside itself or one of its own sub-places."})
+        if self.coordinates_from_parent:
+            self.take_parent_point()
+        errors = {}
+        has_point = self.latitude is not None or self.longitude is not None
+        if has_point and not self.geo_precision:
+            errors["geo_precision"] = "Say what the point stands for: the exact site, a city, a region or a country."
+        if has_point and self.coordinates_source_id is None:
+            errors["coordinates_source"] = "Cite the gazetteer or source the point is taken from."
+        if not has_point:
+            described = {
+                "geo_precision": self.geo_precision,
+                "coordinates_source": self.coordinates_source_id,
+                "gazetteer_id": self.gazetteer_id,
+            }
+            for name, value in described.items():
+                if value:
+                    errors[name] = "Give the point (latitude and longitude) this describes, or leave it empty."
+        if errors:
+            raise ValidationError(errors)
+
+    def take_parent_point(self):
+        """Copy the parent's point, its precision, source and gazetteer entry: for a place the gazetteer lacks."""
+        parent = self.parent
+        if parent is None or parent.latitude is None:
+            raise ValidationError(
+                {"coordinates_from_parent": "The parent has no point to take: give this place its own, or none."}
+            )
+        self.coordinates_from_parent = True
+        for name in self.POINT_FIELDS:
+            setattr(self, name, getattr(parent, name))
+
+    PRECISION_WORDS = {
+        GeoPrecision.EXACT: "the point is the site itself",
+        GeoPrecision.CITY: "the point stands for the whole city, not a spot in it",
+        GeoPrecision.REGION: "the point stands for the whole region, not a spot in it",
+        GeoPrecision.COUNTRY: "the point stands for the whole country or territory, not a spot in it",
+    }
+
+    def precision_words(self):
+        return self.PRECISION_WORDS.get(self.geo_precision, "")
+
+    def entry_stands_for_more(self):
+        """A GeoNames entry (a city) whose point stands for a wider area: the Gaza Strip by Gaza city's point."""
+        wider = (self.GeoPrecision.REGION, self.GeoPrecision.COUNTRY)
+        return self.gazetteer_id.startswith("geonames:") and self.geo_precision in wider
+
+    def gazetteer_url(self):
+        """The public page of the gazetteer entry, where it has one: GeoNames does, Natural Earth does not."""
+        prefix, _, number = self.gazetteer_id.partition(":")
+        return f"https://www.geonames.org/{number}" if prefix == "geonames" and number.isdigit() else ""
+
+    @property
+    def has_point(self):
+        return self.latitude is not None and self.longitude is not None
+
+    def point_origin(self):
+        """The nearest place whose own point this one carries (itself, or the ancestor it was taken from)."""
+        if not self.coordinates_from_parent:
+            return self
+        return next((p for p in self.ancestors() if not p.coordinates_from_parent), None)
 
     def ancestors(self):
         """The chain of enclosing places, nearest first (Kerman → Kerman Province → Iran)."""

@@ -30,9 +30,13 @@ class Country(NamedTuple):
     def centroid(self):
         """(longitude, latitude) of the centre of area of the country's largest polygon: for a country point
         at country precision, a spot inside its main territory (not at sea between islands and exclaves)."""
-        rings = [_unwrapped(polygon[0]) for polygon in self.polygons]
-        lon, lat = _ring_centroid(max(rings, key=lambda ring: abs(_signed_area(ring))))
+        lon, lat = _ring_centroid(self.main_territory())
         return ((lon + 180) % 360 - 180, lat)
+
+    def main_territory(self):
+        """The outline of the country's largest polygon, its longitudes continuous (Russia's run on past 180)."""
+        rings = [_unwrapped(polygon[0]) for polygon in self.polygons]
+        return max(rings, key=lambda ring: abs(_signed_area(ring)))
 
 
 def _unwrapped(ring):
@@ -110,3 +114,13 @@ def countries():
 def country(name):
     """The Country Natural Earth calls `name`, or None."""
     return countries().get(name)
+
+
+@functools.cache
+def _by_iso_numeric():
+    return {country.iso_numeric: country for country in countries().values() if country.iso_numeric}
+
+
+def country_by_iso_numeric(code):
+    """The Country with ISO 3166-1 numeric code `code` ("364", or 364), or None."""
+    return _by_iso_numeric().get(f"{int(code):03d}") if str(code).isdigit() else None

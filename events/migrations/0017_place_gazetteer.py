@@ -24,7 +24,7 @@ def province_precision_becomes_region(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0014_search_tsvector'),
+        ('events', '0016_postgresql_list_order'),
     ]
 
     operations = [

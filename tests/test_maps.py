@@ -14,7 +14,7 @@ from django.urls import reverse
 from events import geography, maps
 from events.caching import CACHE_ALIAS
 from events.choices import Status
-from events.models import CasualtyFigure, Incident, Place
+from events.models import CasualtyFigure, Incident, Place, Source
 from tests import factories as f
 from tests.conftest import fresh, module_rows
 
@@ -26,6 +26,10 @@ KERMAN = (57.0788, 30.2832)  # longitude, latitude
 
 def with_point(place, lon, lat, precision):
     place.longitude, place.latitude, place.geo_precision = lon, lat, precision
+    if place.coordinates_source_id is None:  # a point cites where it is from
+        place.coordinates_source = Source.objects.get_or_create(
+            slug=f.GAZETTEER_SOURCE, defaults={"title": "GeoNames"}
+        )[0]
     place.save()
     return place
 

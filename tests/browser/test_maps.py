@@ -1,46 +1,21 @@
 """The maps in a real browser: /map/, the Kerman incident page and the Kerman place page draw their maps with
 no request to any host but the site's own, fit a phone's width, and pass axe."""
 
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 
-from events import geography
 from events.models import Place
 from tests.browser.conftest import PHONE, new_page
 
 MAP_PAGES = ["/map/", "/incidents/2024-kerman-bombings/", "/places/kerman/", "/places/golzar-shohada-cemetery/"]
 
 
-@contextmanager
-def points(*coordinates):
-    """Gives seed places a point for the test when they have none (the seed may not carry them yet), and
-    puts them back as they were: the live server's database is shared by every browser test."""
-    changed = []
-    for slug, lon, lat, precision in coordinates:
-        place = Place.objects.get(slug=slug)
-        if place.latitude is None:
-            changed.append(place.pk)
-            place.longitude, place.latitude, place.geo_precision = lon, lat, precision
-            place.save()
-    try:
-        yield
-    finally:
-        for place in Place.objects.filter(pk__in=changed):
-            place.longitude = place.latitude = None
-            place.geo_precision = ""
-            place.save()
-
-
 @pytest.fixture
 def kerman_points(archive):
-    iran_lon, iran_lat = geography.country("Iran").centroid()
-    with points(
-        ("kerman", 57.0788, 30.2832, Place.GeoPrecision.CITY),
-        ("iran", round(iran_lon, 6), round(iran_lat, 6), Place.GeoPrecision.COUNTRY),
-    ):
-        yield archive
+    """The seed's points (fill_coordinates' results, kept in fixtures/03_places.json) that these tests look for."""
+    assert Place.objects.filter(slug__in=["kerman", "iran"], latitude__isnull=False).count() == 2
+    return archive
 
 
 def foreign_requests(page, archive):

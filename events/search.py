@@ -38,9 +38,11 @@ MAX_COUNTED = 1000
 
 def _indexed(queryset, fields, words):
     """The rows the stored index finds, or None when it does not hold these fields of this model."""
-    if search_index.covers(queryset.model, fields):
-        return queryset.filter(pk__in=search_index.matching(queryset.model, words, using=queryset.db))
-    return None
+    if not search_index.covers(queryset.model, fields):
+        return None
+    if connections[queryset.db].vendor == "sqlite":
+        return search_index.joined_match(queryset, words)
+    return queryset.filter(pk__in=search_index.matching(queryset.model, words, using=queryset.db))
 
 
 def _sqlite_condition(queryset, fields, words):

@@ -17,15 +17,18 @@ from django.utils.functional import cached_property
 from .caching import cached_count
 
 
-class ArchivePaginator(Paginator):
-    def __init__(self, *args, count_key=None, cap=None, **kwargs):
+class CappedPaginator(Paginator):
+    """Django's paginator over a list that may be capped: with `cap`, a `count` above it is shown as "cap+"
+    (`capped`) and the pages stop at the cap. The admin's searches page with it."""
+
+    def __init__(self, *args, cap=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.count_key, self.cap = count_key, cap
+        self.cap = cap
 
     @cached_property
     def found(self):
         """The rows counted: every row, or under a cap at most `cap` + 1 (the list holds no more)."""
-        return cached_count(self.object_list, self.count_key)
+        return self.object_list.count()
 
     @cached_property
     def capped(self):
@@ -35,6 +38,16 @@ class ArchivePaginator(Paginator):
     @cached_property
     def count(self):
         return min(self.found, self.cap) if self.capped else self.found
+
+
+class ArchivePaginator(CappedPaginator):
+    def __init__(self, *args, count_key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def found(self):
+        return cached_count(self.object_list, self.count_key)
 
     def page(self, number):
         number = self.validate_number(number)

@@ -45,6 +45,13 @@ def _indexed(queryset, fields, words):
     return queryset.filter(pk__in=search_index.matching(queryset.model, words, using=queryset.db))
 
 
+def indexed_matches(queryset, words):
+    """The rows of `queryset` whose indexed fields hold every word (the index of its kind), or None when the
+    index does not cover its model."""
+    kind = search_index.indexed_kinds().get(queryset.model)
+    return None if kind is None else _indexed(queryset, SEARCH_FIELDS[kind], words)
+
+
 def _sqlite_condition(queryset, fields, words):
     found = _indexed(queryset, fields, words)
     return found if found is not None else _folded_columns_condition(queryset, fields, words)

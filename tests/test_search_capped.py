@@ -101,3 +101,37 @@ def test_the_export_of_a_capped_search_holds_every_match(client, capped):
     response = client.get(reverse("events:incident-export", kwargs={"format": "csv"}), {"q": "harbour"})
     body = b"".join(response.streaming_content).decode()
     assert sum(1 for line in body.splitlines() if "Harbour blast" in line) == 9
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("editor", "editor@example.org", "pw"))
+    return client
+
+
+def test_the_admin_search_reads_the_index_and_stops_counting_at_the_cap(staff_client, capped):
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(reverse("admin:events_incident_changelist"), {"q": "harbour"})
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.paginator.capped) == (CAP, True)
+    content = response.content.decode()
+    assert f"More than {CAP} results: the first {CAP} are listed" in content
+    assert f"{CAP}+ incidents" in content
+    searched = [q["sql"] for q in queries if "events_search_incident" in q["sql"]]
+    # Every query that reads the index reads at most CAP + 1 of its matches; none counts the whole table.
+    assert searched and all(re.search(rf"LIMIT {CAP + 1}\b", sql) for sql in searched)
+    assert not [q for q in queries if re.fullmatch(r'SELECT COUNT\(\*\) AS "__count" FROM "events_incident"', q["sql"])]
+
+
+def test_the_admin_search_under_the_cap_is_exact_and_finds_drafts(staff_client, capped):
+    response = staff_client.get(reverse("admin:events_incident_changelist"), {"q": "harbour draft"})
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.paginator.capped) == (1, False)
+    assert [str(row) for row in cl.result_list] == ["Harbour blast (draft)"]
+    assert "1 result" in response.content.decode()
+
+
+def test_the_admin_search_keeps_the_lists_filters_inside_the_cap(staff_client, capped):
+    # Drafts only: the first matches are taken among the filtered rows, not filtered afterwards.
+    response = staff_client.get(reverse("admin:events_incident_changelist"), {"q": "harbour", "status__exact": "draft"})
+    assert [str(row) for row in response.context["cl"].result_list] == ["Harbour blast (draft)"]

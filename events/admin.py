@@ -490,7 +490,7 @@ class IndexedSearchAdmin:
             return super().get_search_results(request, queryset, search_term)
         first = found.order_by().values("pk")[: search.MAX_COUNTED + 1]
         slug = queryset.filter(slug=search_term.strip()).order_by().values("pk")
-        return queryset.filter(Q(pk__in=first) | Q(pk__in=slug)), False
+        return queryset.filter(search.among(queryset, first) | Q(pk__in=slug)), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         searched = search_index.indexed_kinds().get(self.model) and search.search_words(request.GET.get(SEARCH_VAR))

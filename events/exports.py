@@ -242,6 +242,14 @@ ATTRIBUTION_FIELDS = [
 ]
 
 
+def of_incidents(manager, ids):
+    """The rows of `manager` belonging to the incidents `ids` (integers the database gave): written into the SQL
+    as they are, since Django's `__in` prepared each of the 100,000 keys one by one (a tenth of the export)."""
+    table = manager.model._meta.db_table
+    listed = ",".join(str(int(pk)) for pk in ids)
+    return manager.extra(where=[f'"{table}"."incident_id" IN ({listed})'])
+
+
 def incident_rows(queryset):
     """The incidents of `queryset` (filtered and ordered) as `IncidentRow`s with their place chain, casualty
     figures and perpetrator attributions: three queries a chunk, as for_export()'s prefetches make."""
@@ -251,12 +259,12 @@ def incident_rows(queryset):
     while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
         ids = [values["id"] for values in chunk]
         figures, attributions = {}, {}
-        for values in CasualtyFigure.objects.filter(incident_id__in=ids).values(*FIGURE_FIELDS):
+        for values in of_incidents(CasualtyFigure.objects, ids).values(*FIGURE_FIELDS):
             figure = FigureRow(values)
             figure.reported_by_person = related(Person, values, "reported_by_person__")
             figure.reported_by_organization = related(Organization, values, "reported_by_organization__")
             figures.setdefault(values["incident_id"], Figures()).append(figure)
-        perpetrators = Attribution.objects.filter(incident_id__in=ids, kind__in=PERPETRATOR_KINDS)
+        perpetrators = of_incidents(Attribution.objects, ids).filter(kind__in=PERPETRATOR_KINDS)
         for values in perpetrators.values(*ATTRIBUTION_FIELDS):
             attribution = AttributionRow(values)
             attribution.responsible_person = related(Person, values, "responsible_person__")

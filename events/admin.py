@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -490,7 +490,7 @@ class IndexedSearchAdmin:
             return super().get_search_results(request, queryset, search_term)
         first = found.order_by().values("pk")[: search.MAX_COUNTED + 1]
         slug = queryset.filter(slug=search_term.strip()).order_by().values("pk")
-        return queryset.filter(search.among(queryset, first) | Q(pk__in=slug)), False
+        return queryset.filter(search.among(queryset, first, slug)), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         searched = search_index.indexed_kinds().get(self.model) and search.search_words(request.GET.get(SEARCH_VAR))

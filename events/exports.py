@@ -373,14 +373,17 @@ class IncidentExporter(Exporter):
         return [f for f in incident.casualty_figures.all() if f.kind == kind and f.rank != f.Rank.PREFERRED]
 
     def columns(self):
+        # Labels translated once per file, not for each row (two lazy translations a row, 200,000 a file).
+        kinds = {value: str(label) for value, label in Incident.Kind.choices}
+        precisions = {value: str(label) for value, label in DatePrecision.choices}
         return [
             ("Title", lambda i: i.title),
             ("URL", self.url),
             ("Date", lambda i: i.date_display),
             ("Date (ISO 8601, as precise as known)", lambda i: partial_iso(i.date, i.date_precision)),
-            ("Date precision", lambda i: i.get_date_precision_display()),
+            ("Date precision", lambda i: precisions.get(i.date_precision, i.date_precision)),
             ("Time (local)", lambda i: i.time_display),
-            ("Type", lambda i: i.get_kind_display()),
+            ("Type", lambda i: kinds.get(i.kind, i.kind)),
             ("Place", self.place_names_of),
             ("Killed", lambda i: i.killed if i.killed is not None else ""),
             ("Killed (as reported)", lambda i: i.killed_display),

@@ -5,22 +5,50 @@
 - A page past the first is read in two steps: the ids of its rows (`LIMIT/OFFSET` over the ordering's index, which never
   touches the table), then those rows with their joins and prefetches. Skipping 60,000 index entries costs
   little; skipping 60,000 joined rows, as a plain OFFSET does, grows with the page number.
+- A searched list is capped (`cap`): it holds the first `cap` + 1 matches the search index yields, in the
+  list's order, counted to `cap` + 1 at most. Above the cap the total reads "1,000+", the pages stop at the
+  cap's last page, and a page past it is a 404 that says the search was capped. Counting and sorting every
+  match of a common word cost seconds at 100,000 incidents; a thousand cost milliseconds.
 """
 
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.utils.functional import cached_property
 
+from . import search
 from .caching import cached_count
 
 
-class ArchivePaginator(Paginator):
+class CappedPaginator(Paginator):
+    """Django's paginator over a list that may be capped: with `cap`, a `count` above it is shown as "cap+"
+    (`capped`) and the pages stop at the cap. The admin's searches page with it."""
+
+    def __init__(self, *args, cap=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def found(self):
+        """The rows counted: every row, or under a cap at most `cap` + 1 (the list holds no more)."""
+        return self.object_list.count()
+
+    @cached_property
+    def capped(self):
+        """Whether more rows match than the cap: the total is then shown as "1,000+"."""
+        return self.cap is not None and self.found > self.cap
+
+    @cached_property
+    def count(self):
+        return min(self.found, self.cap) if self.capped else self.found
+
+
+class ArchivePaginator(CappedPaginator):
     def __init__(self, *args, count_key=None, count=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.count_key = count_key
         self.known_count = count  # a total kept elsewhere (events/aggregates.py): nothing to count
 
     @cached_property
-    def count(self):
+    def found(self):
         if self.known_count is not None:
             return self.known_count
         return cached_count(self.object_list, self.count_key)
@@ -38,6 +66,18 @@ class ArchivePaginator(Paginator):
         position = {pk: index for index, pk in enumerate(ids)}
         rows.sort(key=lambda row: position[row.pk])
         return Page(rows, number, self)
+
+
+def first_matches(base, searched, cap):
+    """`base` (the list's rows before filtering) narrowed to the first `cap` + 1 rows of `searched` (filtered and
+    searched), in `searched`'s order: what a capped paginator pages through.
+
+    The rows are read from `base`, not `searched`: a search joined again outside the bounded keys made SQLite
+    read every match of a common word once more (355 ms against 2 ms)."""
+    ordered = search.first_matches(base, searched, cap + 1)
+    if searched.query.order_by or not searched.query.default_ordering:
+        ordered = ordered.order_by(*searched.query.order_by)
+    return ordered
 
 
 class PageMissing(Exception):

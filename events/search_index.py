@@ -33,7 +33,7 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, FloatField, Func, TextField, Value
+from django.db.models import BooleanField, F, FloatField, Func, TextField, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -137,6 +137,26 @@ def matching(model, words, using=DEFAULT_DB_ALIAS):
         params.append(like_pattern(word))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     return RawSQL(f"SELECT {key_column(using)} FROM {table}{where}", params)
+
+
+def joined_match(queryset, words):
+    """SQLite: `queryset` joined to its kind's FTS5 table and narrowed to the rows holding every word.
+
+    A join, not `pk IN (SELECT rowid ... MATCH ...)`: SQLite builds an IN list whole before it reads a row, so
+    every match of a common word was read whatever the LIMIT (730 ms for "synthetic" in 100,000 incidents).
+    Joined, the index drives the loop and a LIMIT stops it: the first 1,001 matches cost 1–25 ms."""
+    table = table_name(indexed_kinds()[queryset.model])
+    where, params = [], []
+    long_words = [word for word in map(fold, words) if len(word) >= TRIGRAM]
+    short_words = [word for word in map(fold, words) if word and len(word) < TRIGRAM]
+    if long_words:
+        where.append(f'"{table}" MATCH %s')
+        params.append(" AND ".join(map(fts_string, long_words)))
+    for word in short_words:
+        where.append(f"\"{table}\".body LIKE %s ESCAPE '\\'")
+        params.append(like_pattern(word))
+    joined = queryset.extra(tables=[table], where=where, params=params)
+    return joined.filter(OnKey(f'"{table}".rowid = {{key}}', [], output_field=BooleanField()))
 
 
 class OnKey(Func):

@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import aggregates, charts, filters, linked_data, registry, revisions
+from . import aggregates, charts, filters, linked_data, registry, revisions, search
 from .caching import cached, cached_count, content_version
 from .exports import EXPORTERS, written_out
 from .forms import TimelineForm
@@ -38,7 +38,7 @@ from .models import (
     public_timeline_entries,
     related_links,
 )
-from .pagination import ArchivePaginator, PageMissing, page_number
+from .pagination import ArchivePaginator, PageMissing, first_matches, page_number
 from .search import search_words, site_search
 from .search import summary as search_summary
 
@@ -130,9 +130,23 @@ class RecordListView(SectionMixin, FilterView):
         except PageMissing as missing:
             return self.page_missing(missing)
 
+    def search_cap(self):
+        """The most matches a searched list holds (search.MAX_COUNTED), or None for a list without a search."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None or not filterset.is_bound or not filterset.is_valid():
+            return None
+        return search.MAX_COUNTED if search_words(filterset.form.cleaned_data.get("q")) else None
+
     def paginate_queryset(self, queryset, page_size):
+        cap = self.search_cap()
+        if cap is not None:
+            queryset = first_matches(self.filterset.queryset, queryset, cap)
         paginator = self.get_paginator(
-            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=self.get_allow_empty()
+            queryset,
+            page_size,
+            orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+            cap=cap,
         )
         number = page_number(paginator, self.request.GET.get(self.page_kwarg) or 1)
         page = paginator.page(number)
@@ -145,6 +159,8 @@ class RecordListView(SectionMixin, FilterView):
             "section": self.section,
             "asked": missing.asked,
             "num_pages": missing.paginator.num_pages,
+            "capped": missing.paginator.capped,
+            "cap": missing.paginator.cap,
             "noun_plural": self.model._meta.verbose_name_plural,
             "last_page_query": query.urlencode(),
             "list_url": self.request.path,
@@ -157,7 +173,7 @@ class RecordListView(SectionMixin, FilterView):
         if filterset is not None and (not filterset.is_bound or filterset.is_valid()):
             if filterset.counts_are_stored():  # the unfiltered list: its total is kept as records change
                 kwargs["count"] = filterset.stored_total()
-            kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state())
+            kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state(), kwargs.get("cap"))
         return super().get_paginator(queryset, per_page, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,137 @@
+"""Searched lists hold at most the first MAX_COUNTED + 1 matches: capped totals, pages and the admin's search."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from events import search
+from events.models import Incident, Status
+from tests import factories as f
+from tests.conftest import module_rows
+
+pytestmark = pytest.mark.django_db
+
+CAP = 6
+
+
+@module_rows
+def harbour_rows():
+    """Nine incidents about a harbour (dates out of step with the order they were made), two about a market."""
+    place = f.PlaceFactory(name="Bandar Abbas")
+    for n in range(9):
+        f.IncidentFactory(
+            title=f"Harbour blast {n}", place=place, date=dt.date(2024, 1, 1) + dt.timedelta(days=(n * 5) % 9)
+        )
+    f.IncidentFactory(title="Harbour blast (draft)", place=place, status=Status.DRAFT)
+    f.IncidentFactory(title="Market fire", place=place)
+    f.IncidentFactory(title="Market raid", place=place)
+
+
+@pytest.fixture
+def capped(monkeypatch, settings, harbour_rows):
+    monkeypatch.setattr(search, "MAX_COUNTED", CAP)
+    settings.EVENTS_PAGE_SIZE = 4
+
+
+def listed(client, **params):
+    response = client.get(reverse("events:incident-list"), {"q": "harbour", **params})
+    return response, [
+        incident.title for incident in response.context["object_list"]
+    ] if response.status_code == 200 else []
+
+
+def test_a_search_above_the_cap_reads_cap_plus_and_says_so(client, capped):
+    response, titles = listed(client)
+    paginator = response.context["paginator"]
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (CAP, True, 2)
+    content = response.content.decode()
+    assert f"{CAP}+ incidents" in content
+    assert f"Showing 1–4 of {CAP}+" in content
+    assert f"More than {CAP} incidents match this search, so the count stops there" in content
+
+
+def test_a_search_at_or_under_the_cap_is_counted_exactly(client, capped):
+    response, titles = listed(client, q="market")
+    assert (response.context["paginator"].count, response.context["paginator"].capped) == (2, False)
+    assert sorted(titles) == ["Market fire", "Market raid"]
+    assert "match this search, so the count stops there" not in response.content.decode()
+
+
+def test_pages_up_to_the_cap_walk_the_first_matches_in_the_lists_order_once_each(client, capped):
+    _response, first = listed(client)
+    _response, second = listed(client, page=2)
+    walked = first + second
+    assert len(walked) == CAP and len(set(walked)) == CAP
+    # In the list's own order (newest first, then title), across both pages.
+    dates = {i.title: (i.date, i.title) for i in Incident.objects.filter(title__in=walked)}
+    newest_first = sorted(walked, key=lambda title: (-dates[title][0].toordinal(), dates[title][1]))
+    assert walked == newest_first
+    # The same rows in the same order on every request.
+    assert listed(client)[1] == first and listed(client, page=2)[1] == second
+
+
+def test_a_page_past_the_cap_is_a_404_that_says_the_search_was_capped(client, capped):
+    response, _titles = listed(client, page=3)
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "There is no page “3” of this list: it has 2 pages of incidents." in content
+    assert f"More than {CAP} incidents match this search, and a search lists only the first {CAP}" in content
+
+
+def test_the_count_stops_at_the_cap_and_one_more(client, capped):
+    with CaptureQueriesContext(connection) as queries:
+        listed(client)
+    limited = [q["sql"] for q in queries if "count(*)" in q["sql"].lower() and "events_incident" in q["sql"]]
+    # Every count of the list (its total; facets are counted elsewhere) reads at most CAP + 1 keys.
+    totals = [sql for sql in limited if "GROUP BY" not in sql]
+    assert totals and all(re.search(rf"LIMIT {CAP + 1}\b", sql) for sql in totals)
+
+
+def test_a_list_without_a_search_is_not_capped(client, capped):
+    response = client.get(reverse("events:incident-list"))
+    paginator = response.context["paginator"]
+    assert (paginator.count, paginator.capped) == (11, False)
+
+
+def test_the_export_of_a_capped_search_holds_every_match(client, capped):
+    response = client.get(reverse("events:incident-export", kwargs={"format": "csv"}), {"q": "harbour"})
+    body = b"".join(response.streaming_content).decode()
+    assert sum(1 for line in body.splitlines() if "Harbour blast" in line) == 9
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("editor", "editor@example.org", "pw"))
+    return client
+
+
+def test_the_admin_search_reads_the_index_and_stops_counting_at_the_cap(staff_client, capped):
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(reverse("admin:events_incident_changelist"), {"q": "harbour"})
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.paginator.capped) == (CAP, True)
+    content = response.content.decode()
+    assert f"More than {CAP} results: the first {CAP} are listed" in content
+    assert f"{CAP}+ incidents" in content
+    searched = [q["sql"] for q in queries if "events_search_incident" in q["sql"]]
+    # Every query that reads the index reads at most CAP + 1 of its matches; none counts the whole table.
+    assert searched and all(re.search(rf"LIMIT {CAP + 1}\b", sql) for sql in searched)
+    assert not [q for q in queries if re.fullmatch(r'SELECT COUNT\(\*\) AS "__count" FROM "events_incident"', q["sql"])]
+
+
+def test_the_admin_search_under_the_cap_is_exact_and_finds_drafts(staff_client, capped):
+    response = staff_client.get(reverse("admin:events_incident_changelist"), {"q": "harbour draft"})
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.paginator.capped) == (1, False)
+    assert [str(row) for row in cl.result_list] == ["Harbour blast (draft)"]
+    assert "1 result" in response.content.decode()
+
+
+def test_the_admin_search_keeps_the_lists_filters_inside_the_cap(staff_client, capped):
+    # Drafts only: the first matches are taken among the filtered rows, not filtered afterwards.
+    response = staff_client.get(reverse("admin:events_incident_changelist"), {"q": "harbour", "status__exact": "draft"})
+    assert [str(row) for row in response.context["cl"].result_list] == ["Harbour blast (draft)"]

@@ -20,7 +20,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import filters, linked_data, registry, revisions
-from .caching import cached_count, content_version
+from .caching import cached_count
 from .exports import EXPORTERS, written_out
 from .forms import TimelineForm
 from .models import (
@@ -175,9 +175,7 @@ class RecordListView(SectionMixin, FilterView):
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
             active_filters=filterset.active_filters(),
             # The rendered filter form (its options and counts) is cached per filter state like the counts.
-            filter_form_key=f"{content_version()[0]}:{type(filterset).__name__}:{filterset.form_state()}"
-            if settings.COUNT_CACHE
-            else None,
+            filter_form_key=f"{type(filterset).__name__}:{filterset.form_state()}" if settings.COUNT_CACHE else None,
             sort_links=filterset.sort_links(),
             exports=[
                 ("CSV", reverse(f"events:{self.export_key}-export", kwargs={"format": "csv"}) + export_query),

@@ -142,6 +142,7 @@ def _forget():
     _scope.version = None
     _scope.sequence = None
     _scope.known = {}
+    _scope.expected = set()
     _scope.model_tags_read = False
 
 
@@ -290,16 +291,12 @@ def _main_from(sql):
 class Reading:
     """The tags of what one page or cached value read while it was made."""
 
-    def __init__(self, collapse):
+    def __init__(self):
         self.tags = {GENERATION}
         self.records = defaultdict(set)
-        self.collapse = collapse  # a cached count or fragment: rows stand for their kind (bounded entries)
 
     def note_record(self, model, pk):
-        if self.collapse:
-            self.tags.add(any_change_tag(model))
-        else:
-            self.records[model].add(pk)
+        self.records[model].add(pk)
 
     def all_tags(self):
         tags = set(self.tags)
@@ -319,10 +316,10 @@ def _readings():
 
 
 @contextmanager
-def reading(collapse=False):
+def reading():
     """Note every tag of what is read inside: queries on any database, and model instances loaded."""
     stack = _readings()
-    seen = Reading(collapse)
+    seen = Reading()
     stack.append(seen)
     try:
         if len(stack) == 1:
@@ -361,8 +358,8 @@ def note(tags):
 
 
 def current_versions(names):
-    """{name: version} for `names` (0 for a tag never moved), read at most once per request. The request's
-    first read also fixes its starting content version (see `starting_sequence`)."""
+    """{name: version} for `names` (0 for a tag never moved), read at most once per request, together with any
+    `expect()`ed. The request's first read also fixes its starting content version (see `starting_sequence`)."""
     names = set(names)
     if not getattr(_scope, "depth", 0):
         found = _read(names)
@@ -371,7 +368,8 @@ def current_versions(names):
     known = _scope.known
     missing = names - known.keys()
     if missing or _scope.sequence is None:
-        found = _read(missing)
+        found = _read(missing | (_scope.expected - known.keys()))
+        _scope.expected = set()
         sequence = found.pop(_SEQUENCE)
         if _scope.sequence is None:
             _scope.sequence = sequence
@@ -525,15 +523,28 @@ def _owner(model, values):
 # Counts and fragments ---------------------------------------------------------------------------------
 
 
+def _entry_key(kind, parts):
+    return f"{kind}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
+
+
+def expect(kind, parts):
+    """Say early that cached(kind, parts, ...) will be asked for this request: the versions its entry needs are
+    then read with the request's first versions (a fragment showing records needs theirs), not by a query of
+    their own."""
+    if settings.COUNT_CACHE and getattr(_scope, "depth", 0):
+        entry = cache().get(_entry_key(kind, parts))
+        if entry is not None:
+            _scope.expected |= {name for name, _version in entry[1]}
+
+
 def cached(kind, parts, compute, tags=()):
     """`compute()`, remembered under (kind, parts) while settings.COUNT_CACHE is on, until a tag of what it read
-    (or of `tags`) moves. Records it loads count as any change to their kind, so the tags stay few."""
+    (or of `tags`) moves."""
     if not settings.COUNT_CACHE:
         return compute()
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    key = f"{kind}:{digest}"
+    key = _entry_key(kind, parts)
     if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
-        current_versions(model_tags())  # one query for every count of the request
+        _scope.expected |= model_tags()  # read with the first versions the request reads
         _scope.model_tags_read = True
     entry = cache().get(key)
     if entry is not None:
@@ -542,9 +553,9 @@ def cached(kind, parts, compute, tags=()):
             note(name for name, _v in versions)
             return value
     start = starting_sequence()
-    with reading(collapse=True) as seen:
+    with reading() as seen:
         value = compute()
-    versions = current_versions(seen.tags | set(tags))
+    versions = current_versions(seen.all_tags() | set(tags))
     note(versions)
     if max(versions.values()) <= start:
         cache().set(key, (value, tuple(sorted(versions.items()))), PAGE_TIMEOUT)

@@ -420,7 +420,11 @@ def bump(tags, using=DEFAULT_DB_ALIAS):
                 "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
                 [value for name in chunk for value in (name, sequence)],
             )
-    _forget()
+    # Versions read before this write are out of date; the request's starting version stays, so a page it
+    # renders now, having read this write's tags, is not stored.
+    _scope.version = None
+    _scope.known = {}
+    _scope.model_tags_read = False
 
 
 def _next_sequence(connection):

@@ -11,13 +11,15 @@ from urllib.parse import urlencode
 import pytest
 import redis
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.apps import apps
 from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.http import parse_http_date
 
-from events import filters
+from events import filters, signals
 from events.caching import CACHE_ALIAS, content_version
 from events.models import Incident, Status
 from kerman_site.settings.base import shared_caches
@@ -522,3 +524,124 @@ def test_an_edit_leaves_pages_that_do_not_show_it_cached(client, archive, worker
             if response["X-Page-Cache"] != "hit" or len(queries) != 1:
                 missed.append((page, name))
     assert missed == [], missed
+
+
+def test_rows_added_published_and_unpublished_show_on_lists_search_the_sitemap_and_exports(client, archive, workers):
+    addresses = pages(archive)
+    urls = [addresses["incident-list"], addresses["home"], addresses["sitemap"], url("search", q="Yankee")]
+    served(client, urls, workers)
+    new = f.IncidentFactory(title="Incident Yankee", slug="yankee", place=archive.far, status=Status.DRAFT)
+    for name in workers:
+        for address in urls:
+            assert "/incidents/yankee/" not in body(read(client, address, name)), address  # a draft is not public
+    new.status = Status.PUBLISHED
+    new.save()
+    for name in workers:
+        for address in urls:
+            assert "/incidents/yankee/" in body(read(client, address, name)), (address, name)
+    assert "Incident Yankee" in body(client.get(export("incident")))
+    new.status = Status.UNPUBLISHED
+    new.save()
+    for name in workers:
+        for address in urls:
+            assert "/incidents/yankee/" not in body(read(client, address, name)), (address, name)
+    assert "Incident Yankee" not in body(client.get(export("incident")))
+
+
+def test_a_new_reaction_shows_on_its_incident_and_its_person_and_a_deleted_one_goes(client, archive, workers):
+    addresses = pages(archive)
+    urls = [addresses[name] for name in ("alpha", "person", "reaction-list", "home")]
+    served(client, urls, workers)
+    reaction = f.ReactionFactory(
+        incident=archive.a, category="person", person=archive.person, country=None, summary="Spoke again"
+    )
+    for name in workers:
+        for address in urls:
+            assert "Spoke again" in body(read(client, address, name)) or address == addresses["home"], address
+            assert read(client, address, name)["X-Page-Cache"] == "hit"
+    reaction.delete()
+    for name in workers:
+        for address in urls:
+            assert "Spoke again" not in body(read(client, address, name)), address
+
+
+def test_citing_a_source_shows_on_the_record_that_cites_it(client, archive, workers):
+    url_a = archive.a.get_absolute_url()
+    served(client, [url_a], workers)
+    archive.a.sources.add(f.SourceFactory(title="Evening Zulu", slug="evening-zulu"))
+    for name in workers:
+        assert "Evening Zulu" in body(read(client, url_a, name))
+    archive.a.sources.clear()
+    for name in workers:
+        assert "Evening Zulu" not in body(read(client, url_a, name))
+
+
+def test_the_feed_shows_the_latest_change_first(client, archive, workers):
+    feed = pages(archive)["feed"]
+    served(client, [feed], workers)
+    archive.b.description = "Bravo again"
+    archive.b.save()
+    for name in workers:
+        entries = body(read(client, feed, name)).split("<entry>")
+        assert "/incidents/incident-" in entries[1] and archive.b.slug in entries[1], name
+
+
+def test_writes_without_signals_and_loads_drop_what_they_may_have_changed(client, archive, workers):
+    addresses = pages(archive)
+    urls = [addresses["alpha"], addresses["incident-list"]]
+    served(client, urls, workers)
+    Incident.objects.filter(pk=archive.a.pk).update(title="Incident Xray")
+    signals.after_bulk_write(Incident.objects.filter(pk=archive.a.pk))
+    for name in workers:
+        for address in urls:
+            assert "Incident Xray" in body(read(client, address, name))
+    assert read(client, addresses["person-list"], "worker-a")["X-Page-Cache"] == "miss"  # first view
+    assert read(client, addresses["person-list"], "worker-a")["X-Page-Cache"] == "hit"
+    signals.after_bulk_write()  # a fixture load or an import: everything may have changed
+    for name in workers:
+        for address in [*urls, addresses["person-list"]]:
+            assert read(client, address, name)["X-Page-Cache"] == "miss"
+
+
+def test_a_page_rendered_while_an_edit_commits_is_not_kept(client, archive, workers, monkeypatch):
+    from events import views
+
+    address = archive.b.get_absolute_url()
+    render = views.IncidentDetailView.get_context_data
+
+    def edited_meanwhile(view, **kwargs):
+        context = render(view, **kwargs)  # the page's rows are read...
+        Incident.objects.filter(pk=archive.b.pk).update(title="Incident Whiskey")  # ...then an editor saves
+        signals.after_bulk_write(Incident.objects.filter(pk=archive.b.pk))
+        return context
+
+    monkeypatch.setattr(views.IncidentDetailView, "get_context_data", edited_meanwhile)
+    with worker("worker-a"):
+        first = client.get(address)
+    assert "Incident Bravo" in body(first) and "ETag" not in first  # what it read, but not stored
+    monkeypatch.undo()
+    assert "Incident Whiskey" in body(read(client, address, "worker-a"))
+
+
+def test_a_pages_etag_changes_with_what_it_shows_and_only_then(client, archive, workers):
+    address = pages(archive)["bravo"]
+    first = read(client, address, "worker-a")
+    with worker("worker-a"):
+        assert client.get(address, headers={"if_none_match": first["ETag"]}).status_code == 304
+    archive.a.title = "Incident Alpha Two"
+    archive.a.save()
+    with worker("worker-b"):  # another worker answers for the same page the same way
+        assert client.get(address, headers={"if_none_match": first["ETag"]}).status_code == 304
+    archive.b.title = "Incident Bravo Two"
+    archive.b.save()
+    with worker("worker-a"):
+        changed = client.get(address, headers={"if_none_match": first["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert parse_http_date(changed["Last-Modified"]) >= parse_http_date(first["Last-Modified"])
+
+
+def test_a_flush_drops_every_cached_page(client, archive, workers):
+    address = pages(archive)["bravo"]
+    served(client, [address], workers)
+    signals.cache_tags_all_move_after_a_migrate_or_flush(sender=apps.get_app_config("events"))
+    assert read(client, address, "worker-b")["X-Page-Cache"] == "miss"

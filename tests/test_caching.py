@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 import redis
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.apps import apps
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings

@@ -187,6 +187,11 @@ def any_change_tag(model):
     return f"{model._meta.label_lower}.*"
 
 
+def pointer_tag(model, column, value):
+    """The rows of `model` whose `column` points to the record `value`: "events.reaction.incident_id=42"."""
+    return f"{model._meta.label_lower}.{column}={value}"
+
+
 class Table(NamedTuple):
     model: type
     columns: frozenset | None  # None: a table whose rows follow any change of `model` (history)
@@ -233,6 +238,13 @@ _SEARCH = re.compile(r"\bevents_search_(\w+)")
 _FROM = re.compile(r"[()]|\bFROM\b")
 
 
+class Analysis(NamedTuple):
+    tags: frozenset
+    key: tuple | None  # (model, column) of the key condition: its parameters name pointer tags
+    first_key: int  # the position of the first key parameter
+    keys: int  # how many
+
+
 @lru_cache(maxsize=4096)
 def tags_of_sql(sql):
     """The tags a query's answer depends on, from its SQL (parameters apart, so the answer is remembered).
@@ -240,14 +252,21 @@ def tags_of_sql(sql):
     Every archive table it names gives its rows tag. Every column named after the main FROM (joined, filtered,
     sorted, grouped on) gives its column tag, and so does every column selected, unless the query selects every
     column of that table: then it loads model instances, each of which notes its own record tag.
+
+    A query whose WHERE keeps only the rows of one table that point to given records (`"incident_id" IN (...)`,
+    ANDed with the rest: a record's reactions, figures, sources) depends instead on the pointer tags of those
+    records ("events.reaction.incident_id=42"), which every change to such a row moves, and not on that table's
+    rows and columns: a new reaction drops its own incident's page, not every incident's.
     """
     tables = _tables()
     aliases = defaultdict(set)
     tags = set()
+    named = defaultdict(int)
     for table, alias in _TABLE.findall(sql):
         known = tables.get(table)
         if known is None:
             continue
+        named[table] += 1
         tags.add(rows_tag(known.model) if known.columns is not None else any_change_tag(known.model))
         if alias:
             aliases[alias].add(table)
@@ -269,7 +288,68 @@ def tags_of_sql(sql):
         known = tables[table]
         if columns != known.columns:
             tags |= {column_tag(known.model, column) for column in columns}
-    return frozenset(tags)
+    key = _key(sql, main_from, named)
+    if key is None:
+        return Analysis(frozenset(tags), None, 0, 0)
+    table, column, first, count = key
+    model = tables[table].model
+    own = {rows_tag(model)} | {column_tag(model, name) for name in tables[table].columns}
+    return Analysis(frozenset(tags - own), (model, column), first, count)
+
+
+_KEY = re.compile(r'"(events_\w+)"\."(\w+)" (?:IN \(((?:%s, )*%s)\)|= (%s))')
+_CLAUSE_END = re.compile(r"[()]|\b(?:ORDER BY|GROUP BY|HAVING|LIMIT|OR)\b")
+
+
+def _key(sql, main_from, named):
+    """(table, key column, first key parameter, key count) of a query whose main WHERE ANDs a key condition on
+    a table named once; else None."""
+    where = sql.find(" WHERE ", main_from)
+    if where < 0 or _depth(sql, main_from, where) != 0:
+        return None
+    start = where + len(" WHERE ")
+    end, depth, base = len(sql), 0, 1 if sql.startswith("(", start) else 0
+    for match in _CLAUSE_END.finditer(sql, start):
+        token = match[0]
+        depth += 1 if token == "(" else -1 if token == ")" else 0
+        if token == "OR" and depth <= base:
+            return None  # a key condition ORed with another keeps other rows too
+        if token not in "()" and token != "OR" and depth == 0:
+            end = match.start()
+            break
+    for match in _KEY.finditer(sql, start, end):
+        table, column, listed, single = match.groups()
+        known = _tables().get(table)
+        if named.get(table) != 1 or known is None or known.columns is None:
+            continue
+        if _depth(sql, start, match.start()) != base:
+            continue
+        field = _columns_of(known.model).get(column)
+        if field is None or not field.is_relation or not is_archive_model(field.related_model):
+            continue
+        first = len(_PARAM.findall(sql, 0, match.start()))
+        return table, column, first, len(_PARAM.findall(listed or single))
+    return None
+
+
+_PARAM = re.compile(r"(?<!%)%s")
+
+
+def _depth(sql, start, stop):
+    return sql.count("(", start, stop) - sql.count(")", start, stop)
+
+
+@memoize
+def _columns_of_all():
+    return {
+        table.model: {field.column: field for field in table.model._meta.concrete_fields}
+        for table in _tables().values()
+        if table.columns is not None
+    }
+
+
+def _columns_of(model):
+    return _columns_of_all()[model]
 
 
 def _main_from(sql):
@@ -334,7 +414,12 @@ def reading():
 
 
 def _note_query(execute, sql, params, many, context):
-    tags = tags_of_sql(sql)
+    found = tags_of_sql(sql)
+    tags = found.tags
+    if found.key is not None:
+        model, column = found.key
+        keys = [] if many else params[found.first_key : found.first_key + found.keys]
+        tags = tags | {pointer_tag(model, column, key) for key in keys}
     for seen in _readings():
         seen.tags |= tags
     return execute(sql, params, many, context)
@@ -474,30 +559,48 @@ def stored_row(model, instance, using=DEFAULT_DB_ALIAS):
 
 
 def tags_of_save(model, instance, before):
-    """What a saved row changes: itself, its kind, the columns whose value changed (all, for a new row: its
-    table's rows tag), the records it points to from and to, and the record it belongs to."""
+    """What a saved row changes: itself, its kind, the columns whose value changed (for a new row: its table's
+    rows tag), and the pointer tags of the records it points to, before and after."""
     tags = {record_tag(model, instance.pk), any_change_tag(model)}
+    values = instance.__dict__
     if before is None:
-        return tags | {rows_tag(model)} | _targets(model, instance.__dict__, only=None)
+        return tags | {rows_tag(model)} | _pointers(model, values)
     changed = {
         field for field in model._meta.concrete_fields if before.get(field.attname) != getattr(instance, field.attname)
     }
     tags |= {column_tag(model, field.column) for field in changed}
-    tags |= _targets(model, before, only=changed) | _targets(model, instance.__dict__, only=changed)
-    return tags | _owner(model, before) | _owner(model, instance.__dict__)
+    # Every record it points to (not only the changed ones): a query for the rows pointing to one record (its
+    # reactions, its figures) depends on that pointer tag alone (tags_of_sql).
+    return tags | _pointers(model, values) | _pointers(model, before, only=changed)
 
 
 def tags_of_delete(model, instance):
-    return {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)} | _targets(
-        model, instance.__dict__, only=None
-    )
+    tags = {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)}
+    return tags | _pointers(model, instance.__dict__)
 
 
 def tags_of_relation_change(instance, through, related, pks):
-    """A many-to-many change: its table's rows, both records' kinds, the record changed and the related ones."""
+    """A many-to-many change: its table's rows, both kinds, and the links from the record and to the related."""
     tags = {rows_tag(through), any_change_tag(through), any_change_tag(type(instance)), any_change_tag(related)}
     tags.add(record_tag(type(instance), instance.pk))
-    return tags | {record_tag(related, pk) for pk in pks or ()}
+    for field in through._meta.concrete_fields:
+        if not field.is_relation:
+            continue
+        if field.related_model is type(instance):
+            tags.add(pointer_tag(through, field.column, instance.pk))
+        if field.related_model is related:
+            tags |= {pointer_tag(through, field.column, pk) for pk in pks or ()}
+    return tags
+
+
+def linked_pks(instance, through, related, using=DEFAULT_DB_ALIAS):
+    """Before a many-to-many clear: the related records still linked (the clear's signal names none)."""
+    mine = next(f for f in through._meta.concrete_fields if f.is_relation and f.related_model is type(instance))
+    theirs = next(
+        f for f in through._meta.concrete_fields if f.is_relation and f.related_model is related and f is not mine
+    )
+    rows = through._base_manager.using(using).filter(**{mine.attname: instance.pk})
+    return list(rows.values_list(theirs.attname, flat=True))
 
 
 def tags_of_models(models):
@@ -505,23 +608,14 @@ def tags_of_models(models):
     return {tag for model in models for tag in (rows_tag(model), any_change_tag(model))}
 
 
-def _targets(model, values, only):
+def _pointers(model, values, only=None):
     tags = set()
     for field in model._meta.concrete_fields:
         if field.is_relation and (only is None or field in only) and is_archive_model(field.related_model):
             value = values.get(field.attname)
             if value is not None:
-                tags.add(record_tag(field.related_model, value))
+                tags.add(pointer_tag(model, field.column, value))
     return tags
-
-
-def _owner(model, values):
-    subject = getattr(model, "subject_field", None)
-    if not subject:
-        return set()
-    field = model._meta.get_field(subject)
-    value = values.get(field.attname)
-    return {record_tag(field.related_model, value)} if value is not None else set()
 
 
 # Counts and fragments ---------------------------------------------------------------------------------

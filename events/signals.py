@@ -138,19 +138,25 @@ def cache_tags_move_with_the_saved_row(sender, instance, using=DEFAULT_DB_ALIAS,
     if not caching.is_archive_model(sender) or in_bulk_write():
         return
     # Not noted before the save (a receiver connected late): counted as a new row, which moves more.
-    tags = caching.tags_of_save(sender, instance, None if before is _NOT_NOTED else before)
-    caching.bump(tags | _headline_tags(sender), using)
+    before = None if before is _NOT_NOTED else before
+    tags = caching.tags_of_save(sender, instance, before)
+    caching.bump(tags | _headline_tags(sender, instance, before), using)
 
 
 def cache_tags_move_with_the_deleted_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     if caching.is_archive_model(sender) and not in_bulk_write():
-        caching.bump(caching.tags_of_delete(sender, instance) | _headline_tags(sender), using)
+        caching.bump(caching.tags_of_delete(sender, instance) | _headline_tags(sender, instance), using)
 
 
 def cache_tags_move_with_a_relation_change(sender, instance, action, model, pk_set, using=DEFAULT_DB_ALIAS, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear") or in_bulk_write():
+    if in_bulk_write() or not caching.is_archive_model(type(instance)):
         return
-    if caching.is_archive_model(type(instance)):
+    if action == "pre_clear":
+        instance._cache_cleared = caching.linked_pks(instance, sender, model, using)
+    elif action == "post_clear":
+        cleared = instance.__dict__.pop("_cache_cleared", ())
+        caching.bump(caching.tags_of_relation_change(instance, sender, model, cleared), using)
+    elif action in ("post_add", "post_remove"):
         caching.bump(caching.tags_of_relation_change(instance, sender, model, pk_set), using)
 
 
@@ -164,12 +170,18 @@ def cache_tags_all_move_after_a_migrate_or_flush(sender, using=DEFAULT_DB_ALIAS,
         caching.bump_content_version(using)
 
 
-def _headline_tags(sender):
-    """A casualty figure's save rewrites its incident's headline columns by an UPDATE, which sends no signal."""
+def _headline_tags(sender, instance, before=None):
+    """A casualty figure's save rewrites its incident's headline columns by an UPDATE, which sends no signal:
+    the incidents it belongs to, before and after, change as if saved."""
     if sender is not CasualtyFigure:
         return set()
     columns = [name for field in Incident.HEADLINE_FIELDS for name in (field, f"{field}_qualifier")]
-    return {caching.any_change_tag(Incident), *(caching.column_tag(Incident, column) for column in columns)}
+    incidents = {instance.incident_id, (before or {}).get("incident_id")} - {None}
+    return {
+        caching.any_change_tag(Incident),
+        *(caching.column_tag(Incident, column) for column in columns),
+        *(caching.record_tag(Incident, pk) for pk in incidents),
+    }
 
 
 # Every SQLite connection can fold text (search and its index call unaccent_fold()) -----------------------

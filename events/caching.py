@@ -267,9 +267,20 @@ def tags_of_sql(sql):
         if known is None:
             continue
         named[table] += 1
-        tags.add(rows_tag(known.model) if known.columns is not None else any_change_tag(known.model))
         if alias:
             aliases[alias].add(table)
+    # A table joined only by its primary key (select_related, a filter on the record a row points to) gives
+    # the rows the joining rows point to: a row added to it changes nothing until one points to it.
+    joined = defaultdict(int)
+    for table, _alias, column in _PK_JOIN.findall(sql):
+        if table in tables and column == tables[table].model._meta.pk.column:
+            joined[table] += 1
+    for table, count in named.items():
+        known = tables[table]
+        if known.columns is None:
+            tags.add(any_change_tag(known.model))
+        elif joined[table] < count:
+            tags.add(rows_tag(known.model))
     for kind in _SEARCH.findall(sql):
         tags |= _search_tags().get(kind, frozenset())
     main_from = _main_from(sql)
@@ -333,6 +344,7 @@ def _key(sql, main_from, named):
 
 
 _PARAM = re.compile(r"(?<!%)%s")
+_PK_JOIN = re.compile(r'JOIN "(events_\w+)"(?: ([A-Z]\d+))? ON \([^()]*? = (?:"\1"|\2)\."(\w+)"\)')
 
 
 def _depth(sql, start, stop):
@@ -575,7 +587,14 @@ def tags_of_save(model, instance, before):
 
 
 def tags_of_delete(model, instance):
+    """A deleted row, and the rows that pointed to it: cascaded deletes send their own signals, but a foreign
+    key set to null on delete is an UPDATE that sends none."""
     tags = {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)}
+    for relation in model._meta.related_objects:
+        if relation.many_to_one or relation.one_to_one:
+            referrer, column = relation.related_model, relation.field.column
+            if is_archive_model(referrer):
+                tags |= {pointer_tag(referrer, column, instance.pk), column_tag(referrer, column)}
     return tags | _pointers(model, instance.__dict__)
 
 

@@ -7,16 +7,19 @@ What a cached thing shows is noted while it is made, as tags (events.models.Cach
 - for every query run, the rows tag of each table it reads ("events.incident": a row added or deleted) and a
   column tag for each column it filters, joins, sorts or groups on, or reads as values rather than as model
   instances ("events.incident.status"): read from the SQL itself, so no query can be forgotten;
+- a query that keeps only the rows pointing to given records ("WHERE incident_id IN (...)": a record's
+  reactions, figures, sources) depends on their pointer tags ("events.reaction.incident_id=42") instead of
+  that table's rows and columns; a table joined only by its primary key adds no rows tag;
 - a search (its index holds every text of a record and the names it mentions) depends on the any-change tags
   of the kinds it reads; a history table on its record kind's;
 - and every entry on "archive", which `bump_content_version()` moves: fixture loads, imports, flush.
 An entry is stored with the version of each tag it read and served only while every one is still current:
 one query on primary keys per request. A write (events/signals.py) moves the tags of what it changed: the row's
 record tag and its kind's any-change tag, the column tags of the columns whose value changed, the rows tag
-when a row is added or deleted, the record tags of the records it points to when that changes, and always the
-record it belongs to (`subject_field`): a new reaction changes its incident's page and its person's. So an
-incident's new description drops the pages that showed that incident and nothing else, while a new status
-drops every list that filters on status.
+when a row is added or deleted, and the pointer tags of the records it points to, before and after: a new
+reaction changes its incident's page and its person's, not the other incidents'. So an incident's new
+description drops the pages that showed that incident and nothing else, while a new status drops every list
+that filters on status.
 
 Tag versions are drawn from the archive's content version (ArchiveState, a sequence that every write moves,
 at least to the time in microseconds, so that it never repeats after a flush). A page is rendered after its

@@ -27,7 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, TextField, Value
 from django.db.models.functions import Cast
 
-from . import place_tree
+from . import caching, place_tree
 from .filters import COUNTED_FILTERS
 from .models import (
     Attribution,
@@ -155,6 +155,13 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
                 params,
             )
         cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND count <= 0", [label])
+    counts_moved(using)
+
+
+def counts_moved(using=DEFAULT_DB_ALIAS):
+    """Drop the cached pages and counts that read the stored counts: they are written in SQL, which sends no
+    signal, so the cache's tag for them is moved here, in the same transaction."""
+    caching.bump(caching.tags_of_models([FacetCount]), using)
 
 
 def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
@@ -189,14 +196,27 @@ def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
     with transaction.atomic(using=using):
         for label in labels or LISTS:
             rows = counted(label, facets, using)
-            old = FacetCount.objects.using(using).of(label)
-            old.filter(facet__in=facets).delete() if facets is not None else old.delete()
+            # Deleted in SQL: a queryset's delete() would fetch every row to send its signals.
+            _delete_stored(label, facets, using)
             FacetCount.objects.using(using).bulk_create(
                 [FacetCount(model_label=label, facet=f, value=v, count=n) for (f, v), n in rows.items()],
                 batch_size=2000,
             )
             done[label] = len(rows)
+        counts_moved(using)
     return done
+
+
+def _delete_stored(label, facets, using):
+    where, params = "model_label = %s", [label]
+    if facets is not None:
+        facets = list(facets)
+        if not facets:
+            return
+        where += f" AND facet IN ({', '.join(['%s'] * len(facets))})"
+        params += facets
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FacetCount._meta.db_table} WHERE {where}", params)
 
 
 def rebuild_if_missing(using=DEFAULT_DB_ALIAS):

@@ -1,20 +1,40 @@
-"""Caches that an edit invalidates at once: whole public pages, list counts and facet counts.
+"""Caches that an edit invalidates where it shows: whole public pages, list and facet counts, fragments.
 
-Everything cached is keyed on the archive's content version (`ArchiveState`, one row in the database),
-which every save, delete or many-to-many change of an archive record bumps in the same transaction (the
-receivers are in events/signals.py; writes that send no signals call events.signals.after_bulk_write()). A
-cached entry is never deleted; it simply stops being asked for once the version moves on. So the entries
-themselves may live in a per-process cache (LocMemCache, the `pages` alias) or in one Redis that every worker
-and server shares (`SharedRedisCache` below, production's DJANGO_CACHE_URL): only the version must be shared
-by every worker, and it is, being in the database, read once per request.
+What a cached thing shows is noted while it is made, as tags (events.models.CacheTag):
+- a record tag, "events.incident:42", for every archive row loaded as a model instance (post_init, connected by
+  events/signals.py, noting only inside `reading()`); above MAX_RECORD_TAGS rows of one kind, the kind's
+  any-change tag "events.incident.*" stands for them;
+- for every query run, the rows tag of each table it reads ("events.incident": a row added or deleted) and a
+  column tag for each column it filters, joins, sorts or groups on, or reads as values rather than as model
+  instances ("events.incident.status"): read from the SQL itself, so no query can be forgotten;
+- a query that keeps only the rows pointing to given records ("WHERE incident_id IN (...)": a record's
+  reactions, figures, sources) depends on their pointer tags ("events.reaction.incident_id=42") instead of
+  that table's rows and columns; a table joined only by its primary key adds no rows tag;
+- a search (its index holds every text of a record and the names it mentions) depends on the any-change tags
+  of the kinds it reads; a history table on its record kind's;
+- and every entry on "archive", which `bump_content_version()` moves: fixture loads, imports, flush.
+An entry is stored with the version of each tag it read and served only while every one is still current:
+one query on primary keys per request. A write (events/signals.py) moves the tags of what it changed: the row's
+record tag and its kind's any-change tag, the column tags of the columns whose value changed, the rows tag
+when a row is added or deleted, and the pointer tags of the records it points to, before and after: a new
+reaction changes its incident's page and its person's, not the other incidents'. So an incident's new
+description drops the pages that showed that incident and nothing else, while a new status drops every list
+that filters on status.
+
+Tag versions are drawn from the archive's content version (ArchiveState, a sequence that every write moves,
+at least to the time in microseconds, so that it never repeats after a flush). A page is rendered after its
+request read that sequence (S) and stored only if none of the tags it read moved past S: an edit that commits
+while the page renders is never hidden behind versions that look current. Versions live in the database, so
+every worker and server agrees; the entries may live in each process's memory (LocMemCache, the `pages`
+alias) or in one Redis that all share (`SharedRedisCache`, production's DJANGO_CACHE_URL).
 
 The page cache (kerman_site.middleware.PageCacheMiddleware, with the helpers below) serves anonymous GET and
 HEAD requests only: any request carrying a session cookie (staff, draft previews) goes straight to the view,
 and a response is stored only when it is a plain 200 that sets no cookie and does not forbid storing. Every
-stored page carries an ETag and Last-Modified derived from the content version, so a browser's repeat view of
-it is answered 304 without rendering anything; a conditional request for anything else (a 404, a draft's
-address) gets that answer, never a 304. A page served from the cache gets a fresh CSP nonce, in its body and
-its header, so no two readers share one.
+stored page carries an ETag and Last-Modified derived from the versions of its tags, so a browser's repeat
+view of it is answered 304 without rendering anything; a conditional request for anything else (a 404, a
+draft's address) gets that answer, never a 304. A page served from the cache gets a fresh CSP nonce, in its
+body and its header, so no two readers share one.
 """
 
 import base64
@@ -25,16 +45,19 @@ import os
 import re
 import threading
 import time
-from contextlib import contextmanager
+from collections import defaultdict
+from contextlib import ExitStack, contextmanager
+from functools import cache as memoize
+from functools import lru_cache
 from typing import NamedTuple
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -42,11 +65,17 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 from redis.exceptions import RedisError
 
-from .models import ArchiveState
+from . import search_index
+from .models import ArchiveState, CacheTag, FacetCount
 
 CACHE_ALIAS = "pages"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
 PAGE_TIMEOUT = 60 * 60
+# A page showing more rows of one kind than this depends on any change to that kind instead of on each row.
+MAX_RECORD_TAGS = 200
+# Every cached entry depends on it; bump_content_version() moves it.
+GENERATION = "archive"
+_SEQUENCE = "archive:sequence"  # the content version, as it comes back among the tags read
 _scope = threading.local()
 _NONCE = re.compile(r"'nonce-([^']+)'")
 logger = logging.getLogger(__name__)
@@ -86,11 +115,11 @@ class SharedRedisCache(RedisCache):
         return self._or(False, super().delete, key, version)
 
 
-# The content version ---------------------------------------------------------------------------------
+# The content version and the tags ----------------------------------------------------------------------
 
 
 def content_version():
-    """(version, changed_at) of the archive's content: read once per request inside the page cache's scope."""
+    """(version, changed_at) of the archive's content: the sequence every write moves."""
     remembered = getattr(_scope, "version", None)
     if remembered is not None:
         return remembered
@@ -102,19 +131,26 @@ def content_version():
 
 @contextmanager
 def request_scope():
-    """Within it (one request), the content version is read from the database at most once."""
+    """Within it (one request), each tag's version and the content version are read at most once."""
     _scope.depth = getattr(_scope, "depth", 0) + 1
-    _scope.version = None
+    _forget()
     try:
         yield
     finally:
         _scope.depth -= 1
-        _scope.version = None
+        _forget()
+
+
+def _forget():
+    _scope.version = None
+    _scope.sequence = None
+    _scope.known = {}
+    _scope.expected = set()
+    _scope.model_tags_read = False
 
 
 def _read_version():
-    # A raw cursor, not the ORM: this runs on every request, a cache hit included, and building a queryset
-    # costs more than the query itself.
+    # A raw cursor, not the ORM: this runs on every request, and building a queryset costs more than the query.
     with connections[router.db_for_read(ArchiveState)].cursor() as cursor:
         cursor.execute(f"SELECT version, changed_at FROM {ArchiveState._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
@@ -128,44 +164,528 @@ def _read_version():
     return (version, changed_at)
 
 
-def bump_content_version():
-    """Mark every cached page and count as out of date (called on any change to an archive record)."""
-    now = timezone.now()
-    if not ArchiveState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
-        ArchiveState.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
-    _scope.version = None
-
-
 def is_archive_model(model):
     """Models whose rows the public site shows: the events app's own, not their history tables."""
     meta = model._meta
     return (
         meta.app_label == "events"
-        and meta.model_name != "archivestate"
+        and meta.model_name not in ("archivestate", "cachetag", "facetcount")
         and not hasattr(model, "instance_type")  # django-simple-history's Historical<Model>
     )
 
 
-# Counts --------------------------------------------------------------------------------------------
+def record_tag(model, pk):
+    return f"{model._meta.label_lower}:{pk}"
 
 
-def cached(kind, parts, compute):
-    """`compute()`, remembered under (content version, kind, parts) while settings.COUNT_CACHE is on."""
+def rows_tag(model):
+    return model._meta.label_lower
+
+
+def column_tag(model, column):
+    return f"{model._meta.label_lower}.{column}"
+
+
+def any_change_tag(model):
+    return f"{model._meta.label_lower}.*"
+
+
+def pointer_tag(model, column, value):
+    """The rows of `model` whose `column` points to the record `value`: "events.reaction.incident_id=42"."""
+    return f"{model._meta.label_lower}.{column}={value}"
+
+
+class Table(NamedTuple):
+    model: type
+    columns: frozenset | None  # None: a table whose rows follow any change of `model` (history)
+
+
+@memoize
+def _tables():
+    """{database table: Table} for the archive's tables, their many-to-many tables and their history tables, and
+    the stored counts (events/aggregates.py), which pages read like a table and which move as one tag."""
+    found = {}
+    for model in apps.get_app_config("events").get_models(include_auto_created=True):
+        if is_archive_model(model) or model is FacetCount:
+            found[model._meta.db_table] = Table(model, frozenset(f.column for f in model._meta.concrete_fields))
+        elif getattr(model, "instance_type", None) is not None:
+            found[model._meta.db_table] = Table(model.instance_type, None)
+    return found
+
+
+@memoize
+def model_tags():
+    """Every tag that is not a record's: read in one go by the first cached count of a request."""
+    names = {GENERATION}
+    for table in _tables().values():
+        if table.columns is not None:
+            names |= {rows_tag(table.model), any_change_tag(table.model)}
+            names |= {column_tag(table.model, column) for column in table.columns}
+    return frozenset(names)
+
+
+@memoize
+def _search_tags():
+    """{search kind: the any-change tags of the kinds whose text or names its index holds}."""
+    reads = defaultdict(set)
+    for related, readers in search_index.dependents().items():
+        for model, _relation, _fields in readers:
+            reads[model].add(any_change_tag(related))
+    return {
+        kind: frozenset({any_change_tag(model), *reads[model]}) for model, kind in search_index.indexed_kinds().items()
+    }
+
+
+_TABLE = re.compile(r'"(events_\w+)"(?!\.)(?:\s+(?:AS\s+)?"?([A-Z]\d+)\b)?')
+_COLUMN = re.compile(r'(?:"(events_\w+)"|\b([A-Z]\d+))\."(\w+)"')
+_SEARCH = re.compile(r"\bevents_search_(\w+)")
+_FROM = re.compile(r"[()]|\bFROM\b")
+
+
+class Analysis(NamedTuple):
+    tags: frozenset
+    key: tuple | None  # (model, column) of the key condition: its parameters name pointer tags
+    first_key: int  # the position of the first key parameter
+    keys: int  # how many
+
+
+@lru_cache(maxsize=4096)
+def tags_of_sql(sql):
+    """The tags a query's answer depends on, from its SQL (parameters apart, so the answer is remembered).
+
+    Every archive table it names gives its rows tag. Every column named after the main FROM (joined, filtered,
+    sorted, grouped on) gives its column tag, and so does every column selected, unless the query selects every
+    column of that table: then it loads model instances, each of which notes its own record tag.
+
+    A query whose WHERE keeps only the rows of one table that point to given records (`"incident_id" IN (...)`,
+    ANDed with the rest: a record's reactions, figures, sources) depends instead on the pointer tags of those
+    records ("events.reaction.incident_id=42"), which every change to such a row moves, and not on that table's
+    rows and columns: a new reaction drops its own incident's page, not every incident's.
+    """
+    tables = _tables()
+    aliases = defaultdict(set)
+    tags = set()
+    named = defaultdict(int)
+    for table, alias in _TABLE.findall(sql):
+        known = tables.get(table)
+        if known is None:
+            continue
+        named[table] += 1
+        if alias:
+            aliases[alias].add(table)
+    # A table joined only by its primary key (select_related, a filter on the record a row points to) gives
+    # the rows the joining rows point to: a row added to it changes nothing until one points to it.
+    joined = defaultdict(int)
+    for table, _alias, column in _PK_JOIN.findall(sql):
+        if table in tables and column == tables[table].model._meta.pk.column:
+            joined[table] += 1
+    for table, count in named.items():
+        known = tables[table]
+        if known.columns is None:
+            tags.add(any_change_tag(known.model))
+        elif joined[table] < count:
+            tags.add(rows_tag(known.model))
+    for kind in _SEARCH.findall(sql):
+        tags |= _search_tags().get(kind, frozenset())
+    main_from = _main_from(sql)
+    selected = defaultdict(set)
+    for match in _COLUMN.finditer(sql):
+        table_name, alias, column = match.groups()
+        for table in [table_name] if table_name else aliases.get(alias, ()):
+            known = tables.get(table)
+            if known is None or known.columns is None or column not in known.columns:
+                continue
+            if match.start() < main_from:
+                selected[table].add(column)
+            else:
+                tags.add(column_tag(known.model, column))
+    for table, columns in selected.items():
+        known = tables[table]
+        if columns != known.columns:
+            tags |= {column_tag(known.model, column) for column in columns}
+    key = _key(sql, main_from, named)
+    if key is None:
+        return Analysis(frozenset(tags), None, 0, 0)
+    table, column, first, count = key
+    model = tables[table].model
+    own = {rows_tag(model)} | {column_tag(model, name) for name in tables[table].columns}
+    return Analysis(frozenset(tags - own), (model, column), first, count)
+
+
+_KEY = re.compile(r'"(events_\w+)"\."(\w+)" (?:IN \(((?:%s, )*%s)\)|= (%s))')
+_CLAUSE_END = re.compile(r"[()]|\b(?:ORDER BY|GROUP BY|HAVING|LIMIT|OR)\b")
+
+
+def _key(sql, main_from, named):
+    """(table, key column, first key parameter, key count) of a query whose main WHERE ANDs a key condition on
+    a table named once; else None."""
+    where = sql.find(" WHERE ", main_from)
+    if where < 0 or _depth(sql, main_from, where) != 0:
+        return None
+    start = where + len(" WHERE ")
+    end, depth, base = len(sql), 0, 1 if sql.startswith("(", start) else 0
+    for match in _CLAUSE_END.finditer(sql, start):
+        token = match[0]
+        depth += 1 if token == "(" else -1 if token == ")" else 0
+        if token == "OR" and depth <= base:
+            return None  # a key condition ORed with another keeps other rows too
+        if token not in "()" and token != "OR" and depth == 0:
+            end = match.start()
+            break
+    for match in _KEY.finditer(sql, start, end):
+        table, column, listed, single = match.groups()
+        known = _tables().get(table)
+        if named.get(table) != 1 or known is None or known.columns is None:
+            continue
+        if _depth(sql, start, match.start()) != base:
+            continue
+        field = _columns_of(known.model).get(column)
+        if field is None or not field.is_relation or not is_archive_model(field.related_model):
+            continue
+        first = len(_PARAM.findall(sql, 0, match.start()))
+        return table, column, first, len(_PARAM.findall(listed or single))
+    return None
+
+
+_PARAM = re.compile(r"(?<!%)%s")
+_PK_JOIN = re.compile(r'JOIN "(events_\w+)"(?: ([A-Z]\d+))? ON \([^()]*? = (?:"\1"|\2)\."(\w+)"\)')
+
+
+def _depth(sql, start, stop):
+    return sql.count("(", start, stop) - sql.count(")", start, stop)
+
+
+@memoize
+def _columns_of_all():
+    return {
+        table.model: {field.column: field for field in table.model._meta.concrete_fields}
+        for table in _tables().values()
+        if table.columns is not None
+    }
+
+
+def _columns_of(model):
+    return _columns_of_all()[model]
+
+
+def _main_from(sql):
+    depth = 0
+    for match in _FROM.finditer(sql):
+        token = match[0]
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif depth == 0:
+            return match.start()
+    return len(sql)
+
+
+# What a page or a count read ---------------------------------------------------------------------------
+
+
+class Reading:
+    """The tags of what one page or cached value read while it was made."""
+
+    def __init__(self):
+        self.tags = {GENERATION}
+        self.records = defaultdict(set)
+
+    def note_record(self, model, pk):
+        self.records[model].add(pk)
+
+    def all_tags(self):
+        tags = set(self.tags)
+        for model, pks in self.records.items():
+            if len(pks) > MAX_RECORD_TAGS:
+                tags.add(any_change_tag(model))
+            else:
+                tags.update(record_tag(model, pk) for pk in pks)
+        return tags
+
+
+def _readings():
+    stack = getattr(_scope, "readings", None)
+    if stack is None:
+        stack = _scope.readings = []
+    return stack
+
+
+@contextmanager
+def reading():
+    """Note every tag of what is read inside: queries on any database, and model instances loaded."""
+    stack = _readings()
+    seen = Reading()
+    stack.append(seen)
+    try:
+        if len(stack) == 1:
+            with ExitStack() as wrappers:
+                for alias in connections:
+                    wrappers.enter_context(connections[alias].execute_wrapper(_note_query))
+                yield seen
+        else:
+            yield seen
+    finally:
+        stack.pop()
+
+
+def _note_query(execute, sql, params, many, context):
+    found = tags_of_sql(sql)
+    tags = found.tags
+    if found.key is not None:
+        model, column = found.key
+        keys = [] if many else params[found.first_key : found.first_key + found.keys]
+        tags = tags | {pointer_tag(model, column, key) for key in keys}
+    for seen in _readings():
+        seen.tags |= tags
+    return execute(sql, params, many, context)
+
+
+def note_loaded(sender, instance, **kwargs):
+    """post_init of an archive model (events/signals.py): the row's record tag, while something is reading."""
+    stack = getattr(_scope, "readings", None)
+    if stack and instance.pk is not None:
+        for seen in stack:
+            seen.note_record(sender, instance.pk)
+
+
+def note(tags):
+    """What was served from a cache counts as read by whatever encloses it."""
+    for seen in _readings():
+        seen.tags |= set(tags)
+
+
+# Reading and moving versions ----------------------------------------------------------------------------
+
+
+def current_versions(names):
+    """{name: version} for `names` (0 for a tag never moved), read at most once per request, together with any
+    `expect()`ed. The request's first read also fixes its starting content version (see `starting_sequence`)."""
+    names = set(names)
+    if not getattr(_scope, "depth", 0):
+        found = _read(names)
+        found.pop(_SEQUENCE)
+        return found
+    known = _scope.known
+    missing = names - known.keys()
+    if missing or _scope.sequence is None:
+        found = _read(missing | (_scope.expected - known.keys()))
+        _scope.expected = set()
+        sequence = found.pop(_SEQUENCE)
+        if _scope.sequence is None:
+            _scope.sequence = sequence
+        known.update(found)
+    return {name: known[name] for name in names}
+
+
+def starting_sequence():
+    """The content version read before anything else this request read: nothing rendered after it may be
+    stored under a tag that moved past it. Outside a request, read now."""
+    if getattr(_scope, "depth", 0):
+        if _scope.sequence is None:
+            current_versions(())
+        return _scope.sequence
+    return _read(())[_SEQUENCE]
+
+
+def _read(names):
+    """One statement (one snapshot): the content version and the versions of `names`."""
+    names = sorted(names)
+    state, tags = ArchiveState._meta.db_table, CacheTag._meta.db_table
+    sql = f"SELECT %s, version FROM {state} WHERE id = 1"
+    if names:
+        sql += f" UNION ALL SELECT name, version FROM {tags} WHERE name IN ({', '.join(['%s'] * len(names))})"
+    with connections[router.db_for_read(CacheTag)].cursor() as cursor:
+        cursor.execute(sql, [_SEQUENCE, *names])
+        found = dict(cursor.fetchall())
+    found.setdefault(_SEQUENCE, 0)
+    for name in names:
+        found.setdefault(name, 0)
+    return found
+
+
+def bump(tags, using=DEFAULT_DB_ALIAS):
+    """Move `tags` to a new content version, in the transaction of the write that changed what they name."""
+    names = sorted(set(tags))
+    if not names:
+        return
+    connection = connections[using]
+    sequence = _next_sequence(connection)
+    table = CacheTag._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(names), 400):
+            chunk = names[start : start + 400]
+            rows = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (name, version) VALUES {rows} "
+                "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                [value for name in chunk for value in (name, sequence)],
+            )
+    # Versions read before this write are out of date; the request's starting version stays, so a page it
+    # renders now, having read this write's tags, is not stored.
+    _scope.version = None
+    _scope.known = {}
+    _scope.model_tags_read = False
+
+
+def _next_sequence(connection):
+    """The content version moved on by one, or to now in microseconds if that is later (so that it never
+    comes back to a value an entry was stored under, even after a flush empties the table)."""
+    now = timezone.now()
+    micros = int(now.timestamp() * 1_000_000)
+    greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"
+    changed_at = connection.ops.adapt_datetimefield_value(now)
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ArchiveState._meta.db_table} SET version = {greatest}(version + 1, %s), changed_at = %s "
+                "WHERE id = 1 RETURNING version",
+                [micros, changed_at],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        _state, created = ArchiveState.objects.using(connection.alias).get_or_create(
+            pk=1, defaults={"version": micros, "changed_at": now}
+        )
+        if created:
+            return micros
+
+
+def bump_content_version(using=DEFAULT_DB_ALIAS):
+    """Mark every cached page and count as out of date (fixture loads, imports, flush, a release)."""
+    bump([GENERATION], using)
+
+
+def changed_at(versions):
+    """When the newest of these versions was written (versions are at least the time in microseconds)."""
+    newest = max(versions, default=0)
+    return datetime.datetime.fromtimestamp(newest / 1_000_000, datetime.UTC) if newest else None
+
+
+# The tags a write moves ------------------------------------------------------------------------------------
+
+
+def stored_row(model, instance, using=DEFAULT_DB_ALIAS):
+    """The row as stored before a save ({attname: value}), or None for a new one."""
+    if instance.pk is None:
+        return None
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    return model._base_manager.using(using).filter(pk=instance.pk).values(*attnames).first()
+
+
+def tags_of_save(model, instance, before):
+    """What a saved row changes: itself, its kind, the columns whose value changed (for a new row: its table's
+    rows tag), and the pointer tags of the records it points to, before and after."""
+    tags = {record_tag(model, instance.pk), any_change_tag(model)}
+    values = instance.__dict__
+    if before is None:
+        return tags | {rows_tag(model)} | _pointers(model, values)
+    changed = {
+        field for field in model._meta.concrete_fields if before.get(field.attname) != getattr(instance, field.attname)
+    }
+    tags |= {column_tag(model, field.column) for field in changed}
+    # Every record it points to (not only the changed ones): a query for the rows pointing to one record (its
+    # reactions, its figures) depends on that pointer tag alone (tags_of_sql).
+    return tags | _pointers(model, values) | _pointers(model, before, only=changed)
+
+
+def tags_of_delete(model, instance):
+    """A deleted row, and the rows that pointed to it: cascaded deletes send their own signals, but a foreign
+    key set to null on delete is an UPDATE that sends none."""
+    tags = {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)}
+    for relation in model._meta.related_objects:
+        if relation.many_to_one or relation.one_to_one:
+            referrer, column = relation.related_model, relation.field.column
+            if is_archive_model(referrer):
+                tags |= {pointer_tag(referrer, column, instance.pk), column_tag(referrer, column)}
+    return tags | _pointers(model, instance.__dict__)
+
+
+def tags_of_relation_change(instance, through, related, pks):
+    """A many-to-many change: its table's rows, both kinds, and the links from the record and to the related."""
+    tags = {rows_tag(through), any_change_tag(through), any_change_tag(type(instance)), any_change_tag(related)}
+    tags.add(record_tag(type(instance), instance.pk))
+    for field in through._meta.concrete_fields:
+        if not field.is_relation:
+            continue
+        if field.related_model is type(instance):
+            tags.add(pointer_tag(through, field.column, instance.pk))
+        if field.related_model is related:
+            tags |= {pointer_tag(through, field.column, pk) for pk in pks or ()}
+    return tags
+
+
+def linked_pks(instance, through, related, using=DEFAULT_DB_ALIAS):
+    """Before a many-to-many clear: the related records still linked (the clear's signal names none)."""
+    mine = next(f for f in through._meta.concrete_fields if f.is_relation and f.related_model is type(instance))
+    theirs = next(
+        f for f in through._meta.concrete_fields if f.is_relation and f.related_model is related and f is not mine
+    )
+    rows = through._base_manager.using(using).filter(**{mine.attname: instance.pk})
+    return list(rows.values_list(theirs.attname, flat=True))
+
+
+def tags_of_models(models):
+    """Any row of these models may have changed (writes that sent no signals)."""
+    return {tag for model in models for tag in (rows_tag(model), any_change_tag(model))}
+
+
+def _pointers(model, values, only=None):
+    tags = set()
+    for field in model._meta.concrete_fields:
+        if field.is_relation and (only is None or field in only) and is_archive_model(field.related_model):
+            value = values.get(field.attname)
+            if value is not None:
+                tags.add(pointer_tag(model, field.column, value))
+    return tags
+
+
+# Counts and fragments ---------------------------------------------------------------------------------
+
+
+def _entry_key(kind, parts):
+    return f"{kind}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
+
+
+def expect(kind, parts):
+    """Say early that cached(kind, parts, ...) will be asked for this request: the versions its entry needs are
+    then read with the request's first versions (a fragment showing records needs theirs), not by a query of
+    their own."""
+    if settings.COUNT_CACHE and getattr(_scope, "depth", 0):
+        entry = cache().get(_entry_key(kind, parts))
+        if entry is not None:
+            _scope.expected |= {name for name, _version in entry[1]}
+
+
+def cached(kind, parts, compute, tags=()):
+    """`compute()`, remembered under (kind, parts) while settings.COUNT_CACHE is on, until a tag of what it read
+    (or of `tags`) moves."""
     if not settings.COUNT_CACHE:
         return compute()
-    version, _changed = content_version()
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    key = f"{kind}:{version}:{digest}"
-    value = cache().get(key)
-    if value is None:
+    key = _entry_key(kind, parts)
+    if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
+        _scope.expected |= model_tags()  # read with the first versions the request reads
+        _scope.model_tags_read = True
+    entry = cache().get(key)
+    if entry is not None:
+        value, versions = entry
+        if current_versions(name for name, _v in versions) == dict(versions):
+            note(name for name, _v in versions)
+            return value
+    start = starting_sequence()
+    with reading() as seen:
         value = compute()
-        cache().set(key, value, PAGE_TIMEOUT)
+    versions = current_versions(seen.all_tags() | set(tags))
+    note(versions)
+    if max(versions.values()) <= start:
+        cache().set(key, (value, tuple(sorted(versions.items()))), PAGE_TIMEOUT)
     return value
 
 
 def cached_count(queryset, key=None):
-    """queryset.count(), remembered until the next edit under `key`, or under the query's SQL and parameters
-    (compiling it costs a little: callers that know what the query depends on give a key instead)."""
+    """queryset.count(), remembered until an edit changes it, under `key`, or under the query's SQL and
+    parameters (compiling it costs a little: callers that know what the query depends on give a key instead)."""
     if key is None:
         if not settings.COUNT_CACHE:
             return queryset.count()
@@ -194,7 +714,7 @@ def storable(response):
 
 
 class Page(NamedTuple):
-    """A public address under the current content version: its cache key and its validators."""
+    """A public address as a reader gets it: its cache key and its validators."""
 
     key: str
     etag: str
@@ -205,19 +725,64 @@ class Page(NamedTuple):
         return http_date(self.changed_at.timestamp()) if self.changed_at else None
 
 
-def page_for(request):
-    version, changed_at = content_version()
+def _address(request):
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
+
+
+def page_for(request):
+    """The address under the whole archive's content version (the read API's answers, which move on any edit)."""
+    version, changed_at = content_version()
+    digest = _address(request)
     return Page(key=f"page:{version}:{digest}", etag=f'"{version}-{digest}"', changed_at=changed_at)
 
 
-def stored_page(page):
-    """The stored response for `page` with a fresh CSP nonce in its body and header, or None."""
-    stored = cache().get(page.key)
+def _page(key, versions):
+    """Validators from the versions of the tags the page read: they change whenever its content can have."""
+    stamp = hashlib.blake2b(repr((key, sorted(versions.items()))).encode(), digest_size=12).hexdigest()
+    return Page(key=key, etag=f'"{stamp}"', changed_at=changed_at(versions.values()))
+
+
+def cached_page(request):
+    """(key, stored response or None, its Page or None) for this address: the stored page only while every tag
+    it read is current. Either way this is the request's first read, which fixes its starting content version."""
+    key = f"page:{_address(request)}"
+    stored = cache().get(key)
     if stored is None:
+        starting_sequence()
+        return key, None, None
+    status, content, headers, nonce, stored_versions = stored
+    versions = dict(stored_versions)
+    if current_versions(versions) != versions:
+        return key, None, None
+    return key, _fresh_response(status, content, headers, nonce), _page(key, versions)
+
+
+def finish_page(key, response, seen, store=True):
+    """The Page of a response just rendered while `seen` noted what it read, stored for the next reader when
+    `store`; None when something it read changed after the request began (then it is neither stored nor given
+    validators, which could name content it does not show)."""
+    start = starting_sequence()
+    versions = current_versions(seen.all_tags())
+    if max(versions.values()) > start:
         return None
-    status, content, headers, nonce = stored
+    page = _page(key, versions)
+    add_validators(response, page)
+    if store:
+        nonce = _NONCE.search(response.get("Content-Security-Policy", ""))
+        entry = (
+            response.status_code,
+            response.content,
+            list(response.headers.items()),
+            nonce and nonce[1],
+            tuple(sorted(versions.items())),
+        )
+        cache().set(key, entry, PAGE_TIMEOUT)
+    return page
+
+
+def _fresh_response(status, content, headers, nonce):
+    """A stored response with a fresh CSP nonce in its body and header."""
     if nonce:
         fresh = new_nonce()
         content = content.replace(f'nonce="{nonce}"'.encode(), f'nonce="{fresh}"'.encode())
@@ -226,14 +791,6 @@ def stored_page(page):
     for name, value in headers:
         response.headers[name] = value
     return response
-
-
-def store_page(page, response):
-    """Keep a storable response for the next reader (with validators set on it first)."""
-    add_validators(response, page)
-    nonce = _NONCE.search(response.get("Content-Security-Policy", ""))
-    entry = (response.status_code, response.content, list(response.headers.items()), nonce and nonce[1])
-    cache().set(page.key, entry, PAGE_TIMEOUT)
 
 
 def new_nonce():

@@ -2,7 +2,7 @@
 
 Every signal receiver of the events app is in this module, named for the invariant it keeps, and connected
 by `connect()`, which `EventsConfig.ready()` calls: nothing registers itself at import. The work lives
-beside what it keeps (events/caching.py moves the content version, events/search_index.py indexes rows);
+beside what it keeps (events/caching.py moves the cache's tags, events/search_index.py indexes rows);
 this module decides when it runs. Receivers run in the transaction of the write, so a rolled-back write
 takes its effects with it.
 
@@ -23,10 +23,18 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_init,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 
 from . import aggregates, caching, revisions, search, search_index, workflow
-from .models import CasualtyFigure, Incident
+from .models import ArchiveState, CacheTag, CasualtyFigure, Incident
 
 _state = threading.local()
 
@@ -108,18 +116,72 @@ def editorial_groups_exist_after_every_migrate_or_flush(sender, using=DEFAULT_DB
         workflow.ensure_editorial_groups(using)
 
 
-# The content version moves on every change (the page and count caches are keyed on it) ------------------
+# The cache's tags move with what a write changed (pages and counts are stored with the versions they read) ----
+# events/caching.py says which tags a write moves; these decide when. A row loaded while a page renders notes
+# its record tag (post_init); the queries it ran note the rest there.
+
+_NOT_NOTED = object()
 
 
-def content_version_moves_on_every_save_or_delete(sender, **kwargs):
+def cache_tags_note_the_rows_a_page_loads(sender, instance, **kwargs):
+    caching.note_loaded(sender, instance)
+
+
+def cache_tags_remember_the_stored_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Before a save: the row as stored (one query), so that only the columns whose value changes move."""
     if caching.is_archive_model(sender) and not in_bulk_write():
-        caching.bump_content_version()
+        instance._cache_row_before = caching.stored_row(sender, instance, using)
 
 
-def content_version_moves_on_every_relation_change(sender, instance, action, **kwargs):
-    changed = action in ("post_add", "post_remove", "post_clear")
-    if changed and caching.is_archive_model(type(instance)) and not in_bulk_write():
-        caching.bump_content_version()
+def cache_tags_move_with_the_saved_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    before = instance.__dict__.pop("_cache_row_before", _NOT_NOTED)
+    if not caching.is_archive_model(sender) or in_bulk_write():
+        return
+    # Not noted before the save (a receiver connected late): counted as a new row, which moves more.
+    before = None if before is _NOT_NOTED else before
+    tags = caching.tags_of_save(sender, instance, before)
+    caching.bump(tags | _headline_tags(sender, instance, before), using)
+
+
+def cache_tags_move_with_the_deleted_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    if caching.is_archive_model(sender) and not in_bulk_write():
+        caching.bump(caching.tags_of_delete(sender, instance) | _headline_tags(sender, instance), using)
+
+
+def cache_tags_move_with_a_relation_change(sender, instance, action, model, pk_set, using=DEFAULT_DB_ALIAS, **kwargs):
+    if in_bulk_write() or not caching.is_archive_model(type(instance)):
+        return
+    if action == "pre_clear":
+        instance._cache_cleared = caching.linked_pks(instance, sender, model, using)
+    elif action == "post_clear":
+        cleared = instance.__dict__.pop("_cache_cleared", ())
+        caching.bump(caching.tags_of_relation_change(instance, sender, model, cleared), using)
+    elif action in ("post_add", "post_remove"):
+        caching.bump(caching.tags_of_relation_change(instance, sender, model, pk_set), using)
+
+
+def cache_tags_all_move_after_a_migrate_or_flush(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """`flush` (and a transactional test's teardown) empties every table, the tags' too, then sends
+    post_migrate: whatever was cached before describes rows that are gone."""
+    if sender.name != "events":
+        return
+    tables = connections[using].introspection.table_names()
+    if {ArchiveState._meta.db_table, CacheTag._meta.db_table} <= set(tables):
+        caching.bump_content_version(using)
+
+
+def _headline_tags(sender, instance, before=None):
+    """A casualty figure's save rewrites its incident's headline columns by an UPDATE, which sends no signal:
+    the incidents it belongs to, before and after, change as if saved."""
+    if sender is not CasualtyFigure:
+        return set()
+    columns = [name for field in Incident.HEADLINE_FIELDS for name in (field, f"{field}_qualifier")]
+    incidents = {instance.incident_id, (before or {}).get("incident_id")} - {None}
+    return {
+        caching.any_change_tag(Incident),
+        *(caching.column_tag(Incident, column) for column in columns),
+        *(caching.record_tag(Incident, pk) for pk in incidents),
+    }
 
 
 # Every SQLite connection can fold text (search and its index call unaccent_fold()) -----------------------
@@ -185,9 +247,14 @@ def connect():
     _connect(post_migrate, editorial_groups_exist_after_every_migrate_or_flush)
 
     # Any sender: the receivers check that it is an archive model (many-to-many through models included).
-    _connect(post_save, content_version_moves_on_every_save_or_delete)
-    _connect(post_delete, content_version_moves_on_every_save_or_delete)
-    _connect(m2m_changed, content_version_moves_on_every_relation_change)
+    _connect(pre_save, cache_tags_remember_the_stored_row)
+    _connect(post_save, cache_tags_move_with_the_saved_row)
+    _connect(post_delete, cache_tags_move_with_the_deleted_row)
+    _connect(m2m_changed, cache_tags_move_with_a_relation_change)
+    _connect(post_migrate, cache_tags_all_move_after_a_migrate_or_flush)
+    for model in apps.get_app_config("events").get_models():
+        if caching.is_archive_model(model):
+            _connect(post_init, cache_tags_note_the_rows_a_page_loads, model)
 
     connect_counts()
 
@@ -217,7 +284,8 @@ def after_bulk_write(*written, using=DEFAULT_DB_ALIAS):
       preferred figures again (a figure moved to another incident: name the model, or both incidents);
     - search index: rows written are indexed again with the records whose search reads their names,
       and a model named is indexed again whole, as are the kinds that read it (deleted rows: name the model);
-    - content version: moves once, if an archive record was written, so every cached page is dropped.
+    - cache tags: every table named (or holding rows named) moves its rows and any-change tags, so every
+      cached page or count that read it is dropped; naming nothing moves every cached entry's "archive" tag.
     Call it in the transaction of the writes. Writes that did send signals may be named too; it does no harm.
     """
     rows = _rows_by_model(written)
@@ -230,8 +298,12 @@ def after_bulk_write(*written, using=DEFAULT_DB_ALIAS):
         if pks is not None:
             search_index.reindex_rows(model, pks, using)
     aggregates.rebuild_after(rows, using=using)
-    if any(caching.is_archive_model(model) for model in rows):
-        caching.bump_content_version()
+    archival = [model for model in rows if caching.is_archive_model(model)]
+    if not written:
+        caching.bump_content_version(using)
+    elif archival:
+        headlines = [Incident] if CasualtyFigure in rows else []
+        caching.bump(caching.tags_of_models([*archival, *headlines]), using)
 
 
 @contextmanager

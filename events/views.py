@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import aggregates, charts, filters, linked_data, registry, revisions, search
+from . import aggregates, caching, charts, filters, linked_data, registry, revisions, search
 from .caching import cached, cached_count, content_version
 from .exports import EXPORTERS, written_out
 from .forms import TimelineForm
@@ -177,6 +177,11 @@ class RecordListView(SectionMixin, FilterView):
         return super().get_paginator(queryset, per_page, **kwargs)
 
     def get_context_data(self, **kwargs):
+        # The rendered filter form (its options and counts) is cached per filter state like the counts; the
+        # versions it depends on (the records it names among them) are read with the counts'.
+        form_key = f"{type(self.filterset).__name__}:{self.filterset.form_state()}" if settings.COUNT_CACHE else None
+        if form_key:
+            caching.expect("fragment", ("filter-form", form_key))
         context = super().get_context_data(**kwargs)
         meta = self.model._meta
         page = context["page_obj"]
@@ -192,10 +197,7 @@ class RecordListView(SectionMixin, FilterView):
             list_url=self.request.path,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1) if page else [],
             active_filters=filterset.active_filters(),
-            # The rendered filter form (its options and counts) is cached per filter state like the counts.
-            filter_form_key=f"{content_version()[0]}:{type(filterset).__name__}:{filterset.form_state()}"
-            if settings.COUNT_CACHE
-            else None,
+            filter_form_key=form_key,
             sort_links=filterset.sort_links(),
             exports=[
                 ("CSV", reverse(f"events:{self.export_key}-export", kwargs={"format": "csv"}) + export_query),

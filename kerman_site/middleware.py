@@ -46,26 +46,26 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # The content version is read once per request, whether or not the page itself may be cached.
+        # Tag versions are read once per request, whether or not the page itself may be cached.
         with caching.request_scope():
             if not settings.PAGE_CACHE or not caching.cacheable_request(request):
                 return self.get_response(request)
             return self.respond(request)
 
     def respond(self, request):
-        page = caching.page_for(request)
-        response = caching.stored_page(page)
+        key, response, page = caching.cached_page(request)
         if response is not None:
             response.headers["X-Page-Cache"] = "hit"
         else:
-            response = self.get_response(request)
+            # What the view reads is noted as it reads it: the page is stored with those tags' versions.
+            with caching.reading() as seen:
+                response = self.get_response(request)
             if not caching.storable(response):
                 return response
-            if request.method == "GET":
-                caching.store_page(page, response)
-            else:
-                caching.add_validators(response, page)
+            page = caching.finish_page(key, response, seen, store=request.method == "GET")
             response.headers["X-Page-Cache"] = "miss"
+            if page is None:  # an edit committed while it rendered: this reader gets it, no one else
+                return response
         if caching.not_modified(request, page):
             return caching.add_validators(HttpResponseNotModified(), page)
         return response

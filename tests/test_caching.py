@@ -4,20 +4,27 @@ views, pagination whose cost does not grow with the page, and bounded option lis
 import datetime as dt
 import os
 import uuid
+from contextlib import contextmanager
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 import redis
+from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import caches
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.http import parse_http_date
 
-from events import filters
+from events import filters, signals
 from events.caching import CACHE_ALIAS, content_version
 from events.models import Incident, Status
 from kerman_site.settings.base import shared_caches
 from tests import factories as f
+from tests.conftest import fresh, module_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -341,3 +348,322 @@ def test_the_timeline_pages_by_date_without_repeating_or_losing_items(client, se
     assert seen == [f"Day {day}" for day in range(1, 8)]
     assert pages == 3
     assert response.context["earlier_query"]
+
+
+# Invalidating what changed ----------------------------------------------------------------------------------
+# One archive for the section (module rows): two incidents far apart, and around incident A one row of every
+# kind that hangs off it. Each test edits one record in its own savepoint and reads the pages from two
+# "workers": two page caches that share nothing but the database's tag versions, as two gunicorn workers or
+# two servers with local-memory caches do.
+
+
+@module_rows
+def archive_rows():
+    near, far = f.PlaceFactory(name="Nearville"), f.PlaceFactory(name="Farville")
+    source = f.SourceFactory(title="Daily Record", slug="daily-record")
+    person, organization = f.PersonFactory(name="Pat Speaker"), f.OrganizationFactory(name="Group One")
+    a = f.IncidentFactory(title="Incident Alpha", place=near, date=dt.date(2024, 1, 3), sources=[source])
+    b = f.IncidentFactory(title="Incident Bravo", place=far, date=dt.date(2023, 5, 1))
+    reaction = f.ReactionFactory(
+        incident=a, category="person", person=person, country=None, summary="Said something", sources=[source]
+    )
+    figure = f.CasualtyFigureFactory(incident=a, value=42, rank="preferred", sources=[source])
+    attribution = f.AttributionFactory(incident=a, responsible_organization=organization, summary="Claimed it")
+    claim = f.IncidentClaimFactory(incident=a, value="a truck bomb", sources=[source])
+    entry = f.TimelineEntryFactory(incident=a, title="Roads closed", sources=[source])
+    charlie = f.IncidentFactory(title="Incident Charlie", place=near, date=dt.date(2024, 1, 4))
+    link = f.IncidentLinkFactory(from_incident=a, to_incident=charlie, note="Same week", sources=[source])
+    return SimpleNamespace(**locals())
+
+
+@pytest.fixture
+def archive(archive_rows):
+    return fresh(archive_rows)
+
+
+@pytest.fixture
+def workers(settings):
+    """Two workers' page caches (each its own local memory), and the count cache on."""
+    settings.PAGE_CACHE = True
+    settings.COUNT_CACHE = True
+    names = ["worker-a", "worker-b"]
+    for name in names:
+        with worker(name):
+            caches[CACHE_ALIAS].clear()
+    yield names
+
+
+@contextmanager
+def worker(name):
+    config = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+    with override_settings(CACHES={"default": config, CACHE_ALIAS: config}):
+        yield
+
+
+def read(client, url, name):
+    with worker(name):
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def served(client, urls, workers):
+    """Each page read twice by each worker: the second read must come from its cache."""
+    for name in workers:
+        for url in urls:
+            read(client, url, name)
+            assert read(client, url, name)["X-Page-Cache"] == "hit", url
+
+
+def url(name, *slug, **query):
+    address = reverse(f"events:{name}", args=slug)
+    return f"{address}?{urlencode(query)}" if query else address
+
+
+def export(name):
+    return reverse(f"events:{name}-export", kwargs={"format": "csv"})
+
+
+def body(response):
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+# For each kind of record: the change, the word it puts on the page, and the pages that show it.
+EDITS = {
+    "incident": ("a", "title", "Incident Zulu", ["incident-list", "home", "alpha", "nearville", "reaction", "feed"]),
+    "person": ("person", "name", "Pat Zulu", ["person-list", "person", "reaction", "alpha"]),
+    "organization": ("organization", "name", "Group Zulu", ["organization-list", "organization", "alpha"]),
+    "place": ("near", "name", "Zuluville", ["place-list", "nearville", "alpha", "incident-list"]),
+    "reaction": ("reaction", "summary", "Said zulu", ["reaction-list", "reaction", "alpha", "person"]),
+    "source": ("source", "title", "Zulu Record", ["alpha", "reaction"]),
+    "figure": ("figure", "value", 777, ["alpha", "incident-list", "home"]),
+    "attribution": ("attribution", "summary", "Zulu claimed it", ["alpha"]),
+    "claim": ("claim", "value", "a zulu bomb", ["alpha"]),
+    "timeline entry": ("entry", "title", "Zulu roads closed", ["alpha"]),
+    "incident link": ("link", "note", "Zulu week", ["alpha"]),
+}
+
+
+def pages(archive):
+    a = archive.a
+    return {
+        "incident-list": url("incident-list"),
+        "person-list": url("person-list"),
+        "organization-list": url("organization-list"),
+        "place-list": url("place-list"),
+        "reaction-list": url("reaction-list"),
+        "home": url("home"),
+        "feed": url("feed"),
+        "sitemap": reverse("sitemap"),
+        "alpha": a.get_absolute_url(),
+        "bravo": archive.b.get_absolute_url(),
+        "nearville": archive.near.get_absolute_url(),
+        "farville": archive.far.get_absolute_url(),
+        "reaction": archive.reaction.get_absolute_url(),
+        "person": archive.person.get_absolute_url(),
+        "organization": archive.organization.get_absolute_url(),
+        "bravo-list": url("incident-list", place=archive.far.slug),
+    }
+
+
+@pytest.mark.parametrize("kind", EDITS)
+def test_an_edit_shows_at_once_on_every_page_that_shows_it_in_every_worker(client, archive, workers, kind):
+    row, field, value, shown_on = EDITS[kind]
+    addresses = pages(archive)
+    urls = [addresses[name] for name in shown_on]
+    served(client, urls, workers)
+    record = getattr(archive, row)
+    setattr(record, field, value)
+    record.save()
+    for name in workers:
+        for address in urls:
+            assert str(value) in body(read(client, address, name)), (kind, address, name)
+
+
+# A change that a page does not show leaves it cached: each edit below changes what the record's own pages
+# show, and incident A's (every row belongs to a record). The other pages: the other incident, its place, the
+# incident list filtered to that place, and the lists of other kinds, less the lists that name the record
+# (a list's filter options name people, organizations and places; the reaction list names incident A).
+UNSHOWN = {
+    "incident": ("a", "description", "A longer account"),
+    "person": ("person", "description", "A longer biography"),
+    "organization": ("organization", "description", "A longer history"),
+    "place": ("near", "description", "A longer description"),
+    "reaction": ("reaction", "quote", "Words said"),
+    "source": ("source", "publisher", "Zulu Press"),
+    "figure": ("figure", "note", "Counted again"),
+    "attribution": ("attribution", "quote", "Words said"),
+    "claim": ("claim", "note", "Checked"),
+    "timeline entry": ("entry", "description", "Roads closed for a day"),
+    "incident link": ("link", "note", "Same month"),
+}
+ELSEWHERE = ["bravo", "farville", "bravo-list", "person-list", "organization-list", "place-list"]
+NAMED_BY = {
+    "person": ["person-list"],
+    "organization": ["organization-list", "bravo-list"],
+    "place": ["place-list", "bravo-list"],
+}
+
+
+@pytest.mark.parametrize("kind", UNSHOWN)
+def test_an_edit_leaves_pages_that_do_not_show_it_cached(client, archive, workers, kind):
+    row, field, value = UNSHOWN[kind]
+    addresses = pages(archive)
+    elsewhere = [page for page in ELSEWHERE if page not in NAMED_BY.get(kind, ())]
+    served(client, [addresses[name] for name in elsewhere], workers)
+    record = getattr(archive, row)
+    setattr(record, field, value)
+    record.save()
+    missed = []
+    for name in workers:
+        for page in elsewhere:
+            with CaptureQueriesContext(connection) as queries:
+                response = read(client, addresses[page], name)
+            if response["X-Page-Cache"] != "hit" or len(queries) != 1:
+                missed.append((page, name))
+    assert missed == [], missed
+
+
+def test_rows_added_published_and_unpublished_show_on_lists_search_the_sitemap_and_exports(client, archive, workers):
+    addresses = pages(archive)
+    urls = [addresses["incident-list"], addresses["home"], addresses["sitemap"], url("search", q="Yankee")]
+    served(client, urls, workers)
+    new = f.IncidentFactory(title="Incident Yankee", slug="yankee", place=archive.far, status=Status.DRAFT)
+    for name in workers:
+        for address in urls:
+            assert "/incidents/yankee/" not in body(read(client, address, name)), address  # a draft is not public
+    new.status = Status.PUBLISHED
+    new.save()
+    for name in workers:
+        for address in urls:
+            assert "/incidents/yankee/" in body(read(client, address, name)), (address, name)
+    assert "Incident Yankee" in body(client.get(export("incident")))
+    new.status = Status.UNPUBLISHED
+    new.save()
+    for name in workers:
+        for address in urls:
+            assert "/incidents/yankee/" not in body(read(client, address, name)), (address, name)
+    assert "Incident Yankee" not in body(client.get(export("incident")))
+
+
+def test_a_new_reaction_shows_on_its_incident_and_its_person_and_a_deleted_one_goes(client, archive, workers):
+    addresses = pages(archive)
+    shown_on = [addresses[name] for name in ("alpha", "person", "reaction-list")]
+    elsewhere = [addresses[name] for name in ("bravo", "farville", "person-list")]
+    served(client, [*shown_on, addresses["home"], *elsewhere], workers)
+    reaction = f.ReactionFactory(
+        incident=archive.a, category="person", person=archive.person, country=None, summary="Spoke again"
+    )
+    for name in workers:
+        assert read(client, addresses["home"], name)["X-Page-Cache"] == "miss"  # it counts reactions
+        for address in shown_on:
+            assert "Spoke again" in body(read(client, address, name)), address
+        for address in elsewhere:  # the other incident's page reads its own reactions only
+            assert read(client, address, name)["X-Page-Cache"] == "hit", address
+    reaction.delete()
+    for name in workers:
+        for address in shown_on:
+            assert "Spoke again" not in body(read(client, address, name)), address
+        for address in elsewhere:
+            assert read(client, address, name)["X-Page-Cache"] == "hit", address
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [f.CasualtyFigureFactory, f.IncidentClaimFactory, f.TimelineEntryFactory, f.AttributionFactory],
+    ids=["figure", "claim", "timeline entry", "attribution"],
+)
+def test_a_row_added_to_one_incident_leaves_the_other_incidents_page_cached(client, archive, workers, factory):
+    alpha, bravo = archive.a.get_absolute_url(), archive.b.get_absolute_url()
+    served(client, [alpha, bravo], workers)
+    extra = {"responsible_organization": archive.organization} if factory is f.AttributionFactory else {}
+    factory(incident=archive.a, sources=[archive.source], **extra)
+    for name in workers:
+        assert read(client, alpha, name)["X-Page-Cache"] == "miss"
+        assert read(client, bravo, name)["X-Page-Cache"] == "hit"
+
+
+def test_citing_a_source_shows_on_the_record_that_cites_it(client, archive, workers):
+    url_a = archive.a.get_absolute_url()
+    source = f.SourceFactory(title="Evening Zulu", slug="evening-zulu")
+    served(client, [url_a, archive.b.get_absolute_url()], workers)
+    archive.a.sources.add(source)
+    for name in workers:
+        assert "Evening Zulu" in body(read(client, url_a, name))
+        assert read(client, archive.b.get_absolute_url(), name)["X-Page-Cache"] == "hit"
+    archive.a.sources.clear()
+    for name in workers:
+        assert "Evening Zulu" not in body(read(client, url_a, name))
+
+
+def test_the_feed_shows_the_latest_change_first(client, archive, workers):
+    feed = pages(archive)["feed"]
+    served(client, [feed], workers)
+    archive.b.description = "Bravo again"
+    archive.b.save()
+    for name in workers:
+        entries = body(read(client, feed, name)).split("<entry>")
+        assert "/incidents/incident-" in entries[1] and archive.b.slug in entries[1], name
+
+
+def test_writes_without_signals_and_loads_drop_what_they_may_have_changed(client, archive, workers):
+    addresses = pages(archive)
+    urls = [addresses["alpha"], addresses["incident-list"]]
+    served(client, urls, workers)
+    Incident.objects.filter(pk=archive.a.pk).update(title="Incident Xray")
+    signals.after_bulk_write(Incident.objects.filter(pk=archive.a.pk))
+    for name in workers:
+        for address in urls:
+            assert "Incident Xray" in body(read(client, address, name))
+    assert read(client, addresses["person-list"], "worker-a")["X-Page-Cache"] == "miss"  # first view
+    assert read(client, addresses["person-list"], "worker-a")["X-Page-Cache"] == "hit"
+    signals.after_bulk_write()  # a fixture load or an import: everything may have changed
+    for name in workers:
+        for address in [*urls, addresses["person-list"]]:
+            assert read(client, address, name)["X-Page-Cache"] == "miss"
+
+
+def test_a_page_rendered_while_an_edit_commits_is_not_kept(client, archive, workers, monkeypatch):
+    from events import views
+
+    address = archive.b.get_absolute_url()
+    render = views.IncidentDetailView.get_context_data
+
+    def edited_meanwhile(view, **kwargs):
+        context = render(view, **kwargs)  # the page's rows are read...
+        Incident.objects.filter(pk=archive.b.pk).update(title="Incident Whiskey")  # ...then an editor saves
+        signals.after_bulk_write(Incident.objects.filter(pk=archive.b.pk))
+        return context
+
+    monkeypatch.setattr(views.IncidentDetailView, "get_context_data", edited_meanwhile)
+    with worker("worker-a"):
+        first = client.get(address)
+    assert "Incident Bravo" in body(first) and "ETag" not in first  # what it read, but not stored
+    monkeypatch.undo()
+    assert "Incident Whiskey" in body(read(client, address, "worker-a"))
+
+
+def test_a_pages_etag_changes_with_what_it_shows_and_only_then(client, archive, workers):
+    address = pages(archive)["bravo"]
+    first = read(client, address, "worker-a")
+    with worker("worker-a"):
+        assert client.get(address, headers={"if_none_match": first["ETag"]}).status_code == 304
+    archive.a.title = "Incident Alpha Two"
+    archive.a.save()
+    with worker("worker-b"):  # another worker answers for the same page the same way
+        assert client.get(address, headers={"if_none_match": first["ETag"]}).status_code == 304
+    archive.b.title = "Incident Bravo Two"
+    archive.b.save()
+    with worker("worker-a"):
+        changed = client.get(address, headers={"if_none_match": first["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert parse_http_date(changed["Last-Modified"]) >= parse_http_date(first["Last-Modified"])
+
+
+def test_a_flush_drops_every_cached_page(client, archive, workers):
+    address = pages(archive)["bravo"]
+    served(client, [address], workers)
+    signals.cache_tags_all_move_after_a_migrate_or_flush(sender=apps.get_app_config("events"))
+    assert read(client, address, "worker-b")["X-Page-Cache"] == "miss"

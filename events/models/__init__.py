@@ -45,12 +45,13 @@ from .incidents import (
 )
 from .reactions import Reaction, ReactionQuerySet, Stance
 from .claims import Claim, IncidentClaim, OrganizationClaim, PersonClaim
-from .archive import ArchiveState, FacetCount, Revision, RevisionQuerySet
+from .archive import ArchiveState, CacheTag, FacetCount, Revision, RevisionQuerySet
 
 __all__ = [
     "HISTORY",
     "PERPETRATOR_KINDS",
     "ArchiveState",
+    "CacheTag",
     "Attribution",
     "CasualtyFigure",
     "Claim",

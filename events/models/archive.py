@@ -1,4 +1,4 @@
-"""The archive's own bookkeeping: the content version and whole-record revisions."""
+"""The archive's own bookkeeping: the content version, the cache's tag versions and whole-record revisions."""
 
 from django.conf import settings
 from django.db import models
@@ -8,10 +8,11 @@ from .base import union_all
 
 
 class ArchiveState(models.Model):
-    """One row: the archive's content version, bumped by every change to any archive record.
+    """One row: the archive's content version, which moves on every change to any archive record.
 
-    Cached pages and counts are keyed on it (events/caching.py), so an edit shows on the very next request.
-    It lives in the database, not a per-process cache, so every worker of every server sees the same one.
+    It is the sequence the cache's tag versions are drawn from (CacheTag below, events/caching.py): a page
+    rendered after reading version N is stored only if none of the tags it read moved past N. It lives in the
+    database, not a per-process cache, so every worker of every server sees the same one.
     """
 
     version = models.PositiveBigIntegerField(default=0)
@@ -22,6 +23,22 @@ class ArchiveState(models.Model):
 
     def __str__(self):
         return f"Content version {self.version}"
+
+
+class CacheTag(models.Model):
+    """The version of one thing a cached page or count can depend on: a record ("events.incident:42"), the rows
+    of a table ("events.incident"), one of its columns ("events.incident.status"), or any change to a kind of
+    record ("events.incident.*"). A write moves the tags of what it changed to the content version of that
+    write (events/caching.py says which); a tag never written has version 0."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "cache tag"
+
+    def __str__(self):
+        return f"{self.name} at {self.version}"
 
 
 class RevisionQuerySet(models.QuerySet):

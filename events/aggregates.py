@@ -155,13 +155,13 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
                 params,
             )
         cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND count <= 0", [label])
-    counts_moved(using)
+    counts_moved([label], using)
 
 
-def counts_moved(using=DEFAULT_DB_ALIAS):
-    """Drop the cached pages and counts that read the stored counts: they are written in SQL, which sends no
-    signal, so the cache's tag for them is moved here, in the same transaction."""
-    caching.bump(caching.tags_of_models([FacetCount]), using)
+def counts_moved(labels, using=DEFAULT_DB_ALIAS):
+    """Drop the cached pages and counts that read these lists' stored counts: they are written in SQL, which
+    sends no signal, so the cache's tag for each list is moved here, in the same transaction."""
+    caching.bump({caching.counts_tag(label) for label in labels}, using)
 
 
 def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
@@ -184,6 +184,7 @@ def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
 
 def stored(label, using=DEFAULT_DB_ALIAS):
     """{(facet, value): count} as FacetCount holds it for a list."""
+    caching.note_counts_read(label)
     rows = FacetCount.objects.using(using).of(label).values_list("facet", "value", "count")
     return {(facet, value): count for facet, value, count in rows}
 
@@ -203,7 +204,7 @@ def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
                 batch_size=2000,
             )
             done[label] = len(rows)
-        counts_moved(using)
+        counts_moved(done, using)
     return done
 
 
@@ -448,6 +449,7 @@ def after_links_change(instance):
 
 def home_counts(labels):
     """{label: published records} for the home page, from one query."""
+    caching.note_counts_read(*labels)
     rows = FacetCount.objects.filter(model_label__in=labels, facet="", value="").values_list("model_label", "count")
     found = dict(rows)
     return {label: found.get(label, 0) for label in labels}

@@ -66,7 +66,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from redis.exceptions import RedisError
 
 from . import search_index
-from .models import ArchiveState, CacheTag, FacetCount
+from .models import ArchiveState, CacheTag
 
 CACHE_ALIAS = "pages"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
@@ -190,6 +190,17 @@ def any_change_tag(model):
     return f"{model._meta.label_lower}.*"
 
 
+def counts_tag(label):
+    """The stored counts of one list ("events.person"; events/aggregates.py). They are written in SQL, which
+    sends no signal and which the tags of a query cannot name by list, so their readers note this tag and their
+    writers move it (`note_counts_read`, aggregates.counts_moved)."""
+    return f"events.facetcount:{label}"
+
+
+def note_counts_read(*labels):
+    note({counts_tag(label) for label in labels})
+
+
 def pointer_tag(model, column, value):
     """The rows of `model` whose `column` points to the record `value`: "events.reaction.incident_id=42"."""
     return f"{model._meta.label_lower}.{column}={value}"
@@ -202,11 +213,10 @@ class Table(NamedTuple):
 
 @memoize
 def _tables():
-    """{database table: Table} for the archive's tables, their many-to-many tables and their history tables, and
-    the stored counts (events/aggregates.py), which pages read like a table and which move as one tag."""
+    """{database table: Table} for the archive's tables, their many-to-many tables and their history tables."""
     found = {}
     for model in apps.get_app_config("events").get_models(include_auto_created=True):
-        if is_archive_model(model) or model is FacetCount:
+        if is_archive_model(model):
             found[model._meta.db_table] = Table(model, frozenset(f.column for f in model._meta.concrete_fields))
         elif getattr(model, "instance_type", None) is not None:
             found[model._meta.db_table] = Table(model.instance_type, None)

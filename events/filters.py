@@ -17,7 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 
 from . import place_tree
-from .caching import cached
+from .caching import cached, note_counts_read
 from .models import (
     PERPETRATOR_KINDS,
     Attribution,
@@ -138,6 +138,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         names = self.facet_names()
         label = self._meta.model._meta.label_lower
         counts, sizes, total = {name: {} for name in names}, {}, 0
+        note_counts_read(label)
         for facet, value, number in FacetCount.objects.top(label, dict.fromkeys(names, MAX_OPTIONS)):
             if facet == "" and value == "":
                 total = number
@@ -206,6 +207,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def stored_total(self):
         """The number of published records of the list, kept in FacetCount (see counts_are_stored)."""
+        note_counts_read(self._meta.model._meta.label_lower)
         return FacetCount.objects.summaries(self._meta.model._meta.label_lower).get("", 0)
 
     def filter_state(self):
@@ -297,6 +299,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         """Says that a long choice lists only its busiest options, and how many more it has (the number of values
         with published rows, kept in FacetCount)."""
         if size is None:
+            note_counts_read(self._meta.model._meta.label_lower)
             size = FacetCount.objects.summaries(self._meta.model._meta.label_lower).get(name, 0)
         listed_text = f"The {listed} with the most {self.noun_plural()} are listed"
         more = size - listed

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import parse_http_date
 
-from events import filters, signals
+from events import aggregates, filters, signals
 from events.caching import CACHE_ALIAS, content_version
 from events.models import Incident, Status
 from kerman_site.settings.base import shared_caches
@@ -667,3 +667,17 @@ def test_a_flush_drops_every_cached_page(client, archive, workers):
     served(client, [address], workers)
     signals.cache_tags_all_move_after_a_migrate_or_flush(sender=apps.get_app_config("events"))
     assert read(client, address, "worker-b")["X-Page-Cache"] == "miss"
+
+
+def test_a_change_of_stored_counts_drops_the_lists_that_read_them_and_only_those(client, archive, workers):
+    """The stored counts are written in SQL, which no row's tag follows: their readers note the list's counts
+    tag and their writes move it (events/aggregates.py), one list at a time."""
+    addresses = pages(archive)
+    lists = [addresses[name] for name in ("incident-list", "person-list", "home")]
+    served(client, lists, workers)
+    aggregates.apply("events.incident", {"": {"": 5}})  # five more published incidents, as a write would count
+    for name in workers:
+        assert read(client, addresses["incident-list"], name)["X-Page-Cache"] == "miss"
+        assert read(client, addresses["home"], name)["X-Page-Cache"] == "miss"  # it shows the total
+        assert read(client, addresses["person-list"], name)["X-Page-Cache"] == "hit"
+    assert "8 incidents" in body(read(client, addresses["incident-list"], workers[0]))

@@ -94,9 +94,9 @@ def is_public(record):
 
 
 # The editorial groups, as migrations 0003 and 0012 made them: every archive model but the bookkeeping ones
-# (the content version, revisions, the stored counts).
+# (the content version and the cache's tags, revisions, the stored counts).
 EDITORIAL_GROUPS = ("Editor", "Reviewer")
-BOOKKEEPING_MODELS = {"archivestate", "revision", "facetcount"}
+BOOKKEEPING_MODELS = {"archivestate", "cachetag", "revision", "facetcount"}
 
 
 def editorial_group_permissions(using="default"):

@@ -15,7 +15,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 
-from events import gazetteers, revisions
+from events import gazetteers, revisions, workflow
 from events.history import is_historical
 from events.management.commands.export_fixtures import exported_fields
 from events.management.commands.load_archive import BASE_SOURCE_SLUG, fixture_files
@@ -44,13 +44,12 @@ pytestmark = pytest.mark.django_db
 
 def events_models():
     """The archive's own models; their Historical<Model> copies are checked apart (see tests/test_history.py).
-    ArchiveState is left out: the cache's content version, not content; so are revisions, the record's history
-    (tests/test_revisions.py), and the stored counts
-    (events/aggregates.py)."""
+    The bookkeeping models are left out: the cache's versions (ArchiveState, CacheTag), not content; revisions,
+    the record's history (tests/test_revisions.py); and the stored counts (events/aggregates.py)."""
     return [
         m
         for m in apps.get_app_config("events").get_models()
-        if not is_historical(m) and m._meta.model_name not in ("archivestate", "revision", "facetcount")
+        if not is_historical(m) and m._meta.model_name not in workflow.BOOKKEEPING_MODELS
     ]
 
 

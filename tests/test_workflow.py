@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from events import models, revisions
+from events import models, revisions, workflow
 from events.history import is_historical
 from tests import factories
 from tests.test_admin import (
@@ -22,13 +22,13 @@ from tests.test_admin import (
 
 pytestmark = pytest.mark.django_db
 
-# ArchiveState (the page cache's content version) is no record: nobody edits it. Revisions are made by saving
-# records and read with the rights of the record they belong to (tests/test_revisions.py). FacetCount is
-# kept by the code (events/aggregates.py).
+# ArchiveState and CacheTag (the page cache's versions) are no records: nobody edits them. Revisions are made
+# by saving records and read with the rights of the record they belong to (tests/test_revisions.py). FacetCount
+# is kept by the code (events/aggregates.py).
 ARCHIVE_MODELS = [
     m
     for m in apps.get_app_config("events").get_models()
-    if not is_historical(m) and m._meta.model_name not in ("archivestate", "revision", "facetcount")
+    if not is_historical(m) and m._meta.model_name not in workflow.BOOKKEEPING_MODELS
 ]
 HISTORICAL_MODELS = [m for m in apps.get_app_config("events").get_models() if is_historical(m)]
 

@@ -85,19 +85,22 @@ def broken_fixture_dir(tmp_path, breaker):
 
 
 def test_the_real_fixtures_have_no_problem(db):
+    # The migrated database is not quite empty: a migrate moves the cache's versions (ArchiveState, CacheTag).
+    before = row_counts()
     assert first_problem(fixture_files()) is None
-    assert all(count == 0 for count in row_counts().values()), "the check must roll back what it loaded"
+    assert row_counts() == before, "the check must roll back what it loaded"
 
 
 @pytest.mark.parametrize(("breaker", "named"), BROKEN.values(), ids=BROKEN.keys())
 def test_a_broken_fixture_names_file_record_and_field_and_loads_nothing(tmp_path, settings, breaker, named):
     settings.FIXTURE_DIRS = [broken_fixture_dir(tmp_path, breaker)]
+    before = row_counts()
     with pytest.raises(CommandError) as error:
         call_command("load_archive", stdout=StringIO())
     message = str(error.value)
     for part in named:
         assert part in message
-    assert all(count == 0 for count in row_counts().values()), message
+    assert row_counts() == before, message
 
 
 @pytest.mark.parametrize(("breaker", "named"), [BROKEN["negative figure"]], ids=["negative figure"])

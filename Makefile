@@ -94,9 +94,11 @@ test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(PYTEST)
 
-# The quick loop while working: everything but the browser tests (tests/browser/), without lint or checks.
+# The quick loop while working: everything but the browser tests (tests/browser/), without lint or checks,
+# and the property tests drawing a fifth of their examples (the quick Hypothesis profile, tests/conftest.py);
+# `make test` and CI draw them all.
 test-fast: $(VENV)/.installed-dev
-	$(PYTEST) --ignore=tests/browser
+	$(PYTEST) --ignore=tests/browser --hypothesis-profile=quick
 
 # The whole suite again on PostgreSQL: DATABASE_URL must name a database on a running server whose role
 # may create the test database (.ci/run sets one up on loopback).

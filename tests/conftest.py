@@ -18,8 +18,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.test.utils import setup_databases, teardown_databases
+from hypothesis import settings as hypothesis_settings
 
 from events.management.commands.load_archive import fixture_files
+
+# `make test-fast`, the quick loop, runs with --hypothesis-profile=quick (see `examples`).
+hypothesis_settings.register_profile("quick")
+
+
+def examples(count):
+    """How many examples a property test draws: `count`, as `make test`, CI and a plain pytest run draw;
+    a fifth of it under the quick profile, where every property still runs but less deeply (each example
+    of the slow ones is a request or an admin save, and they were a fifth of the quick loop's time)."""
+    if hypothesis_settings.get_current_profile_name() == "quick":
+        return max(2, count // 5)
+    return count
+
 
 # Rows made once for a whole module (see `module_rows`), by fixture name.
 MODULE_ROWS = set()

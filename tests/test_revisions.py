@@ -14,6 +14,9 @@ from tests import factories
 from tests.conftest import fresh, module_rows
 from tests.test_admin import add_inline_row, admin_url, assert_saved, errors_on, page_data, preferred_killed
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 Rank = models.CasualtyFigure.Rank

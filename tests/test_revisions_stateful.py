@@ -12,6 +12,9 @@ from events import models, revisions
 from tests import factories
 from tests.conftest import examples, member_of
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 Rank = models.CasualtyFigure.Rank
 counter = itertools.count()
 

@@ -101,32 +101,53 @@ def _load_record(where, record):
         model = PythonDeserializer._get_model_from_node(record.get("model"))
     except base.DeserializationError as exc:
         raise _Problem(f"{where}: {exc}") from exc
-    for name, value in record["fields"].items():
-        _check_field(where, model, name, value)
+    # Each reference is looked up once: the record is deserialized with the keys found here.
+    resolved = {name: _check_field(where, model, name, value) for name, value in record["fields"].items()}
     try:
-        (obj,) = serializers.deserialize("python", [record], handle_forward_references=True)
+        (obj,) = serializers.deserialize("python", [{**record, "fields": resolved}], handle_forward_references=True)
     except base.DeserializationError as exc:
         raise _Problem(f"{where}: {exc}") from exc
     instance = obj.object
-    # A record matched by natural key updates its row, which unique constraints must not count against it.
-    if instance.pk is not None and type(instance)._default_manager.filter(pk=instance.pk).exists():
-        instance._state.adding = False
+    exclude = {f.name for f in obj.deferred_fields}
     try:
-        obj.object.full_clean(exclude=[f.name for f in obj.deferred_fields], validate_unique=False)
+        # The model's constraints are checked by the save below, which the database refuses when one fails
+        # (a query per constraint per record otherwise, a third of the dry run).
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise _Problem(f"{where}: {_validation_message(exc)}") from exc
+        # As full_clean() would: the constraints too, on the fields that passed, in the same message.
+        errors = exc.update_error_dict({})
+        failed = {name for name in errors if name != NON_FIELD_ERRORS}
+        errors = _constraint_errors(instance, exclude | failed, errors)
+        raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
     try:
         with transaction.atomic():
             obj.save()
     except DatabaseError as exc:
+        # The savepoint is rolled back, so the constraints are checked against the rows the save met.
+        errors = _constraint_errors(instance, exclude, {})
+        if errors:
+            raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
         # A row that cannot be saved without a reference it defers: the missing reference is the problem.
         _check_deferred(where, obj)
         raise _Problem(f"{where}: could not be saved: {exc}") from exc
     return obj
 
 
+def _constraint_errors(instance, exclude, errors):
+    """`errors` with those of the model's constraints the instance breaks, as full_clean() reports them."""
+    # A record matched by natural key updates its row, which unique constraints must not count against it.
+    if instance.pk is not None and type(instance)._default_manager.filter(pk=instance.pk).exists():
+        instance._state.adding = False
+    try:
+        instance.validate_constraints(exclude=exclude)
+    except ValidationError as exc:
+        return exc.update_error_dict(errors)
+    return errors
+
+
 def _check_field(where, model, name, value):
-    """Each field on its own, so the message can name it."""
+    """Each field on its own, so the message can name it. Returns the value with a reference given by
+    natural key replaced by the key it names, unless the reference waits for a later record."""
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist as exc:
@@ -134,12 +155,14 @@ def _check_field(where, model, name, value):
     using = transaction.get_connection().alias
     try:
         if isinstance(field.remote_field, models.ManyToManyRel):
-            base.deserialize_m2m_values(field, value, using, handle_forward_references=True)
-        elif isinstance(field.remote_field, models.ManyToOneRel):
+            found = base.deserialize_m2m_values(field, value, using, handle_forward_references=True)
+            return value if found is base.DEFER_FIELD else found
+        if isinstance(field.remote_field, models.ManyToOneRel):
             # A required reference cannot wait for a later record: the row is saved without it first.
-            base.deserialize_fk_value(field, value, using, handle_forward_references=field.null)
-        else:
-            field.to_python(value)
+            found = base.deserialize_fk_value(field, value, using, handle_forward_references=field.null)
+            return value if found is base.DEFER_FIELD else found
+        field.to_python(value)
+        return value
     except (ObjectDoesNotExist, base.M2MDeserializationError) as exc:
         raise _Problem(f"{where}: {name}: {_reference_message(field, value, exc)}") from exc
     except (ValidationError, ValueError, TypeError) as exc:

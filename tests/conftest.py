@@ -18,6 +18,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.test.utils import setup_databases, teardown_databases
+from hypothesis import settings as hypothesis_settings
+
+from events.management.commands.load_archive import fixture_files
+
+# `make test-fast`, the quick loop, runs with --hypothesis-profile=quick (see `examples`).
+hypothesis_settings.register_profile("quick")
+
+
+def examples(count):
+    """How many examples a property test draws: `count`, as `make test`, CI and a plain pytest run draw;
+    a fifth of it under the quick profile, where every property still runs but less deeply (each example
+    of the slow ones is a request or an admin save, and they were a fifth of the quick loop's time)."""
+    if hypothesis_settings.get_current_profile_name() == "quick":
+        return max(2, count // 5)
+    return count
+
 
 # Rows made once for a whole module (see `module_rows`), by fixture name.
 MODULE_ROWS = set()
@@ -191,13 +207,28 @@ def _sqlite_snapshots():
     return connection.vendor == "sqlite" and "path" in _MIGRATED_SQLITE
 
 
+def _seed_key():
+    """What the seeded database depends on besides the schema: the fixtures and the settings."""
+    digest = hashlib.sha256(_migrations_key().encode())
+    base = Path(settings.BASE_DIR)
+    files = [Path(path) for path in fixture_files()] + sorted((base / "kerman_site" / "settings").glob("*.py"))
+    for path in files:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
-def _seed_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
-    """On SQLite, a copy of the test database just after `load_archive` (a load is 5-10 s of CPU: the
-    dry run that names broken records, loaddata, the first versions and revisions), made once per process
-    and copied in whole by `seeded`. None on other databases."""
+def _seed_snapshot(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """On SQLite, a copy of the test database just after `load_archive` (a load is 4-5 s of CPU: the
+    dry run that names broken records, loaddata, the first versions and revisions), copied in whole by
+    `seeded`. Kept between runs beside the migrated database (see `_migrated_cache`), else made once per
+    process. None on other databases."""
     if not _sqlite_snapshots():
         return None
+    cache = getattr(request.config, "cache", None)
+    cached = cache.mkdir("seeded-db") / f"{_seed_key()}.sqlite3" if cache is not None else None
+    if cached is not None and cached.exists():
+        return cached
     with django_db_blocker.unblock():
         assert not connection.in_atomic_block, "the seed snapshot is taken outside any test's transaction"
         call_command("load_archive", stdout=StringIO())
@@ -206,6 +237,11 @@ def _seed_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
         _copy_sqlite(connection.connection, copy)
         copy.close()
         restore_sqlite(_MIGRATED_SQLITE["path"])
+    if cached is not None:
+        # As for the migrated database: each process writes its own file, then renames it.
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}")
+        shutil.copyfile(path, partial)
+        partial.replace(cached)
     return path
 
 

@@ -9,7 +9,6 @@ import schemathesis
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
@@ -24,16 +23,11 @@ from schemathesis.specs.openapi.checks import (
 
 from events.api.types import API_TYPES
 from events.api.views import openapi_document
-from tests.conftest import module_rows
+from tests.conftest import examples
 
 pytestmark = pytest.mark.django_db
 SWAGGER_UI_VERSION = "5.35.0"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-@module_rows
-def seeded_archive():
-    call_command("load_archive", verbosity=0)
 
 
 @pytest.fixture
@@ -71,9 +65,10 @@ def test_the_reference_page_runs_swagger_ui_from_the_sites_own_files(client):
 
 
 @pytest.fixture
-def api_schema(seeded_archive, generous_rate_limit):
-    """The document, with the site as a WSGI app in this thread: it sees the test's database rows. The handler
-    would close the connection after each request, as a server does; the test client's handler does not."""
+def api_schema(seeded, generous_rate_limit):
+    """The document, with the site as a WSGI app in this thread: it sees the test's database rows (the seed,
+    see tests/conftest.py). The handler would close the connection after each request, as a server does; the
+    test client's handler does not."""
     schema = schemathesis.openapi.from_dict(openapi_document())
     schema.app = WSGIHandler()
     request_started.disconnect(close_old_connections)
@@ -94,7 +89,9 @@ def test_every_operation_answers_as_documented_and_never_with_a_server_error(api
     # schemathesis's own pytest loader (from_fixture) does not run under pytest 9; Hypothesis is driven here.
     operation = api_schema[path]["GET"]
 
-    @hypothesis_settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=examples(6), deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(case=operation.as_strategy())
     def call(case):
         case.call_and_validate(checks=CHECKS)

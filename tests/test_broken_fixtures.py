@@ -70,6 +70,11 @@ BROKEN = {
         break_record("06_incidents.json", KERMAN, date="3 January 2024"),
         ["06_incidents.json", f"events.incident '{KERMAN}'", "date:", "YYYY-MM-DD"],
     ),
+    # Broken only against a constraint of the model, which the dry run leaves to the database to refuse.
+    "last day before the first": (
+        break_record("06_incidents.json", KERMAN, end_date="2023-12-31"),
+        ["06_incidents.json", f"events.incident '{KERMAN}'", "The last day cannot be before the first day."],
+    ),
     "unknown choice": (
         break_record("06_incidents.json", KERMAN, kind="earthquake"),
         ["06_incidents.json", f"events.incident '{KERMAN}'", "kind:", "earthquake"],

@@ -8,6 +8,9 @@ from events import models, revisions
 from tests import factories
 from tests.test_admin import add_inline_row, admin_url, assert_refused, assert_saved, page_data
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 PREFIX = "claims"

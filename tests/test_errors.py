@@ -27,6 +27,9 @@ from kerman_site.views import server_error
 from tests import factories
 from tests.test_admin import page_data
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 

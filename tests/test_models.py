@@ -22,6 +22,9 @@ from tests.factories import (
     TimelineEntryFactory,
 )
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 

@@ -18,6 +18,9 @@ from tests import factories
 from tests.conftest import module_rows
 from tests.public_urls import make_archive
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 DRAFT = Status.DRAFT

@@ -11,7 +11,11 @@ from django.urls import reverse
 
 from events import models, revisions
 from tests import factories
+from tests.conftest import fresh, module_rows
 from tests.test_admin import add_inline_row, admin_url, assert_saved, errors_on, page_data, preferred_killed
+
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
 
 pytestmark = pytest.mark.django_db
 
@@ -386,9 +390,10 @@ def test_revision_pages_hide_drafts_and_unknown_revisions(staff_client, client, 
 # The review rule on every admin write path, as an Editor -----------------------------------------------------
 
 
-@pytest.fixture
-def public_archive(db):
-    """Published records of every kind, each with every kind of row that hangs off it."""
+@module_rows
+def public_archive_rows():
+    """Published records of every kind, each with every kind of row that hangs off it: made once for the
+    module (~1 s a build), each test's changes rolled back."""
     incident = published_incident()
     other = factories.IncidentFactory(title="Cinema Rex", slug="cinema-rex")
     stance = factories.StanceFactory(name="Condemned")
@@ -414,6 +419,11 @@ def public_archive(db):
     models.Place.objects.filter(pk=incident.place_id).update(status=models.Status.PUBLISHED)
     revisions.record_all_changed(None, "Loaded")  # as load_archive does: every record starts with a revision
     return records
+
+
+@pytest.fixture
+def public_archive(public_archive_rows):
+    return fresh(public_archive_rows)
 
 
 # The text field an Editor changes on each kind of record.

@@ -14,8 +14,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests import factories
-from tests.conftest import module_rows
+from tests.conftest import examples, module_rows
 from tests.public_urls import body_of, make_archive, paths_for, public_routes
+
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
 
 pytestmark = pytest.mark.django_db
 
@@ -102,10 +105,11 @@ RAW_QUERIES = st.one_of(
 ).map(lambda raw: raw.decode("latin-1"))
 
 ROUTES = sorted(public_routes())
-# Bounded so the file runs in well under a minute. No shrinking: each step is a request, and a failing
-# query string is printed as found, which is enough to reproduce it.
+# Bounded so the file runs in well under a minute (a fifth of the examples in `make test-fast`: see
+# tests/conftest.py). No shrinking: each step is a request, and a failing query string is printed as found,
+# which is enough to reproduce it.
 PROPERTY_SETTINGS = hypothesis_settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -151,7 +155,7 @@ def test_any_query_string_gets_an_answer_not_an_error(client, paths, route, quer
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@hypothesis_settings(PROPERTY_SETTINGS, max_examples=10)
+@hypothesis_settings(PROPERTY_SETTINGS, max_examples=examples(10))
 @given(raw=RAW_QUERIES)
 def test_any_raw_query_string_gets_an_answer_not_an_error(client, paths, route, raw):
     for path in paths[route]:

@@ -28,6 +28,9 @@ from tests.conftest import fresh, module_rows
 from tests.public_urls import NO_RELEASE, body_of, make_archive, public_paths
 from tests.test_admin import changelist_status_data
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"

@@ -20,6 +20,9 @@ from tests.test_admin import (
     page_data,
 )
 
+# What these tests read is not the rows' history: factories skip it (tests/factories.py).
+FACTORIES_RECORD_HISTORY = False
+
 pytestmark = pytest.mark.django_db
 
 # ArchiveState and CacheTag (the page cache's versions) are no records: nobody edits them. Revisions are made

@@ -28,6 +28,7 @@ from .base import (
     format_partial_date,
     related_model,
     union_all,
+    union_all_sql,
 )
 from .sources import Source, prefetch_sources
 from .places import Place, PlaceQuerySet
@@ -96,4 +97,5 @@ __all__ = [
     "related_links",
     "related_model",
     "union_all",
+    "union_all_sql",
 ]

@@ -44,14 +44,20 @@ def union_all(querysets):
     querysets = list(querysets)
     if not querysets:
         return []
+    sql, params = union_all_sql(querysets)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def union_all_sql(querysets):
+    """(sql, params) of union_all()'s query."""
     sql, params = [], []
     for position, queryset in enumerate(querysets):
         part_sql, part_params = queryset.query.get_compiler(queryset.db).as_sql()
         sql.append(f"SELECT * FROM ({part_sql}) part_{position}")
         params.extend(part_params)
-    with connections[querysets[0].db].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(sql), params)
-        return cursor.fetchall()
+    return " UNION ALL ".join(sql), params
 
 
 class NaturalKeyManager(models.Manager):

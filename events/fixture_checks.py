@@ -1,11 +1,12 @@
-"""Find the first broken record in a set of fixtures, and say where it is in words an editor can act on.
+"""Load fixtures record by record, and say where the first broken one is in words an editor can act on.
 
-`first_problem(files)` loads the fixtures record by record, checking each field and running each
-record's full_clean(), inside a savepoint that is always rolled back. It returns a message naming the
-file, the record (model and slug or key) and the field, e.g.
+`load(files)` loads the fixtures one record at a time, checking each field and running each record's
+full_clean() before saving it in its own savepoint; `first_problem(files)` does the same and rolls it all
+back. A broken record is named by file, record (model and slug or key) and field, e.g.
 "fixtures/07_casualty_figures.json: events.casualtyfigure 'kerman-killed-95': value: A figure cannot be
-negative.", or None when every record would load and validate. loaddata alone stops at the first
-database error with a message that names neither the record nor (for a constraint) the field.
+negative." (`load` raises it, `first_problem` returns it; None when every record loads and validates).
+loaddata alone stops at the first database error with a message that names neither the record nor (for a
+constraint) the field, and checks no field.
 """
 
 import json
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.management.base import CommandError
+from django.core.management.color import no_style
 from django.core.serializers import base
 from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DatabaseError, models, transaction
@@ -40,16 +42,42 @@ def first_problem(files):
     """The first broken record in `files`, as a message; None if they would all load. Changes nothing."""
     try:
         with transaction.atomic():
-            deferred = []
-            for path in files:
-                deferred += _load_file(path)
-            for where, obj in deferred:
-                _check_deferred(where, obj)
+            _load_all(files)
             raise _RollBack
     except _Problem as problem:
         return str(problem)
     except _RollBack:
         return None
+
+
+def load(files):
+    """Load `files` as loaddata would, checking each record as first_problem() does on the way: the checked rows
+    are the loaded rows, so the fixtures are read and saved once rather than twice (a dry run, then loaddata).
+    A broken record raises BrokenFixture naming it, and nothing is loaded."""
+    try:
+        with transaction.atomic():
+            loaded = _load_all(files)
+            connection = transaction.get_connection()
+            # As loaddata: rows given with explicit keys leave PostgreSQL's sequences behind them.
+            statements = connection.ops.sequence_reset_sql(no_style(), loaded)
+            if statements:
+                with connection.cursor() as cursor:
+                    for statement in statements:
+                        cursor.execute(statement)
+    except _Problem as problem:
+        raise BrokenFixture(f"Nothing loaded. {problem}") from problem
+
+
+def _load_all(files):
+    """Every record of `files` checked and saved, then the references that waited for later records; returns
+    the models loaded."""
+    deferred, loaded = [], set()
+    for path in files:
+        deferred += _load_file(path, loaded)
+    for where, obj in deferred:
+        _check_deferred(where, obj)
+        obj.save_deferred_fields(using=transaction.get_connection().alias)
+    return loaded
 
 
 def display_path(path):
@@ -76,8 +104,9 @@ def _describe(exc):
     return str(exc)
 
 
-def _load_file(path):
-    """Load one file's records, checked; returns (where, obj) pairs whose forward references wait till the end."""
+def _load_file(path, loaded):
+    """Load one file's records, checked; returns (where, obj) pairs whose forward references wait till the end,
+    adding the models met to `loaded`."""
     shown = display_path(path)
     try:
         records = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -89,6 +118,7 @@ def _load_file(path):
     for index, record in enumerate(records):
         where = f"{shown}: {_record_name(record, index)}"
         obj = _load_record(where, record)
+        loaded.add(type(obj.object))
         if obj.deferred_fields:
             deferred.append((where, obj))
     return deferred

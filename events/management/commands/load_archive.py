@@ -1,12 +1,11 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from events.fixture_checks import BrokenFixture, first_problem
+from events import fixture_checks
 from events.history import FIXTURE_REASON, record_changed_versions, system_user
 from events.models import Incident, Source
 from events.revisions import record_all_changed
@@ -45,18 +44,16 @@ class Command(BaseCommand):
         files = fixture_files([directory] if directory else None)
         if not files:
             raise CommandError(f"No JSON fixtures in {directory or settings.FIXTURE_DIRS[0]}.")
-        # One loaddata call is one transaction: a broken file leaves the database as it was.
+        # One transaction: a broken file leaves the database as it was.
         with transaction.atomic():
-            # loaddata records no history for its raw saves but would for each many-to-many it sets, as
-            # nobody; history is off while it runs, and the versions are written below in one go instead.
+            # The raw saves record no history, but each many-to-many set would, as nobody; history is off
+            # while they run, and the versions are written below in one go instead.
             # The search index, headline figures and content version, likewise, are kept once at the end
             # rather than row by row.
             with override_settings(SIMPLE_HISTORY_ENABLED=False), bulk_write():
-                # A dry run, record by record and rolled back, that names the first broken record and field.
-                problem = first_problem(files)
-                if problem:
-                    raise BrokenFixture(f"Nothing loaded. {problem}")
-                call_command("loaddata", *files, verbosity=0)
+                # Record by record, each checked first: a broken one is named (file, record, field) and the
+                # load stops with nothing loaded.
+                fixture_checks.load(files)
             system = system_user()
             versions = record_changed_versions(system, FIXTURE_REASON)
             recorded = record_all_changed(system, FIXTURE_REASON)

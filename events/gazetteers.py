@@ -35,7 +35,9 @@ SOURCES = {
         "note": (
             "Gazetteer: country outlines, cited by the coordinates of places only. Natural Earth is in the public "
             "domain. A country's point is the centre of area of its largest polygon (its main territory), "
-            "computed from the outline; an identifier naturalearth:N is the country with ISO 3166-1 numeric code N."
+            "computed from the outline; an identifier naturalearth:N is the country with ISO 3166-1 numeric code N. "
+            "A region no gazetteer has (the Middle East) is named naturalearth:N+M+...: its point is the centre of "
+            "area of those countries' main territories taken together."
         ),
     },
 }

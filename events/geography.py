@@ -33,10 +33,29 @@ class Country(NamedTuple):
         lon, lat = _ring_centroid(self.main_territory())
         return ((lon + 180) % 360 - 180, lat)
 
+    def area(self):
+        """The area of the main territory, in square degrees (the plane the centroid is taken in)."""
+        return abs(_signed_area(self.main_territory()))
+
     def main_territory(self):
         """The outline of the country's largest polygon, its longitudes continuous (Russia's run on past 180)."""
         rings = [_unwrapped(polygon[0]) for polygon in self.polygons]
         return max(rings, key=lambda ring: abs(_signed_area(ring)))
+
+
+def centre_of_area(countries):
+    """(longitude, latitude) of the centre of area of several countries taken together, each by its main
+    territory as in Country.centroid: the mean of their centroids weighted by their areas, in the same plane.
+    For a region with no outline of its own (the Middle East), a point computed from cited outlines. Longitudes
+    are averaged as numbers: a region across the antimeridian would need them unwrapped first."""
+    countries = list(countries)
+    if not countries:
+        raise ValueError("A centre of area needs at least one country.")
+    weighted = [(country.area(), _ring_centroid(country.main_territory())) for country in countries]
+    total = sum(area for area, _centre in weighted)
+    lon = sum(area * centre[0] for area, centre in weighted) / total
+    lat = sum(area * centre[1] for area, centre in weighted) / total
+    return ((lon + 180) % 360 - 180, lat)
 
 
 def _unwrapped(ring):
@@ -124,3 +143,17 @@ def _by_iso_numeric():
 def country_by_iso_numeric(code):
     """The Country with ISO 3166-1 numeric code `code` ("364", or 364), or None."""
     return _by_iso_numeric().get(f"{int(code):03d}") if str(code).isdigit() else None
+
+
+def countries_by_iso_numeric(codes):
+    """The Countries with these ISO 3166-1 numeric codes, in the order given; LookupError naming every code the
+    outlines do not have."""
+    codes = list(codes)
+    found = [country_by_iso_numeric(code) for code in codes]
+    unknown = [str(code) for code, country in zip(codes, found, strict=True) if country is None]
+    if unknown:
+        codes = "codes" if len(unknown) > 1 else "code"
+        raise LookupError(
+            f"Natural Earth's outlines have no country with ISO 3166-1 numeric {codes} {', '.join(unknown)}"
+        )
+    return found

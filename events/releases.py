@@ -478,7 +478,12 @@ TABLES = (
         "places",
         "Places",
         "Published countries, provinces, cities, sites and streets, nested by parent.",
-        lambda: Place.objects.published().select_related("parent").prefetch_related("sources").order_by("slug"),
+        lambda: (
+            Place.objects.published()
+            .select_related("parent", "coordinates_source")
+            .prefetch_related("sources")
+            .order_by("slug")
+        ),
         [
             slug_column("place"),
             attr("name", "The place's name.", required=True),
@@ -489,6 +494,19 @@ TABLES = (
             attr("latitude", "Latitude, WGS 84 degrees.", "number"),
             attr("longitude", "Longitude, WGS 84 degrees.", "number"),
             *coded("geo_precision", Place.GeoPrecision.choices, "How precise the coordinates are."),
+            *ref("coordinates_source", "sources", "The gazetteer or other source the coordinates are from"),
+            attr(
+                "gazetteer_id",
+                "The gazetteer entry of the coordinates: geonames:<id> (https://www.geonames.org/<id>), "
+                "naturalearth:<ISO 3166-1 numeric> for a country, or naturalearth:<ISO>+<ISO>+... for a region "
+                "computed from those countries' outlines. Empty for a point from another kind of source or no point.",
+            ),
+            attr(
+                "coordinates_from_parent",
+                "True when the gazetteers have no entry for this place and it carries the coordinates (and their "
+                "precision, source and entry) of the place it lies in.",
+                "boolean",
+            ),
             attr("description", "What and where it is, in the archive's words."),
             sources_column(),
             page_column("place"),
@@ -561,8 +579,10 @@ FILES = (
 
 
 def cited_sources(records):
-    """The sources `records` cite, and the sources those were reported in, by slug."""
+    """The sources `records` cite, the gazetteers their coordinates are from, and the sources those were reported
+    in, by slug."""
     ids = {source.pk for record in records if hasattr(record, "sources") for source in record.sources.all()}
+    ids |= {record.coordinates_source_id for record in records if getattr(record, "coordinates_source_id", None)}
     found, wanted = {}, ids
     while wanted:
         batch = list(Source.objects.filter(pk__in=wanted).select_related("reported_in"))

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from events import gazetteers, geography
 from events.management.commands.fill_coordinates import REASON
@@ -12,6 +13,8 @@ from events.models import Place, Source
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+MIDDLE_EAST = "naturalearth:048+196+275+364+368+376+400+414+422+512+634+682+760+784+792+818+887"
 
 
 def fill(*args):
@@ -55,11 +58,19 @@ def test_countries_cities_and_the_places_the_gazetteers_lack(tree):
     assert point("shohada-street") == (*kerman[:5], True)
     # Natural Earth calls it "United States of America": found through GeoNames' ISO number for it.
     assert point("united-states")[2:5] == ("country", "natural-earth", "naturalearth:840")
-    assert point("middle-east") is None
-    assert "middle-east: no point: neither gazetteer has an entry for this region" in out
+    # The Middle East: no gazetteer entry, so the centre of area of the countries the archive counts in it.
+    assert point("middle-east") == (
+        Decimal("28.755885"),
+        Decimal("44.092311"),
+        "region",
+        "natural-earth",
+        MIDDLE_EAST,
+        False,
+    )
+    assert f"middle-east: 28.755885, 44.092311 at region precision ({MIDDLE_EAST}): the entry chosen for it" in out
     assert "shohada-street: 30.283210, 57.078790 at city precision (geonames:128234)" in out
     assert "the point of Kerman" in out
-    assert out.strip().endswith("Set 5 points; 0 unchanged, 0 kept as set by hand, 1 place without a point.")
+    assert out.strip().endswith("Set 6 points; 0 unchanged, 0 kept as set by hand, 0 places without a point.")
 
 
 def test_the_gazetteers_are_cited_as_sources_made_when_missing(tree):
@@ -77,10 +88,7 @@ def test_running_it_again_changes_nothing(tree):
     versions = Place.history.count()
     before = {slug: point(slug) for slug in Place.objects.values_list("slug", flat=True)}
     out = fill()
-    assert out.strip() == (
-        "middle-east: no point: neither gazetteer has an entry for this region, and it lies in no place with a "
-        "point\nSet 0 points; 5 unchanged, 0 kept as set by hand, 1 place without a point."
-    )
+    assert out.strip() == "Set 0 points; 6 unchanged, 0 kept as set by hand, 0 places without a point."
     assert {slug: point(slug) for slug in before} == before
     assert Place.history.count() == versions
 
@@ -95,7 +103,7 @@ def test_each_change_is_a_version_by_the_system_with_the_reason(tree):
 def test_a_dry_run_says_what_it_would_do_and_changes_nothing(tree):
     out = fill("--dry-run")
     assert "kerman: 30.283210, 57.078790 at city precision (geonames:128234)" in out
-    assert "Would set 5 points" in out
+    assert "Would set 6 points" in out
     assert not Place.objects.exclude(latitude=None).exists()
     assert not Source.objects.filter(slug__in=gazetteers.SOURCES).exists()
 
@@ -137,3 +145,63 @@ def test_gaza_is_the_strip_at_region_precision_and_palestine_natural_earths_outl
     fill()
     assert point("gaza") == (Decimal("31.501610"), Decimal("34.466720"), "region", "geonames", "geonames:281133", False)
     assert point("palestine")[2:5] == ("country", "natural-earth", "naturalearth:275")
+
+
+def test_a_region_is_the_centre_of_area_of_the_countries_its_identifier_lists(tree):
+    # An editor's identifier is read the same way, whatever order it lists the countries in.
+    region = factories.PlaceFactory(name="Fertile Crescent", slug="fertile-crescent", kind="region")
+    region.latitude, region.longitude, region.geo_precision = Decimal(0), Decimal(0), "region"
+    region.coordinates_source, region.gazetteer_id = (
+        gazetteers.gazetteer_sources()["natural-earth"],
+        "naturalearth:760+368",
+    )
+    region.save()
+    fill()
+    lon, lat = geography.centre_of_area([geography.country("Iraq"), geography.country("Syria")])
+    assert point("fertile-crescent") == (
+        round(Decimal(lat), 6),
+        round(Decimal(lon), 6),
+        "region",
+        "natural-earth",
+        "naturalearth:368+760",  # written in one order, so that one set of countries has one identifier
+        False,
+    )
+    assert fill().strip().endswith("Set 0 points; 7 unchanged, 0 kept as set by hand, 0 places without a point.")
+
+
+@pytest.mark.parametrize(
+    "identifier, why",
+    [
+        (
+            "naturalearth:048+999",
+            "Natural Earth's outlines have no country with ISO 3166-1 numeric code 999 (in naturalearth:048+999)",
+        ),
+        (
+            "naturalearth:999",
+            "Natural Earth's outlines have no country with ISO 3166-1 numeric code 999 (in naturalearth:999)",
+        ),
+        ("naturalearth:368+368", "naturalearth:368+368 names a country more than once"),
+        ("geonames:1", "GeoNames (as packaged) has no city geonames:1"),
+    ],
+)
+def test_an_identifier_no_gazetteer_can_read_is_an_error_that_leaves_its_place_as_it_was(tree, identifier, why):
+    fill()
+    Place.objects.filter(slug="middle-east").update(gazetteer_id=identifier)
+    emptied = {"latitude": None, "longitude": None, "geo_precision": "", "coordinates_source": None, "gazetteer_id": ""}
+    Place.objects.filter(slug="kerman").update(**emptied)
+    out = StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("fill_coordinates", stdout=out)
+    assert str(raised.value) == (
+        f"1 gazetteer identifier could not be read, and those places were left as they were: middle-east ({why})."
+    )
+    assert f"middle-east: kept, its gazetteer entry cannot be read: {why}\n" in out.getvalue()
+    assert point("middle-east") == (
+        Decimal("28.755885"),
+        Decimal("44.092311"),
+        "region",
+        "natural-earth",
+        identifier,
+        False,
+    )
+    assert point("kerman")[4] == "geonames:128234"  # the other places are filled all the same

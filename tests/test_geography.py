@@ -46,3 +46,23 @@ def test_an_unknown_country_is_none():
 @pytest.mark.skipif(not PACKAGED.exists(), reason="node_modules/world-atlas is not installed (make test installs it)")
 def test_the_vendored_outlines_are_the_pinned_package_unchanged():
     assert geography.OUTLINES.read_bytes() == PACKAGED.read_bytes()
+
+
+def square(west, south, side):
+    return ((west, south), (west + side, south), (west + side, south + side), (west, south + side), (west, south))
+
+
+def test_a_centre_of_area_weighs_each_countrys_main_territory_by_its_area():
+    big = geography.Country("Big", "001", ((square(0, 0, 2),), (square(50, 50, 1),)))  # an island left out
+    small = geography.Country("Small", "002", ((square(10, 0, 1),),))
+    # (4 × (1, 1) + 1 × (10.5, 0.5)) / 5
+    assert geography.centre_of_area([big, small]) == pytest.approx((2.9, 0.9))
+    assert geography.centre_of_area([big]) == pytest.approx(big.centroid())
+    with pytest.raises(ValueError, match="at least one country"):
+        geography.centre_of_area([])
+
+
+def test_countries_are_found_by_iso_number_and_an_unknown_number_is_named():
+    assert [c.name for c in geography.countries_by_iso_numeric(["368", 760, "048"])] == ["Iraq", "Syria", "Bahrain"]
+    with pytest.raises(LookupError, match=r"no country with ISO 3166-1 numeric codes 999, x$"):
+        geography.countries_by_iso_numeric(["368", "999", "x"])

@@ -136,6 +136,7 @@ class PlaceSerializer(PublicRecordSerializer):
     parent = related()
     latitude = serializers.FloatField(allow_null=True)
     longitude = serializers.FloatField(allow_null=True)
+    coordinates_source = related(help_text="The gazetteer or other source the point is from; null with no point.")
 
     class Meta:
         model = Place
@@ -151,9 +152,27 @@ class PlaceSerializer(PublicRecordSerializer):
             "latitude",
             "longitude",
             "geo_precision",
+            "coordinates_source",
+            "gazetteer_id",
+            "coordinates_from_parent",
             "description",
             "updated_at",
         ]
+        extra_kwargs = {
+            "geo_precision": {
+                "help_text": "What the point stands for: the site itself, or a whole city, region or country."
+            },
+            "gazetteer_id": {
+                "help_text": 'The gazetteer entry of the point: "geonames:<id>" (www.geonames.org/<id>), '
+                '"naturalearth:<ISO 3166-1 numeric>" for a country, or "naturalearth:<ISO>+<ISO>+..." for a region '
+                'computed from those countries\' outlines. "" when the point is from another kind of source or there '
+                "is none."
+            },
+            "coordinates_from_parent": {
+                "help_text": "True when the gazetteers have no entry for this place and it carries the point (and its "
+                "precision, source and entry) of the place it lies in."
+            },
+        }
 
 
 class OrganizationSerializer(PublicRecordSerializer):

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from .. import registry
 from ..choices import Status
-from ..models import Attribution, CasualtyFigure, Role, Source, TimelineEntry, public_timeline_entries
+from ..models import Attribution, CasualtyFigure, Place, Role, Source, TimelineEntry, public_timeline_entries
 from . import filters, serializers
 
 PUBLISHED = Status.PUBLISHED
@@ -30,23 +30,35 @@ class ApiType:
     description: str = ""
 
 
+# What a type's serializer reads beyond its list page's queryset, joined so a page of rows costs one query.
+ALSO_JOINED = {"place": ("coordinates_source",)}
+
+
+def list_rows(list_view, joined):
+    """The list view's own queryset (published rows, in the list's default order), with `joined` as well."""
+    rows = list_view().get_queryset()
+    # select_related() with no names would join every foreign key.
+    return rows.select_related(*joined) if joined else rows
+
+
 def from_registry(record_type):
     list_view = record_type.views["list"]
+    joined = ALSO_JOINED.get(record_type.key, ())
     return ApiType(
         basename=record_type.key,
         prefix=record_type.prefix,
         model=record_type.model,
         serializer=getattr(serializers, f"{record_type.model.__name__}Serializer"),
-        # The list view's own queryset: published rows, in the list's default order.
-        queryset=lambda: list_view().get_queryset(),
+        queryset=lambda: list_rows(list_view, joined),
         filterset_class=list_view.filterset_class,
         description=f"Published {record_type.label.lower()}: the filters and sort orders of /{record_type.prefix}/.",
     )
 
 
 def public_sources():
-    """Sources cited by something the public can read, and the sources those were reported in."""
-    cited = Q()
+    """Sources cited by something the public can read (a published place's point included), and the sources those
+    were reported in."""
+    cited = Exists(Place.objects.filter(status=PUBLISHED, coordinates_source=OuterRef("pk")))
     for relation, published in (
         ("incidents", Q(status=PUBLISHED)),
         ("people", Q(status=PUBLISHED)),

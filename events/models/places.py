@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
-from .. import place_tree
+from .. import geography, place_tree
 from ..choices import Status
 from .base import Publishable, PublishableQuerySet, cached_reverse, related_model
 from .sources import Source
@@ -116,16 +116,19 @@ class Place(Publishable):
     )
     gazetteer_id = models.CharField(
         "gazetteer identifier",
-        max_length=60,
+        # Long enough for a region of twenty-odd countries: 17 ISO numbers make the Middle East's 80 characters.
+        max_length=120,
         blank=True,
         validators=[
             RegexValidator(
-                r"^[a-z]+:[A-Za-z0-9._-]+$",
-                message='Write the gazetteer and its identifier for the entry, e.g. "geonames:128234".',
+                r"^[a-z]+:[A-Za-z0-9._-]+(\+[A-Za-z0-9._-]+)*$",
+                message='Write the gazetteer and its identifier for the entry, e.g. "geonames:128234", or Natural '
+                'Earth countries joined by "+" for a region, e.g. "naturalearth:368+760".',
             )
         ],
         help_text='The gazetteer\'s entry for the point, e.g. "geonames:128234" (a GeoNames id) or '
-        '"naturalearth:364" (a Natural Earth country by ISO number). Empty for a point from another kind of source.',
+        '"naturalearth:364" (a Natural Earth country by ISO number); "naturalearth:368+760" is the centre of area '
+        "of those countries together, for a region no gazetteer has. Empty for a point from another kind of source.",
     )
     coordinates_from_parent = models.BooleanField(
         "point taken from the parent",
@@ -238,10 +241,26 @@ class Place(Publishable):
     def precision_words(self):
         return self.PRECISION_WORDS.get(self.geo_precision, "")
 
-    def entry_stands_for_more(self):
-        """A GeoNames entry (a city) whose point stands for a wider area: the Gaza Strip by Gaza city's point."""
+    def entry_words(self):
+        """How the point was made from its gazetteer entry, where that is more than the entry's own point: a
+        city's entry standing for a wider area (the Gaza Strip by Gaza city's point), or a region's point computed
+        from the countries counted in it (the Middle East). "" for any other entry."""
+        prefix, _, number = self.gazetteer_id.partition(":")
         wider = (self.GeoPrecision.REGION, self.GeoPrecision.COUNTRY)
-        return self.gazetteer_id.startswith("geonames:") and self.geo_precision in wider
+        if prefix == "geonames" and self.geo_precision in wider:
+            return f"a city's entry standing for the whole {self.get_geo_precision_display().lower()}"
+        if prefix == "naturalearth" and "+" in number:
+            try:
+                countries = geography.countries_by_iso_numeric(number.split("+"))
+            except LookupError:
+                return ""
+            names = sorted(country.name for country in countries)
+            return (
+                f"the centre of area of {', '.join(names[:-1])} and {names[-1]} taken together (each by its main "
+                "territory): the region has no agreed boundary, so the archive states which countries it counts "
+                "in it and computes the point from their outlines"
+            )
+        return ""
 
     def gazetteer_url(self):
         """The public page of the gazetteer entry, where it has one: GeoNames does, Natural Earth does not."""

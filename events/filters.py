@@ -10,6 +10,7 @@ against the other active filters (choosing a type never zeroes the other types' 
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
@@ -67,9 +68,9 @@ def ordering_filter(orderings):
     )
 
 
-def ancestor_counts(direct_counts):
-    """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
-    return place_tree.totals_up_the_tree(direct_counts, dict(Place.objects.order_by().values_list("pk", "parent_id")))
+def read_place_parents():
+    """{place id: parent id} of every place, drafts included: the whole place tree in one query."""
+    return dict(Place.objects.order_by().values_list("pk", "parent_id"))
 
 
 class FacetedFilterSet(django_filters.FilterSet):
@@ -84,16 +85,35 @@ class FacetedFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._descendants = {}
+        self._place_parents = None
 
     def order(self, queryset, name, value):
         order = self.ORDERINGS.get(value, ("", ()))[1]
         return queryset.order_by(*order) if order else queryset
 
+    def place_parents(self):
+        """{place id: parent id}, the place tree: read once for a request's walks down it (a place filter) and up
+        it (the place facets, the map's points), where each walk down cost a query per level of the tree.
+
+        With the count cache on it is remembered until a place is added, removed or moved, and each caller
+        notes that it read it (a cached count or a map's points computed from it is dropped with it); without,
+        it is read once for this filterset."""
+        if settings.COUNT_CACHE:
+            return cached("place-tree", "parents", read_place_parents)
+        if self._place_parents is None:
+            self._place_parents = read_place_parents()
+        return self._place_parents
+
     def descendant_ids(self, place):
-        """Place.objects.descendant_ids, remembered: the facets apply each filter several times."""
+        """The primary keys of `place` and every place inside it, remembered: the facets apply each filter
+        several times."""
         if place.pk not in self._descendants:
-            self._descendants[place.pk] = Place.objects.descendant_ids(place)
+            self._descendants[place.pk] = place_tree.descendants_in(self.place_parents(), place.pk)
         return self._descendants[place.pk]
+
+    def ancestor_counts(self, direct_counts):
+        """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
+        return place_tree.totals_up_the_tree(direct_counts, self.place_parents())
 
     # Facets
 
@@ -432,7 +452,7 @@ class IncidentFilter(FacetedFilterSet):
 
     def facet_place(self, queryset):
         # Counted per direct place, then added up the place tree: a city's incidents count for its country too.
-        return queryset, "place_id", Count("pk"), ancestor_counts
+        return queryset, "place_id", Count("pk"), self.ancestor_counts
 
     def facet_perpetrator(self, queryset):
         named = Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, incident__in=queryset.values("pk"))
@@ -581,7 +601,7 @@ class PlaceFilter(FacetedFilterSet):
 
     def facet_country(self, queryset):
         # A place counts for every place above it, not for itself: counted per parent, then up the tree.
-        return queryset, "parent_id", Count("pk"), ancestor_counts
+        return queryset, "parent_id", Count("pk"), self.ancestor_counts
 
 
 # The lists whose counts are kept in FacetCount (events/aggregates.py).

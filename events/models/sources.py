@@ -1,6 +1,6 @@
 """Sources: what every record cites."""
 
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q
 
 from .base import NaturalKeyManager, Versioned
@@ -46,48 +46,31 @@ class Source(Versioned):
 
 
 def prefetch_sources(records):
-    """Fill `record.sources.all()` for every record given, of any mix of models, from one query: the sources
-    joined to the citations of all of them (one UNION ALL over the models' link tables), in the sources' order.
+    """Fill `record.sources.all()` for every record given, of any mix of models, from one query: for each model,
+    the sources its records cite with the citing record's id, all in one UNION ALL, in the sources' order.
 
     An incident's page cites sources for the incident, each figure, timeline entry, attribution and reaction;
-    prefetching each relation separately costs a query apiece (and two, links then sources, together)."""
+    prefetching each relation separately costs a query apiece. Each part keeps the rows pointing to its own
+    records, so a page cached with it is dropped when one of them cites another source, not when any record
+    of the kind does (events/caching.py reads each part of a UNION as a query of its own)."""
     by_model = {}
     for record in records:
         by_model.setdefault(type(record), []).append(record)
     if not by_model:
         return
-    citations = []
+    parts = []
     for position, (model, rows) in enumerate(by_model.items()):
-        field = model._meta.get_field("sources")
-        links = field.remote_field.through.objects.filter(**{f"{field.m2m_field_name()}__in": [row.pk for row in rows]})
-        citations.append(
-            links.annotate(
-                cited_position=models.Value(position),
-                cited_owner=models.F(field.m2m_field_name()),
-                cited_source=models.F(field.m2m_reverse_field_name()),
-            ).values_list("cited_position", "cited_owner", "cited_source")
+        citing = model._meta.get_field("sources").related_query_name()
+        parts.append(
+            Source.objects.filter(**{f"{citing}__in": [row.pk for row in rows]})
+            .annotate(cited_position=models.Value(position), cited_by=models.F(citing))
+            .order_by()
         )
-    database = citations[0].db
-    cited = citations[0].union(*citations[1:], all=True) if len(citations) > 1 else citations[0]
-    cited_sql, params = cited.query.get_compiler(database).as_sql()
-    quote = connections[database].ops.quote_name
-    table = quote(Source._meta.db_table)
-    columns = ", ".join(f"{table}.{quote(f.column)}" for f in Source._meta.concrete_fields)
-    order = ", ".join(
-        f"{table}.{quote(Source._meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
-        for name in [*Source._meta.ordering, Source._meta.pk.name]
-    )
-    # The sources are the main table, every column read: each row is loaded as a Source (and noted by the page
-    # cache as that record), the link tables only filter, as the two queries this replaces did.
-    sql = (
-        f'SELECT {columns}, "cited"."cited_position", "cited"."cited_owner" FROM {table} '
-        f'INNER JOIN ({cited_sql}) "cited" ON "cited"."cited_source" = {table}.{quote(Source._meta.pk.column)} '
-        f"ORDER BY {order}"
-    )
+    cited = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     found, sources = {}, {}
-    for source in Source.objects.raw(sql, params).using(database):
-        cited_by = (source.cited_position, source.cited_owner)
-        found.setdefault(cited_by, []).append(sources.setdefault(source.pk, source))
+    for source in cited.order_by(*Source._meta.ordering, "pk"):
+        key = (source.cited_position, source.cited_by)
+        found.setdefault(key, []).append(sources.setdefault(source.pk, source))
     for position, rows in enumerate(by_model.values()):
         for row in rows:
             queryset = row.sources.all()

@@ -500,7 +500,7 @@ def kerman_and_more_rows(kerman_rows):
     of `kerman_rows`, for the query-count tests (which run after the module's other tests)."""
     add_more_of_everything(kerman_rows)
     # Each page with a revision line shows the record's current public revision, as a real archive's pages do.
-    for record in (kerman_rows.incident, kerman_rows.khamenei, kerman_rows.isis_k, kerman_rows.place):
+    for record in (kerman_rows.incident, kerman_rows.khamenei, kerman_rows.isis_k, kerman_rows.city):
         revisions.create_revision(record, revisions.snapshot(record))
     return kerman_rows
 

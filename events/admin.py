@@ -25,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import revisions, search, search_index, workflow
+from .admin_filters import BusiestRelatedFilter
 from .admin_site import refused_while_busy
 from .forms import (
     ArchiveAdminForm,
@@ -725,7 +726,7 @@ class PlaceAdmin(IndexedSearchAdmin, PublishableAdmin):
 class OrganizationAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     resource_classes = [OrganizationResource]
     list_display = ("name", "short_name", "kind", "country", "parent", "status", "updated_at")
-    list_filter = ("status", "kind", ("country", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "kind", ("country", BusiestRelatedFilter))
     search_fields = ("slug", *SEARCH_FIELDS["organization"])  # read from the search index (IndexedSearchAdmin)
     list_select_related = ("country", "parent")
     ordering = ("name",)
@@ -745,7 +746,7 @@ class OrganizationAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin)
 class PersonAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     resource_classes = [PersonResource]
     list_display = ("name", "name_is_alias", "nationality_list", "born", "died", "status", "updated_at")
-    list_filter = ("status", "name_is_alias", ("nationalities", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "name_is_alias", ("nationalities", BusiestRelatedFilter))
     search_fields = ("slug", *SEARCH_FIELDS["person"])  # read from the search index (IndexedSearchAdmin)
     ordering = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -779,7 +780,7 @@ class PersonAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
 @admin.register(Role)
 class RoleAdmin(KeyedRecordAdmin):
     list_display = ("person", "title", "organization", "country", "start_date", "end_date")
-    list_filter = (("organization", admin.RelatedOnlyFieldListFilter), ("country", admin.RelatedOnlyFieldListFilter))
+    list_filter = (("organization", BusiestRelatedFilter), ("country", BusiestRelatedFilter))
     search_fields = (
         "title",
         "key",
@@ -818,13 +819,27 @@ class IncidentAdminForm(ArchiveAdminForm):
     )
 
 
+def changelist_links(obj, field, lists):
+    """Links to the changelists of `lists` ([(model, label)]) narrowed to the rows whose `field` is `obj`."""
+    if obj is None or obj.pk is None:
+        return "-"
+    return format_html_join(
+        " · ",
+        '<a href="{}?{}__id__exact={}">{}</a>',
+        (
+            (reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"), field, obj.pk, label)
+            for model, label in lists
+        ),
+    )
+
+
 @admin.register(Incident)
 class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     form = IncidentAdminForm
     resource_classes = [IncidentResource]
     actions = (*PublishableAdmin.actions, "publish_with_reactions")
     list_display = ("title", "when", "kind", "place", "killed_shown", "injured_shown", "status")
-    list_filter = ("status", "kind", "date_precision", ("place", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "kind", "date_precision", ("place", BusiestRelatedFilter))
     search_fields = ("slug", *SEARCH_FIELDS["incident"])  # read from the search index (IndexedSearchAdmin)
     date_hierarchy = "date"
     list_select_related = ("place",)
@@ -833,7 +848,7 @@ class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
     ordering = (F("date").desc(nulls_last=True), "title")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("place", "sources")
-    readonly_fields = ("killed_shown", "injured_shown", "perpetrators_killed_shown", *AUDIT_FIELDS)
+    readonly_fields = ("killed_shown", "injured_shown", "perpetrators_killed_shown", "its_lists", *AUDIT_FIELDS)
     inlines = (
         CasualtyFigureInline,
         IncidentClaimInline,
@@ -875,12 +890,29 @@ class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.pk:
+            fieldsets = [*fieldsets[:-1], ("Its rows in the lists", {"fields": ["its_lists"]}), fieldsets[-1]]
         if not workflow.can_publish(request.user, Reaction):
             return [
                 (name, {**options, "fields": [f for f in options["fields"] if f != "publish_draft_reactions"]})
                 for name, options in fieldsets
             ]
         return fieldsets
+
+    @admin.display(description="Lists")
+    def its_lists(self, obj):
+        # The changelists' incident filters offer a few incidents only (BusiestRelatedFilter): this is the way
+        # to any incident's rows, at no query.
+        return changelist_links(
+            obj,
+            "incident",
+            [
+                (Reaction, "Reactions to this incident"),
+                (CasualtyFigure, "Its casualty figures"),
+                (Attribution, "Its attributions"),
+                (TimelineEntry, "Its timeline entries"),
+            ],
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -968,7 +1000,7 @@ class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
 class CasualtyFigureAdmin(KeyedRecordAdmin):
     form = CasualtyFigureForm
     list_display = ("incident", "kind", "counted", "figure", "rank", "reporter", "reported_on")
-    list_filter = ("kind", "rank", "qualifier", ("incident", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", "rank", "qualifier", ("incident", BusiestRelatedFilter))
     search_fields = (
         "key",
         "group",
@@ -1015,8 +1047,8 @@ class ReactionAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
         "status",
         "category",
         "stances",
-        ("incident", admin.RelatedOnlyFieldListFilter),
-        ("country", admin.RelatedOnlyFieldListFilter),
+        ("incident", BusiestRelatedFilter),
+        ("country", BusiestRelatedFilter),
     )
     search_fields = ("slug", *SEARCH_FIELDS["reaction"])  # read from the search index (IndexedSearchAdmin)
     date_hierarchy = "date"
@@ -1047,7 +1079,7 @@ class ReactionAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
 @admin.register(Attribution)
 class AttributionAdmin(KeyedRecordAdmin):
     list_display = ("incident", "kind", "responsible", "role", "by", "date")
-    list_filter = ("kind", ("incident", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("kind", ("incident", BusiestRelatedFilter))
     search_fields = (
         "key",
         "responsible_label",
@@ -1110,7 +1142,7 @@ class AttributionAdmin(KeyedRecordAdmin):
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(KeyedRecordAdmin):
     list_display = ("title", "when", "sequence", "incident", "place")
-    list_filter = ("date_precision", ("incident", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("date_precision", ("incident", BusiestRelatedFilter))
     search_fields = ("key", "title", "description", "incident__title", "place__name")
     date_hierarchy = "date"
     list_select_related = ("incident", "place")

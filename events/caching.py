@@ -252,11 +252,18 @@ _SEARCH = re.compile(r"\bevents_search_(\w+)")
 _FROM = re.compile(r"[()]|\bFROM\b")
 
 
+class Key(NamedTuple):
+    """A key condition: its parameters name pointer tags."""
+
+    model: type
+    column: str
+    first: int  # the position of its first parameter in the query's
+    count: int  # how many
+
+
 class Analysis(NamedTuple):
     tags: frozenset
-    key: tuple | None  # (model, column) of the key condition: its parameters name pointer tags
-    first_key: int  # the position of the first key parameter
-    keys: int  # how many
+    keys: tuple  # of Key
 
 
 @lru_cache(maxsize=4096)
@@ -271,7 +278,67 @@ def tags_of_sql(sql):
     ANDed with the rest: a record's reactions, figures, sources) depends instead on the pointer tags of those
     records ("events.reaction.incident_id=42"), which every change to such a row moves, and not on that table's
     rows and columns: a new reaction drops its own incident's page, not every incident's.
+
+    A compound query (UNION, UNION ALL) depends on what each of its SELECTs does, each read as a query of its
+    own: one query for the sources an incident, its figures and its reactions cite depends on the pointer tags
+    of each part's records.
     """
+    parts = _compound_parts(sql)
+    if len(parts) == 1:
+        return _tags_of_select(sql)
+    tags, keys = set(), []
+    for start, part in parts:
+        found = _tags_of_select(part)
+        tags |= found.tags
+        offset = len(_PARAM.findall(sql, 0, start))
+        keys += [key._replace(first=key.first + offset) for key in found.keys]
+    return Analysis(frozenset(tags), tuple(keys))
+
+
+_COMPOUND = re.compile(r"[()]|\bUNION(?: ALL)?\b")
+
+
+def _compound_parts(sql):
+    """[(position, SQL)] of each SELECT of a compound query, without the parentheses PostgreSQL's come in;
+    [(0, sql)] for a plain query."""
+    parts, depth, start = [], 0, 0
+    for match in _COMPOUND.finditer(sql):
+        token = match[0]
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif depth == 0:
+            parts.append((start, sql[start : match.start()]))
+            start = match.end()
+    if not parts:
+        return [(0, sql)]
+    parts.append((start, sql[start:]))
+    unwrapped = []
+    for start, part in parts:
+        stripped = part.lstrip()
+        start += len(part) - len(stripped)
+        if stripped.startswith("("):
+            close = _closing(stripped)
+            if close is not None:
+                # "(SELECT ...) ORDER BY ...": the parenthesis hides no parameter, so positions hold.
+                stripped, start = stripped[1:close] + stripped[close + 1 :], start + 1
+        unwrapped.append((start, stripped))
+    return unwrapped
+
+
+def _closing(sql):
+    """The position of the parenthesis closing the one `sql` opens with, or None."""
+    depth = 0
+    for position, character in enumerate(sql):
+        depth += 1 if character == "(" else -1 if character == ")" else 0
+        if depth == 0:
+            return position
+    return None
+
+
+def _tags_of_select(sql):
+    """tags_of_sql() of one SELECT."""
     tables = _tables()
     aliases = defaultdict(set)
     tags = set()
@@ -315,11 +382,11 @@ def tags_of_sql(sql):
             tags |= {column_tag(known.model, column) for column in columns}
     key = _key(sql, main_from, named)
     if key is None:
-        return Analysis(frozenset(tags), None, 0, 0)
+        return Analysis(frozenset(tags), ())
     table, column, first, count = key
     model = tables[table].model
     own = {rows_tag(model)} | {column_tag(model, name) for name in tables[table].columns}
-    return Analysis(frozenset(tags - own), (model, column), first, count)
+    return Analysis(frozenset(tags - own), (Key(model, column, first, count),))
 
 
 _KEY = re.compile(r'"(events_\w+)"\."(\w+)" (?:IN \(((?:%s, )*%s)\)|= (%s))')
@@ -442,10 +509,12 @@ def reading():
 def _note_query(execute, sql, params, many, context):
     found = tags_of_sql(sql)
     tags = found.tags
-    if found.key is not None:
-        model, column = found.key
-        keys = [] if many else params[found.first_key : found.first_key + found.keys]
-        tags = tags | {pointer_tag(model, column, key) for key in keys}
+    if found.keys and not many:
+        tags = tags | {
+            pointer_tag(key.model, key.column, value)
+            for key in found.keys
+            for value in params[key.first : key.first + key.count]
+        }
     for seen in _readings():
         seen.tags |= tags
     return execute(sql, params, many, context)

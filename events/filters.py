@@ -10,6 +10,7 @@ against the other active filters (choosing a type never zeroes the other types' 
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
@@ -67,9 +68,9 @@ def ordering_filter(orderings):
     )
 
 
-def ancestor_counts(direct_counts):
-    """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
-    return place_tree.totals_up_the_tree(direct_counts, dict(Place.objects.order_by().values_list("pk", "parent_id")))
+def read_place_parents():
+    """{place id: parent id} of every place, drafts included: the whole place tree in one query."""
+    return dict(Place.objects.order_by().values_list("pk", "parent_id"))
 
 
 class FacetedFilterSet(django_filters.FilterSet):
@@ -84,16 +85,35 @@ class FacetedFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._descendants = {}
+        self._place_parents = None
 
     def order(self, queryset, name, value):
         order = self.ORDERINGS.get(value, ("", ()))[1]
         return queryset.order_by(*order) if order else queryset
 
+    def place_parents(self):
+        """{place id: parent id}, the place tree: read once for a request's walks down it (a place filter) and up
+        it (the place facets, the map's points), where each walk down cost a query per level of the tree.
+
+        With the count cache on it is remembered until a place is added, removed or moved, and each caller
+        notes that it read it (a cached count or a map's points computed from it is dropped with it); without,
+        it is read once for this filterset."""
+        if settings.COUNT_CACHE:
+            return cached("place-tree", "parents", read_place_parents)
+        if self._place_parents is None:
+            self._place_parents = read_place_parents()
+        return self._place_parents
+
     def descendant_ids(self, place):
-        """Place.objects.descendant_ids, remembered: the facets apply each filter several times."""
+        """The primary keys of `place` and every place inside it, remembered: the facets apply each filter
+        several times."""
         if place.pk not in self._descendants:
-            self._descendants[place.pk] = Place.objects.descendant_ids(place)
+            self._descendants[place.pk] = place_tree.descendants_in(self.place_parents(), place.pk)
         return self._descendants[place.pk]
+
+    def ancestor_counts(self, direct_counts):
+        """Counts per place of the rows in that place or anywhere below it, from counts per direct place."""
+        return place_tree.totals_up_the_tree(direct_counts, self.place_parents())
 
     # Facets
 
@@ -152,15 +172,17 @@ class FacetedFilterSet(django_filters.FilterSet):
         return int(text) if isinstance(self.filters[name], django_filters.ModelChoiceFilter) else text
 
     def count_facets(self):
-        """({filter name: {value: count}}, {filter name: number of values when known}): stored when nothing is
-        filtered, else from one query, each facet's GROUP BY joined by UNION ALL.
+        """({filter name: {value: count}}, {filter name: number of values when known}, {filter name: number of
+        values in the whole list}): stored when nothing is filtered, else from one query, each facet's GROUP BY
+        joined by UNION ALL, with the stored number of values of each (which a long choice's "and N more" says:
+        read here, whatever the archive's size, rather than in a query of its own once a choice is long).
 
         A choice of records counts only its MAX_OPTIONS values giving most rows (ORDER BY count DESC LIMIT) and
         the chosen one: the reaction list's incidents are 100,000 in a large archive. Facets up the place tree
         count every place with rows (a few thousand at most) to add them up the tree."""
         if self.counts_are_stored():
             counts, sizes, _total = self.stored_facets()
-            return counts, sizes
+            return counts, sizes, sizes
         names = self.facet_names()
         chosen = self.form.cleaned_data if self.is_bound else {}
         parts, finishers = [], []
@@ -180,25 +202,30 @@ class FacetedFilterSet(django_filters.FilterSet):
             else:
                 parts.append(grouped(rows))
             finishers.append(finish)
-        counts = [{} for _ in names]
+        label = self._meta.model._meta.label_lower
+        if names:
+            note_counts_read(label)
+            summaries = FacetCount.objects.of(label).filter(facet__in=names, value="").order_by()
+            parts.append(summaries.values_list(Value(len(names)), "facet", "count"))
+        counts = [{} for _ in [*names, "sizes"]]
         if parts:
             for position, value, number in union_all(parts):
                 counts[position].setdefault(value, number)
         facets = {}
-        for name, found, finish in zip(names, counts, finishers, strict=True):
+        for name, found, finish in zip(names, counts, finishers, strict=False):
             if isinstance(self.filters[name], django_filters.ModelChoiceFilter):
                 found = {None if value is None else int(value): number for value, number in found.items()}
             facets[name] = finish(found) if finish else found
-        return facets, {}
+        return facets, {}, counts[-1]
 
     @cached_property
     def counted_facets(self):
-        """count_facets(), remembered per filter state until the next edit (events.caching), or ({}, {}) when
+        """count_facets(), remembered per filter state until the next edit (events.caching), or ({}, {}, {}) when
         the filters could not be understood."""
         if self.is_bound and not self.is_valid():
-            return {}, {}
-        # The 2: keyed apart from the plain dicts older code cached (a shared cache may still hold some).
-        return cached("facets", (type(self).__name__, self.filter_state(), 2), self.count_facets)
+            return {}, {}, {}
+        # The 3: keyed apart from the shorter tuples older code cached (a shared cache may still hold some).
+        return cached("facets", (type(self).__name__, self.filter_state(), 3), self.count_facets)
 
     @property
     def facet_counts(self):
@@ -288,6 +315,8 @@ class FacetedFilterSet(django_filters.FilterSet):
             busiest = set(giving)
             options = sorted((obj for obj in options if obj.pk in busiest), key=lambda obj: (-counts[obj.pk], str(obj)))
             field.help_text = f"{field.help_text} {self.more_options(name, len(options), size)}".strip()
+            # A bound form made its bound fields while it was validated, each with the help text it had then.
+            self.form[name].help_text = field.help_text
         if chosen is not None and chosen.pk not in {obj.pk for obj in options}:
             options.append(chosen)
         to_field = field.to_field_name or "pk"
@@ -299,8 +328,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         """Says that a long choice lists only its busiest options, and how many more it has (the number of values
         with published rows, kept in FacetCount)."""
         if size is None:
-            note_counts_read(self._meta.model._meta.label_lower)
-            size = FacetCount.objects.summaries(self._meta.model._meta.label_lower).get(name, 0)
+            size = self.counted_facets[2].get(name, 0)
         listed_text = f"The {listed} with the most {self.noun_plural()} are listed"
         more = size - listed
         if more <= 0:
@@ -432,7 +460,7 @@ class IncidentFilter(FacetedFilterSet):
 
     def facet_place(self, queryset):
         # Counted per direct place, then added up the place tree: a city's incidents count for its country too.
-        return queryset, "place_id", Count("pk"), ancestor_counts
+        return queryset, "place_id", Count("pk"), self.ancestor_counts
 
     def facet_perpetrator(self, queryset):
         named = Attribution.objects.filter(kind__in=PERPETRATOR_KINDS, incident__in=queryset.values("pk"))
@@ -581,7 +609,7 @@ class PlaceFilter(FacetedFilterSet):
 
     def facet_country(self, queryset):
         # A place counts for every place above it, not for itself: counted per parent, then up the tree.
-        return queryset, "parent_id", Count("pk"), ancestor_counts
+        return queryset, "parent_id", Count("pk"), self.ancestor_counts
 
 
 # The lists whose counts are kept in FacetCount (events/aggregates.py).

@@ -404,16 +404,14 @@ class Marker:
         return f"{self.place.name}: {incidents}, {self.deaths_words} ({self.point.precision_words})"
 
 
-def _places_up_the_tree(place_ids):
-    """{pk: Place} of the places and every place above them, one query per level of the tree, with only the
-    columns a point needs."""
+def _places_up_the_tree(place_ids, parent_ids):
+    """{pk: Place} of the places and every place above them ({place id: parent id} says which), in one query
+    with only the columns a point needs."""
     columns = ("parent", "name", "slug", "status", "latitude", "longitude", "geo_precision", "kind")
-    found, wanted = {}, set(place_ids) - {None}
-    while wanted:
-        rows = Place.objects.filter(pk__in=wanted).only(*columns)
-        for place in rows:
-            found[place.pk] = place
-        wanted = {place.parent_id for place in found.values()} - set(found) - {None}
+    wanted = set()
+    for place_id in set(place_ids) - {None}:
+        wanted.update(place_tree.walk_up(place_id, parent_ids.get))
+    found = {place.pk: place for place in Place.objects.filter(pk__in=wanted).only(*columns)} if wanted else {}
     for place in found.values():
         # The loaded parent, so that place_tree.parents walks the map instead of the database.
         if place.parent_id in found:
@@ -433,10 +431,11 @@ class IncidentPoints:
         return sum(marker.incidents for marker in self.markers)
 
 
-def incident_markers(incidents, limit=None):
+def incident_markers(incidents, limit=None, parent_ids=None):
     """IncidentPoints for a queryset of incidents: counted per place in one query, then each place's count given
     to its point's place. The deadliest (then busiest) places first, so smaller circles are drawn on top; past
-    `limit` (MAX_MARKERS) places, the rest are only counted."""
+    `limit` (MAX_MARKERS) places, the rest are only counted. The places and those above them are read in one
+    query, found in the place tree `parent_ids` ({place id: parent id}; read in one more query if not given)."""
     rows = list(
         incidents.order_by()
         .values("place_id")
@@ -446,7 +445,9 @@ def incident_markers(incidents, limit=None):
             unknown=Count("pk", filter=Q(killed__isnull=True)),
         )
     )
-    places = _places_up_the_tree(row["place_id"] for row in rows)
+    if parent_ids is None:
+        parent_ids = dict(Place.objects.order_by().values_list("pk", "parent_id"))
+    places = _places_up_the_tree((row["place_id"] for row in rows), parent_ids)
     markers, unplaced = {}, 0
     for row in rows:
         point = point_of(places.get(row["place_id"]))

@@ -409,7 +409,15 @@ def public_url(revision, slug=None):
         slug = model._base_manager.filter(pk=revision.object_id).values_list("slug", flat=True).first()
     if slug is None:
         return None
-    return reverse(f"events:{PERMALINKED[model]}-revision", kwargs={"slug": slug, "number": revision.number})
+    return permalink(model, slug, revision.number)
+
+
+def permalink(model, slug, number):
+    """The permanent address of the public revision `number` of the `model` record `slug` (None for a type
+    without revision permalinks); no query."""
+    if model not in PERMALINKED:
+        return None
+    return reverse(f"events:{PERMALINKED[model]}-revision", kwargs={"slug": slug, "number": number})
 
 
 def _was_public(scope, key, root):

@@ -47,11 +47,12 @@ class MapView(SectionMixin, FilterView):
         # Remembered per filter state until the next edit, like the list's counts (events.caching): at 100,000
         # incidents in 3,000 places the count per place and the places' tree take ~0.5 s.
         invalid = filterset.is_bound and not filterset.is_valid()
-        points = (
-            maps.incident_markers(self.object_list)
-            if invalid
-            else cached("map-points", filterset.filter_state(), lambda: maps.incident_markers(self.object_list))
-        )
+
+        def markers():
+            # The place tree the filters and facets read too (read once a request).
+            return maps.incident_markers(self.object_list, parent_ids=filterset.place_parents())
+
+        points = markers() if invalid else cached("map-points", filterset.filter_state(), markers)
         incident_map = maps.incident_map(points.markers, url_for=incidents_at)
         context.update(
             incident_map=incident_map,

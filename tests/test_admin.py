@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import models
+from events.admin_filters import BusiestRelatedFilter
 from tests import factories
 
 # What these tests read is not the rows' history: factories skip it (tests/factories.py).
@@ -216,6 +217,82 @@ def test_incident_changelist_query_ceiling(staff_client, django_assert_max_num_q
         response = staff_client.get(admin_url(models.Incident, "changelist"))
 
     assert response.context["cl"].result_count == 2 * rows
+
+
+def filter_choices(response, field_path):
+    """[(label, selected)] of one sidebar filter's options, "All" left out."""
+    changelist = response.context["cl"]
+    spec = next(spec for spec in changelist.filter_specs if getattr(spec, "field_path", None) == field_path)
+    return [(choice["display"], choice["selected"]) for choice in spec.choices(changelist)][1:]
+
+
+def test_a_filter_over_incidents_offers_the_busiest_few_and_keeps_the_chosen_one(staff_client):
+    limit = BusiestRelatedFilter.limit
+    busy = factories.IncidentFactory(title="Busy incident")
+    factories.ReactionFactory.create_batch(3, incident=busy)
+    quiet = [factories.IncidentFactory(title=f"Quiet {n:02}") for n in range(limit + 5)]
+    for incident in quiet:
+        factories.ReactionFactory(incident=incident)
+
+    response = staff_client.get(admin_url(models.Reaction, "changelist"))
+    offered = filter_choices(response, "incident")
+    assert len(offered) == limit and ("Busy incident", False) in offered
+    left_out = next(incident for incident in quiet if (incident.title, False) not in offered)
+
+    # Chosen by its id in the address (the incident page's "Reactions to this incident"): offered, selected.
+    incident_page = staff_client.get(admin_url(models.Incident, "change", left_out.pk)).content.decode()
+    link = f"{admin_url(models.Reaction, 'changelist')}?incident__id__exact={left_out.pk}"
+    assert f'<a href="{link}">Reactions to this incident</a>' in incident_page
+    response = staff_client.get(link)
+    assert (left_out.title, True) in filter_choices(response, "incident")
+    assert len(filter_choices(response, "incident")) == limit + 1
+    assert [reaction.incident_id for reaction in response.context["cl"].result_list] == [left_out.pk]
+
+
+def test_a_filter_over_incidents_offers_those_of_the_latest_drafts_too(staff_client):
+    # No published reaction, so nothing is counted yet: the incidents editors are working on are offered.
+    for title in ("Breaking incident", "Another draft"):
+        incident = factories.IncidentFactory(title=title, status=models.Status.DRAFT)
+        factories.ReactionFactory(incident=incident, status=models.Status.DRAFT)
+    response = staff_client.get(admin_url(models.Reaction, "changelist"))
+    assert sorted(filter_choices(response, "incident")) == [("Another draft", False), ("Breaking incident", False)]
+
+
+def test_a_filter_without_stored_counts_offers_the_incidents_of_the_latest_rows(staff_client):
+    limit = BusiestRelatedFilter.limit
+    incidents = [factories.IncidentFactory(title=f"Incident {n:02}") for n in range(limit + 5)]
+    for incident in incidents:
+        factories.TimelineEntryFactory(incident=incident)
+    response = staff_client.get(admin_url(models.TimelineEntry, "changelist"))
+    offered = filter_choices(response, "incident")
+    assert len(offered) == limit
+    assert (incidents[-1].title, False) in offered and (incidents[0].title, False) not in offered
+    chosen = staff_client.get(admin_url(models.TimelineEntry, "changelist"), {"incident__id__exact": incidents[0].pk})
+    assert (incidents[0].title, True) in filter_choices(chosen, "incident")
+    # A malformed id is refused as Django refuses it, not a server error.
+    assert staff_client.get(
+        admin_url(models.TimelineEntry, "changelist"), {"incident__id__exact": "x"}
+    ).status_code in (
+        200,
+        302,
+    )
+
+
+@pytest.mark.parametrize("model", [models.Reaction, models.CasualtyFigure, models.Attribution, models.TimelineEntry])
+def test_changelists_filtered_by_incident_cost_the_same_queries_however_many_incidents(staff_client, model):
+    factory = FACTORIES[model]
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(admin_url(model, "changelist")).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        factory()
+    before = queries()
+    for _ in range(BusiestRelatedFilter.limit + 5):
+        factory()
+    assert queries() == before
 
 
 def test_view_on_site_is_offered_only_for_records_with_a_page(staff_client):

@@ -397,6 +397,19 @@ def test_a_long_choice_says_how_many_more_there_are(client, archive, monkeypatch
     assert option_counts(filtered, "incident") == {"First": 2, "Second": 1}  # the busiest, and the chosen one
 
 
+def test_a_filtered_list_costs_the_same_queries_when_a_choice_grows_long(client, archive, monkeypatch):
+    # "and N more" reads the stored number of values with the counts, not in a query of its own.
+    address = reverse("events:reaction-list") + f"?country={archive['iran'].slug}"
+    with CaptureQueriesContext(connection) as short:
+        content = client.get(address).content.decode()
+    assert "more: search for another incident" not in content
+    monkeypatch.setattr(filters, "MAX_OPTIONS", 1)
+    with CaptureQueriesContext(connection) as long:
+        content = client.get(address).content.decode()
+    assert "The 1 with the most reactions are listed, and 1 more: search for another incident by name" in content
+    assert len(long) == len(short)
+
+
 def test_a_filtered_choice_of_records_counts_only_its_busiest_values(client, archive, monkeypatch):
     monkeypatch.setattr(filters, "MAX_OPTIONS", 1)
     with CaptureQueriesContext(connection) as queries:

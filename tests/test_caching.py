@@ -619,6 +619,18 @@ def test_citing_a_source_shows_on_the_record_that_cites_it(client, archive, work
         assert "Evening Zulu" not in body(read(client, url_a, name))
 
 
+def test_a_figure_citing_a_source_drops_its_incident_page_not_another_with_figures(client, archive, workers):
+    # Every record's sources on an incident page come from one UNION ALL; each part depends on its own records.
+    f.CasualtyFigureFactory(incident=archive.b, value=7, sources=[archive.source])
+    url_a, url_b = archive.a.get_absolute_url(), archive.b.get_absolute_url()
+    source = f.SourceFactory(title="Evening Yankee", slug="evening-yankee")
+    served(client, [url_a, url_b], workers)
+    archive.figure.sources.add(source)
+    for name in workers:
+        assert "Evening Yankee" in body(read(client, url_a, name))
+        assert read(client, url_b, name)["X-Page-Cache"] == "hit"
+
+
 def test_the_feed_shows_the_latest_change_first(client, archive, workers):
     feed = pages(archive)["feed"]
     served(client, [feed], workers)

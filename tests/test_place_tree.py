@@ -15,6 +15,12 @@ def test_walk_up_stops_at_the_first_repeat():
     assert list(place_tree.walk_up(1, parent_ids.get)) == [1, 2, 3]
 
 
+def test_descendants_in_a_tree_already_read_go_down_every_level_and_stop_at_a_loop():
+    parent_ids = {"site": "city", "city": "province", "province": "country", "country": None, "elsewhere": None}
+    assert place_tree.descendants_in(parent_ids, "province") == {"province", "city", "site"}
+    assert place_tree.descendants_in({1: 2, 2: 3, 3: 1}, 1) == {1, 2, 3}  # a loop
+
+
 def test_totals_count_each_row_in_its_place_and_every_place_above():
     parent_ids = {"site": "city", "city": "province", "province": "country", "country": None}
     totals = place_tree.totals_up_the_tree({"site": 2, "city": 1}, parent_ids)

@@ -44,11 +44,13 @@ class CacheTag(models.Model):
 class RevisionQuerySet(models.QuerySet):
     def of(self, record):
         """The revisions of `record` (a root: an incident, person, organization, place, source or stance)."""
+        return self.of_model(type(record), record.pk)
+
+    def of_model(self, model, pk):
+        """The revisions of the `model` record `pk` (a value, or OuterRef("pk") in a subquery)."""
         # By the content type's natural key, joined: no separate content type query on a public page.
-        opts = type(record)._meta
-        return self.filter(
-            content_type__app_label=opts.app_label, content_type__model=opts.model_name, object_id=record.pk
-        )
+        opts = model._meta
+        return self.filter(content_type__app_label=opts.app_label, content_type__model=opts.model_name, object_id=pk)
 
     def live(self):
         return self.filter(state=Revision.State.LIVE)

@@ -27,12 +27,12 @@ def related_model(model, relation):
     return model._meta.get_field(relation).related_model
 
 
-def claims_prefetch(model, sources=True):
-    """A record's claims as its page shows them: who made each, the place it names, and (unless the page
-    fetches every row's sources at once with prefetch_sources(), as the incident's does) their sources. The
-    claim tables live in models/claims.py, which imports this module's users."""
+def claims_prefetch(model):
+    """A record's claims as its page shows them: who made each and the place it names (the page fetches their
+    sources with everything else's, in prefetch_sources()). The claim tables live in models/claims.py, which
+    imports this module's users."""
     claims = related_model(model, "claims").objects.select_related("place", "by_person", "by_organization")
-    return models.Prefetch("claims", queryset=claims.prefetch_related("sources") if sources else claims)
+    return models.Prefetch("claims", queryset=claims)
 
 
 def union_all(querysets):

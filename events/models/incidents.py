@@ -76,7 +76,7 @@ class IncidentQuerySet(PublishableQuerySet):
                     .prefetch_related("stances")
                     .order_by("category", "slug"),
                 ),
-                claims_prefetch(self.model, sources=False),
+                claims_prefetch(self.model),
             )
         )
 

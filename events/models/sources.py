@@ -46,32 +46,35 @@ class Source(Versioned):
 
 
 def prefetch_sources(records):
-    """Fill `record.sources.all()` for every record given, of any mix of models, from two queries: the citations
-    of all of them (one UNION ALL over the models' link tables), then the sources they cite.
+    """Fill `record.sources.all()` for every record given, of any mix of models, from one query: for each model,
+    the sources its records cite with the citing record's id, all in one UNION ALL, in the sources' order.
 
     An incident's page cites sources for the incident, each figure, timeline entry, attribution and reaction;
-    prefetching each relation separately costs a query apiece."""
+    prefetching each relation separately costs a query apiece. Each part keeps the rows pointing to its own
+    records, so a page cached with it is dropped when one of them cites another source, not when any record
+    of the kind does (events/caching.py reads each part of a UNION as a query of its own)."""
     by_model = {}
     for record in records:
         by_model.setdefault(type(record), []).append(record)
     if not by_model:
         return
-    citations = []
+    parts = []
     for position, (model, rows) in enumerate(by_model.items()):
-        field = model._meta.get_field("sources")
-        owner, cited = field.m2m_column_name(), field.m2m_reverse_name()
-        links = field.remote_field.through.objects.filter(**{f"{owner}__in": [row.pk for row in rows]})
-        citations.append(links.values_list(models.Value(position), owner, cited))
-    found = {}
-    for position, owner_id, source_id in citations[0].union(*citations[1:], all=True):
-        found.setdefault((position, owner_id), set()).add(source_id)
-    cited_ids = set().union(*found.values()) if found else set()
-    sources = list(Source.objects.filter(pk__in=cited_ids)) if cited_ids else []
+        citing = model._meta.get_field("sources").related_query_name()
+        parts.append(
+            Source.objects.filter(**{f"{citing}__in": [row.pk for row in rows]})
+            .annotate(cited_position=models.Value(position), cited_by=models.F(citing))
+            .order_by()
+        )
+    cited = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found, sources = {}, {}
+    for source in cited.order_by(*Source._meta.ordering, "pk"):
+        key = (source.cited_position, source.cited_by)
+        found.setdefault(key, []).append(sources.setdefault(source.pk, source))
     for position, rows in enumerate(by_model.values()):
         for row in rows:
-            ids = found.get((position, row.pk), set())
             queryset = row.sources.all()
-            queryset._result_cache = [source for source in sources if source.pk in ids]
+            queryset._result_cache = found.get((position, row.pk), [])
             queryset._prefetch_done = True
             if not hasattr(row, "_prefetched_objects_cache"):
                 row._prefetched_objects_cache = {}

@@ -53,6 +53,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -211,11 +212,27 @@ class Table(NamedTuple):
     columns: frozenset | None  # None: a table whose rows follow any change of `model` (history)
 
 
+# Rows read only on the pages of the record they belong to (through a generic key, which no pointer tag can
+# follow): a query on them gives no tag of its own, and a write of one moves its record's tag instead. Every
+# admin save writes a revision; were its table's rows tag moved, every record's page would be dropped.
+OWNED_BY_THEIR_RECORD = frozenset({"events.revision"})
+
+
+def _owner_tags(model, values):
+    """The record tag of the record a row of OWNED_BY_THEIR_RECORD belongs to."""
+    if model._meta.label_lower not in OWNED_BY_THEIR_RECORD:
+        return set()
+    owner = ContentType.objects.get_for_id(values["content_type_id"]).model_class()
+    return {record_tag(owner, values["object_id"])} if owner is not None else set()
+
+
 @memoize
 def _tables():
     """{database table: Table} for the archive's tables, their many-to-many tables and their history tables."""
     found = {}
     for model in apps.get_app_config("events").get_models(include_auto_created=True):
+        if model._meta.label_lower in OWNED_BY_THEIR_RECORD:
+            continue
         if is_archive_model(model):
             found[model._meta.db_table] = Table(model, frozenset(f.column for f in model._meta.concrete_fields))
         elif getattr(model, "instance_type", None) is not None:
@@ -656,7 +673,7 @@ def stored_row(model, instance, using=DEFAULT_DB_ALIAS):
 def tags_of_save(model, instance, before):
     """What a saved row changes: itself, its kind, the columns whose value changed (for a new row: its table's
     rows tag), and the pointer tags of the records it points to, before and after."""
-    tags = {record_tag(model, instance.pk), any_change_tag(model)}
+    tags = {record_tag(model, instance.pk), any_change_tag(model)} | _owner_tags(model, instance.__dict__)
     values = instance.__dict__
     if before is None:
         return tags | {rows_tag(model)} | _pointers(model, values)
@@ -673,6 +690,7 @@ def tags_of_delete(model, instance):
     """A deleted row, and the rows that pointed to it: cascaded deletes send their own signals, but a foreign
     key set to null on delete is an UPDATE that sends none."""
     tags = {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)}
+    tags |= _owner_tags(model, instance.__dict__)
     for relation in model._meta.related_objects:
         if relation.many_to_one or relation.one_to_one:
             referrer, column = relation.related_model, relation.field.column

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import parse_http_date
 
-from events import aggregates, filters, signals
+from events import aggregates, filters, revisions, signals
 from events.caching import CACHE_ALIAS, content_version
 from events.models import Incident, Status
 from kerman_site.settings.base import shared_caches
@@ -545,6 +545,19 @@ def test_the_read_apis_answers_stay_cached_and_current_until_an_edit_changes_the
         for address in (alpha, listed):
             response = read(client, address, name)
             assert "Incident Zulu" in body(response) and response["ETag"] != first[address]["ETag"], (address, name)
+
+
+def test_a_revision_of_one_record_drops_that_records_pages_and_no_others(client, archive, workers):
+    # Every admin save writes a revision: it must not drop every record's page.
+    addresses = pages(archive)
+    served(client, [addresses["alpha"], addresses["bravo"]], workers)
+    assert "Revision 1," not in body(read(client, addresses["alpha"], workers[0]))
+    assert revisions.record_if_changed(archive.a, reason="Checked") is not None
+    for name in workers:
+        with CaptureQueriesContext(connection) as queries:
+            response = read(client, addresses["bravo"], name)
+        assert response["X-Page-Cache"] == "hit" and len(queries) == 1, name
+        assert "Revision 1," in body(read(client, addresses["alpha"], name)), name
 
 
 def test_rows_added_published_and_unpublished_show_on_lists_search_the_sitemap_and_exports(client, archive, workers):

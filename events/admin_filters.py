@@ -1,10 +1,14 @@
-"""Sidebar filters of the admin's changelists that cost the same at any size of the archive."""
+"""Sidebar filters and date drill-downs of the admin's changelists that stay cheap at any size of the archive."""
+
+import datetime
+import functools
 
 import django_filters
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, CharField, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Substr
 
 from .aggregates import LISTS
 from .models import FacetCount
@@ -87,3 +91,38 @@ class BusiestRelatedFilter(admin.RelatedFieldListFilter):
             except ValidationError:
                 continue
         return pks
+
+
+class _PeriodDates:
+    """QuerySet.dates() by year or month read from the ISO text of the date, which both databases write
+    natively. Django truncates each date with a Python function on SQLite: the incident changelist's date
+    drill-down grouped 100,000 dates that way, three quarters of the page (330 of 450 ms)."""
+
+    def dates(self, field_name, kind, order="ASC"):
+        if kind not in ("year", "month"):
+            return super().dates(field_name, kind, order)
+        period = Substr(Cast(field_name, CharField()), 1, 4 if kind == "year" else 7)
+        periods = (
+            self.filter(**{f"{field_name}__isnull": False})
+            .order_by()
+            .annotate(archive_period=period)
+            .values_list("archive_period", flat=True)
+            .distinct()
+            .order_by("-archive_period" if order == "DESC" else "archive_period")
+        )
+        return [datetime.date(int(text[:4]), int(text[5:7]) if kind == "month" else 1, 1) for text in periods]
+
+
+@functools.cache
+def _with_period_dates(queryset_class):
+    return type(f"PeriodDates{queryset_class.__name__}", (_PeriodDates, queryset_class), {})
+
+
+class ArchiveChangeList(ChangeList):
+    """The changelist, its date drill-down (date_hierarchy) read as _PeriodDates reads it."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if not isinstance(queryset, _PeriodDates):
+            queryset.__class__ = _with_period_dates(type(queryset))
+        return queryset

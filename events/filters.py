@@ -239,9 +239,8 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def filter_state(self):
         """The filters in the address, in a fixed order (not the page or the sort): what the counts depend on."""
-        if not self.is_bound:
-            return ""
-        return repr(sorted((k, v) for k, v in self.data.lists() if k not in NOT_FILTERS))
+        filters = sorted((k, v) for k, v in self.data.lists() if k not in NOT_FILTERS) if self.is_bound else []
+        return repr(filters) if filters else ""
 
     def add_counts_to_choices(self):
         """Write each option's count into its label: 'Suicide bombing (1)'; long choices of records are cut

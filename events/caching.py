@@ -318,16 +318,10 @@ _COMPOUND = re.compile(r"[()]|\bUNION(?: ALL)?\b")
 def _compound_parts(sql):
     """[(position, SQL)] of each SELECT of a compound query, without the parentheses PostgreSQL's come in;
     [(0, sql)] for a plain query."""
-    parts, depth, start = [], 0, 0
-    for match in _COMPOUND.finditer(sql):
-        token = match[0]
-        if token == "(":
-            depth += 1
-        elif token == ")":
-            depth -= 1
-        elif depth == 0:
-            parts.append((start, sql[start : match.start()]))
-            start = match.end()
+    parts, start = [], 0
+    for match in _at_top_level(_COMPOUND, sql):
+        parts.append((start, sql[start : match.start()]))
+        start = match.end()
     if not parts:
         return [(0, sql)]
     parts.append((start, sql[start:]))
@@ -463,16 +457,20 @@ def _columns_of(model):
 
 
 def _main_from(sql):
+    return next((match.start() for match in _at_top_level(_FROM, sql)), len(sql))
+
+
+def _at_top_level(pattern, sql):
+    """The matches of `pattern` (which matches the parentheses too) that stand outside every parenthesis."""
     depth = 0
-    for match in _FROM.finditer(sql):
+    for match in pattern.finditer(sql):
         token = match[0]
         if token == "(":
             depth += 1
         elif token == ")":
             depth -= 1
         elif depth == 0:
-            return match.start()
-    return len(sql)
+            yield match
 
 
 # What a page or a count read ---------------------------------------------------------------------------

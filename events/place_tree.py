@@ -22,17 +22,13 @@ def parents(place):
 
 
 def descendant_ids(places, place):
-    """Primary keys of `place` and every place inside it, however deep, one query per level of `places`."""
-    found, frontier = {place.pk}, {place.pk}
-    while frontier:
-        frontier = set(places.filter(parent__in=frontier).values_list("pk", flat=True)) - found
-        found |= frontier
-    return found
+    """Primary keys of `place` and every place of `places` inside it, however deep: one query for the tree."""
+    return descendants_in(dict(places.values_list("pk", "parent_id")), place.pk)
 
 
 def descendants_in(parent_ids, root):
-    """`root` and every key of the {place id: parent id} map `parent_ids` below it, however deep: the walk
-    down of descendant_ids() over a tree already read, with no query."""
+    """`root` and every key of the {place id: parent id} map `parent_ids` below it, however deep, with no
+    query (the filters walk the tree they have already read)."""
     children = {}
     for child, parent in parent_ids.items():
         children.setdefault(parent, []).append(child)

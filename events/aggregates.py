@@ -84,10 +84,11 @@ def _counting_parts(label, pks, using):
 _MARKER = -(10**15)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=128)
 def _counting_sql(label, size, using):
     """(sql, params, {param position: index of the row's key}) of direct_counts for `size` rows (or every row when
-    None). Compiled once: building and compiling the FilterSet's queries was three quarters of a save's counting."""
+    None). Compiled once: building and compiling the FilterSet's queries was three quarters of a save's counting.
+    Bounded: a write touching thousands of rows (a stance's reactions) compiles a query as long, used once."""
     markers = None if size is None else [_MARKER - index for index in range(size)]
     sql, params = union_all_sql(_counting_parts(label, markers, using))
     keys = {position: _MARKER - param for position, param in enumerate(params) if _is_marker(param, size)}

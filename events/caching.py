@@ -836,14 +836,10 @@ class Page(NamedTuple):
         return http_date(self.changed_at.timestamp()) if self.changed_at else None
 
 
-def _address(request):
+def address_key(request):
+    """The request's full address (scheme, host, path and query) as a short cache key's part."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
-
-
-def address_key(request):
-    """The request's address as a cache key's part."""
-    return _address(request)
 
 
 def _page(key, versions):
@@ -855,7 +851,7 @@ def _page(key, versions):
 def cached_page(request):
     """(key, stored response or None, its Page or None) for this address: the stored page only while every tag
     it read is current. Either way this is the request's first read, which fixes its starting content version."""
-    key = f"page:{_address(request)}"
+    key = f"page:{address_key(request)}"
     stored = cache().get(key)
     if stored is None:
         starting_sequence()

@@ -99,6 +99,14 @@ def expected_migrations():
     return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
 
 
+@functools.cache
+def squashed_migrations():
+    """{a squashed migration: the migrations it replaces}. A database that applied all of those before the squash
+    existed holds the same schema; `migrate` records the squash itself only when it next runs."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return {key: frozenset(migration.replaces) for key, migration in loader.replacements.items()}
+
+
 def schema_problem(connection):
     """Why the database does not hold the archive this code expects, or "" if it does. Raises DatabaseError
     when the database cannot be read at all."""
@@ -111,7 +119,8 @@ def schema_problem(connection):
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")
         applied = set(cursor.fetchall())
-    if not expected_migrations() <= applied:
+    squashed = squashed_migrations()
+    if any(key not in applied and not squashed.get(key, {key}) <= applied for key in expected_migrations()):
         return "not migrated"
     return ""
 

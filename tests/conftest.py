@@ -143,7 +143,7 @@ def _migrations_key():
 
 def _migrated_cache(config):
     """Where a migrated, empty SQLite test database is kept between runs (pytest's cache directory, so
-    `-p no:cacheprovider` turns it off); None where it cannot be used. Migrating takes ~12 s of CPU in each
+    `-p no:cacheprovider` turns it off); None where it cannot be used. Migrating takes ~5 s of CPU in each
     process, nearly all of it Django rebuilding model states."""
     in_memory_sqlite = connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("NAME")
     if not in_memory_sqlite or getattr(config, "cache", None) is None:
@@ -281,7 +281,7 @@ MODULE_ROWS.add("seeded")
 @pytest.fixture(scope="session")
 def migrated_sqlite(django_db_setup, tmp_path_factory):
     """A migrated SQLite database file, for tests that run the site in a subprocess: copy it, never write
-    to it. Migrating a new database takes ~10 s, so each copy saves that."""
+    to it. Migrating a new database takes ~5 s of CPU, so each copy saves that."""
     if "path" not in _MIGRATED_SQLITE:
         # The test database is not SQLite (PostgreSQL in CI): migrate one file, once, in a subprocess.
         path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"

@@ -144,7 +144,7 @@ def _migrations_key():
 def _migrated_cache(config):
     """Where a migrated, empty SQLite test database is kept between runs (pytest's cache directory, so
     `-p no:cacheprovider` turns it off); None where it cannot be used. Migrating takes ~5 s of CPU in each
-    process, nearly all of it Django rebuilding model states."""
+    process (events/migrations/0001_squashed_0019_geo_region_gazetteer_id.py)."""
     in_memory_sqlite = connection.vendor == "sqlite" and not connection.settings_dict["TEST"].get("NAME")
     if not in_memory_sqlite or getattr(config, "cache", None) is None:
         return None

@@ -227,8 +227,8 @@ INCIDENT_FIELDS = [
     *("time_zone", "time_zone_abbreviation", "target", "method", "summary", "updated_at"),
     *(f"{field}{suffix}" for field in Incident.HEADLINE_FIELDS for suffix in ("", "_qualifier")),
 ]
-# As deep as for_export()'s select_related("place__parent__parent__parent"); a deeper chain is read on demand.
-PLACE_LEVELS = ["place__", "place__parent__", "place__parent__parent__", "place__parent__parent__parent__"]
+# A place and three levels of parents in one row; a deeper chain is read on demand.
+PLACE_LEVELS = ["", "parent__", "parent__parent__", "parent__parent__parent__"]
 FIGURE_FIELDS = [
     *("incident_id", "kind", "group", "value", "qualifier", "rank", "reported_on", "reported_by_label", "note"),
     *related_fields(Person, "reported_by_person__"),
@@ -253,11 +253,14 @@ def of_incidents(manager, ids):
 def incident_rows(queryset):
     """The incidents of `queryset` (filtered and ordered) as `IncidentRow`s with their place chain, casualty
     figures and perpetrator attributions: three queries a chunk, as for_export()'s prefetches make."""
-    place_fields = [field for level in PLACE_LEVELS for field in [*related_fields(Place, level), f"{level}parent_id"]]
-    rows = queryset.prefetch_related(None).values(*INCIDENT_FIELDS, *place_fields).iterator(chunk_size=CHUNK_SIZE)
-    places = {}  # place id → its chain, read once: thousands of places for a hundred thousand incidents
+    rows = queryset.prefetch_related(None).values(*INCIDENT_FIELDS, "place_id").iterator(chunk_size=CHUNK_SIZE)
+    # Place id → its chain, read once per place: thousands of places for a hundred thousand incidents, so
+    # joining the place and its parents to every incident's row read the same few thousand places again and
+    # again (a fifth of the export).
+    places = {None: None}
     while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
         ids = [values["id"] for values in chunk]
+        places.update(place_chains({values["place_id"] for values in chunk} - places.keys()))
         figures, attributions = {}, {}
         for values in of_incidents(CasualtyFigure.objects, ids).values(*FIGURE_FIELDS):
             figure = FigureRow(values)
@@ -273,17 +276,22 @@ def incident_rows(queryset):
             attributions.setdefault(values["incident_id"], []).append(attribution)
         for values in chunk:
             incident = IncidentRow({name: values[name] for name in INCIDENT_FIELDS})
-            place_id = values["place__id"]
-            if place_id not in places:
-                places[place_id] = place_chain(values)
-            incident.place = places[place_id]
+            incident.place = places[values["place_id"]]
             incident.casualty_figures = figures.get(incident.id, Figures())
             incident.perpetrator_attributions = attributions.get(incident.id, [])
             yield incident
 
 
+def place_chains(ids):
+    """{place id: the place with its parents linked} for the places `ids`, in one query."""
+    if not ids:
+        return {}
+    fields = [field for level in PLACE_LEVELS for field in [*related_fields(Place, level), f"{level}parent_id"]]
+    return {values["id"]: place_chain(values) for values in Place.objects.filter(pk__in=ids).values(*fields)}
+
+
 def place_chain(values):
-    """The incident's place with its parents linked, from the joined levels and, past them, the database."""
+    """A place with its parents linked, from the joined levels and, past them, the database."""
     place = child = None
     for level in PLACE_LEVELS:
         found = related(Place, values, level)

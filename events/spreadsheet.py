@@ -24,9 +24,14 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 
 
+# The characters a cell needs a look at: a formula's first character, or the quote a quoted formula starts with.
+# Nearly every cell starts with something else, and an export checks millions of them.
+_RISKY_FIRST = frozenset(FORMULA_START) | {"'"}
+
+
 def neutralise(value):
     """`value`, with a single quote in front if a spreadsheet would read it as a formula."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or value[0] not in _RISKY_FIRST:
         return value
     if value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value

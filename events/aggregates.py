@@ -24,14 +24,15 @@ import threading
 from collections import Counter, defaultdict
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models import Count, F, TextField, Value
+from django.db.models.functions import Cast, Concat
 
 from . import caching, place_tree
 from .filters import COUNTED_FILTERS
 from .models import (
     Attribution,
     FacetCount,
+    FacetPair,
     Incident,
     Organization,
     Person,
@@ -67,6 +68,26 @@ def tree_facets(label):
     return {name for name in filterset.facet_names() if filterset.facet_query(name, filterset.queryset)[3]}
 
 
+@functools.cache
+def pairs(label):
+    """The pairs of facets whose counts are kept in FacetPair: every two facets of the list, in its order."""
+    names = _filterset(label).facet_names()
+    return [(first, second) for index, first in enumerate(names) for second in names[index + 1 :]]
+
+
+# A pair's key in the counts: "first|second", its values "value|other value" (no value holds a "|": ids,
+# choice values and slugs).
+SEPARATOR = "|"
+
+
+def pair_key(first, second):
+    return f"{first}{SEPARATOR}{second}"
+
+
+def split_pair(key):
+    return tuple(key.split(SEPARATOR, 1)) if SEPARATOR in key else None
+
+
 def _counting_parts(label, pks, using):
     filterset = _filterset(label, using)
     queryset = filterset.queryset.order_by()
@@ -77,6 +98,16 @@ def _counting_parts(label, pks, using):
     for name in filterset.facet_names():
         rows, field, count, _finish = filterset.facet_query(name, queryset)
         parts.append(rows.order_by().values_list(Cast(Value(name), text), Cast(field, text)).annotate(n=count))
+    # A pair counts each record once per pair of values it has (a reaction with two stances, in one country,
+    # counts once for each stance with that country), by the paths the filters follow.
+    rows = filterset.pair_rows(queryset)
+    for first, second in pairs(label):
+        paths = filterset.pair_path(first), filterset.pair_path(second)
+        both = rows.filter(**{f"{path}__isnull": False for path in paths})
+        values = Concat(Cast(F(paths[0]), text), Value(SEPARATOR), Cast(F(paths[1]), text), output_field=text)
+        parts.append(
+            both.values_list(Cast(Value(pair_key(first, second)), text), values).annotate(n=Count("pk", distinct=True))
+        )
     return parts
 
 
@@ -130,21 +161,54 @@ def _difference(after, before):
     return delta
 
 
-def _up_the_tree(delta, label, using):
-    """Direct-value changes of tree facets turned into changes of the place and every place above it."""
-    trees = tree_facets(label) & set(delta)
-    if not trees:
+def _tree_sides(label, key):
+    """Which sides of a facet's or a pair's values are places counted up the tree: (first, second)."""
+    trees = tree_facets(label)
+    pair = split_pair(key)
+    if pair is None:
+        return (key in trees, False)
+    return (pair[0] in trees, pair[1] in trees)
+
+
+def _up_the_tree(delta, label, using, parent_of=None):
+    """Direct-value changes of tree facets (either side of a pair) turned into changes of the place and every
+    place above it."""
+    sides = {key: _tree_sides(label, key) for key in delta}
+    keys = [key for key, (first, second) in sides.items() if first or second]
+    if not keys:
         return delta
-    wanted = {int(value) for facet in trees for value in delta[facet]}
-    parent_of, frontier = {}, wanted
-    while frontier:  # one query per level of the tree, for the few places changed
-        found = dict(Place._base_manager.using(using).filter(pk__in=frontier).values_list("pk", "parent_id"))
-        parent_of.update(found)
-        frontier = {parent for parent in found.values() if parent is not None} - set(parent_of)
-    for facet in trees:
-        totals = place_tree.totals_up_the_tree({int(v): n for v, n in delta[facet].items()}, parent_of)
-        delta[facet] = Counter({str(pk): n for pk, n in totals.items() if n})
+    if parent_of is None:
+        wanted = set()
+        for key in keys:
+            for value in delta[key]:
+                parts = value.split(SEPARATOR)
+                wanted.update(int(part) for part, tree in zip(parts, sides[key], strict=False) if tree)
+        parent_of, frontier = {}, wanted
+        while frontier:  # one query per level of the tree, for the few places changed
+            found = dict(Place._base_manager.using(using).filter(pk__in=frontier).values_list("pk", "parent_id"))
+            parent_of.update(found)
+            frontier = {parent for parent in found.values() if parent is not None} - set(parent_of)
+    for key in keys:
+        delta[key] = _values_up_the_tree(delta[key], sides[key], parent_of)
     return delta
+
+
+def _values_up_the_tree(values, sides, parent_of):
+    totals = Counter()
+    for value, n in values.items():
+        parts = value.split(SEPARATOR)
+        choices = [
+            list(place_tree.walk_up(int(part), parent_of.get)) if tree else [part]
+            for part, tree in zip(parts, sides, strict=False)
+        ]
+        if len(parts) == 1:
+            for node in choices[0]:
+                totals[str(node)] += n
+        else:
+            for first in choices[0]:
+                for second in choices[1]:
+                    totals[f"{first}{SEPARATOR}{second}"] += n
+    return Counter({value: n for value, n in totals.items() if n})
 
 
 # Storing -----------------------------------------------------------------------------------------------------
@@ -154,9 +218,18 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
     """Add {facet: {value: change}} to the stored counts of a list, keeping each facet's number of values.
 
     One upsert for the values (an atomic `count + change`, so concurrent writers add up), one for the summaries,
-    one delete of the values that reached zero."""
-    changes = [(facet, value, n) for facet, values in delta.items() for value, n in values.items() if n]
+    one delete of the values that reached zero; the same for the pairs' values (FacetPair)."""
+    moved = _apply_pairs(label, {key: values for key, values in delta.items() if split_pair(key)}, using)
+    changes = [
+        (facet, value, n)
+        for facet, values in delta.items()
+        if not split_pair(facet)
+        for value, n in values.items()
+        if n
+    ]
     if not changes:
+        if moved:
+            counts_moved([label], using)
         return
     table = FacetCount._meta.db_table
     connection = connections[using]
@@ -192,6 +265,32 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
     counts_moved([label], using)
 
 
+def _apply_pairs(label, delta, using):
+    """Add {pair key: {"value|other value": change}} to FacetPair; whether anything changed."""
+    changes = []
+    for key, values in delta.items():
+        first, second = split_pair(key)
+        for both, n in values.items():
+            if n:
+                value, other = both.split(SEPARATOR, 1)
+                changes.append((label, first, value, second, other, n))
+    if not changes:
+        return False
+    table = FacetPair._meta.db_table
+    with connections[using].cursor() as cursor:
+        for start in range(0, len(changes), 500):  # SQLite's limit on a statement's parameters
+            batch = changes[start : start + 500]
+            rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (model_label, facet, value, other_facet, other_value, count) VALUES {rows} "
+                "ON CONFLICT (model_label, facet, value, other_facet, other_value) "
+                f"DO UPDATE SET count = {table}.count + excluded.count",
+                [item for change in batch for item in change],
+            )
+        cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND count <= 0", [label])
+    return True
+
+
 def counts_moved(labels, using=DEFAULT_DB_ALIAS):
     """Drop the cached pages and counts that read these lists' stored counts: they are written in SQL, which
     sends no signal, so the cache's tag for each list is moved here, in the same transaction."""
@@ -200,10 +299,11 @@ def counts_moved(labels, using=DEFAULT_DB_ALIAS):
 
 def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
     """{(facet, value): count} of a list (or of its `facets`) counted from the records now, summaries included:
-    what FacetCount should hold (nothing for a zero)."""
+    what FacetCount and FacetPair should hold (nothing for a zero).
+    Pairs are keyed ("first|second", "value|other value"), those with either facet in `facets` when given."""
     counts = direct_counts(label, using=using)
     names = [name for name in _filterset(label).facet_names() if facets is None or name in facets]
-    trees = tree_facets(label) & set(names)
+    trees = tree_facets(label)
     parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if trees else {}
     rows = {} if facets is not None else {("", ""): counts.get("", {}).get("", 0)}
     for facet in names:
@@ -213,14 +313,22 @@ def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
             values = {str(pk): n for pk, n in totals.items() if n}
         rows[(facet, "")] = len(values)
         rows.update(((facet, value), n) for value, n in values.items())
+    for first, second in pairs(label):
+        if facets is None or first in facets or second in facets:
+            key = pair_key(first, second)
+            values = _values_up_the_tree(counts.get(key, {}), _tree_sides(label, key), parent_of)
+            rows.update(((key, value), n) for value, n in values.items())
     return {key: n for key, n in rows.items() if n}  # as stored: a row reaching zero is deleted
 
 
 def stored(label, using=DEFAULT_DB_ALIAS):
-    """{(facet, value): count} as FacetCount holds it for a list."""
+    """{(facet, value): count} as FacetCount and FacetPair hold them for a list (pairs keyed as counted())."""
     caching.note_counts_read(label)
     rows = FacetCount.objects.using(using).of(label).values_list("facet", "value", "count")
-    return {(facet, value): count for facet, value, count in rows}
+    found = {(facet, value): count for facet, value, count in rows}
+    rows = FacetPair.objects.using(using).of(label).values_list("facet", "value", "other_facet", "other_value", "count")
+    found.update(((pair_key(a, b), f"{v}{SEPARATOR}{w}"), n) for a, v, b, w, n in rows)
+    return found
 
 
 def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
@@ -234,7 +342,20 @@ def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
             # Deleted in SQL: a queryset's delete() would fetch every row to send its signals.
             _delete_stored(label, facets, using)
             FacetCount.objects.using(using).bulk_create(
-                [FacetCount(model_label=label, facet=f, value=v, count=n) for (f, v), n in rows.items()],
+                [
+                    FacetCount(model_label=label, facet=f, value=v, count=n)
+                    for (f, v), n in rows.items()
+                    if not split_pair(f)
+                ],
+                batch_size=2000,
+            )
+            FacetPair.objects.using(using).bulk_create(
+                [
+                    FacetPair(model_label=label, facet=a, value=v, other_facet=b, other_value=w, count=n)
+                    for (key, both), n in rows.items()
+                    if split_pair(key)
+                    for (a, b), (v, w) in [(split_pair(key), both.split(SEPARATOR, 1))]
+                ],
                 batch_size=2000,
             )
             done[label] = len(rows)
@@ -244,23 +365,31 @@ def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
 
 def _delete_stored(label, facets, using):
     where, params = "model_label = %s", [label]
+    pair_where, pair_params = where, [label]
     if facets is not None:
         facets = list(facets)
         if not facets:
             return
-        where += f" AND facet IN ({', '.join(['%s'] * len(facets))})"
+        marks = ", ".join(["%s"] * len(facets))
+        where += f" AND facet IN ({marks})"
         params += facets
+        pair_where += f" AND (facet IN ({marks}) OR other_facet IN ({marks}))"
+        pair_params += facets * 2
     with connections[using].cursor() as cursor:
         cursor.execute(f"DELETE FROM {FacetCount._meta.db_table} WHERE {where}", params)
+        cursor.execute(f"DELETE FROM {FacetPair._meta.db_table} WHERE {pair_where}", pair_params)
 
 
 def rebuild_if_missing(using=DEFAULT_DB_ALIAS):
-    """Rebuild the lists that have published records but no stored total (a database older than the counts)."""
+    """Rebuild the lists that have published records but no stored total, or no stored pair of values while
+    they have more than one facet (a database older than the counts, or than the pairs)."""
     stored = set(FacetCount.objects.using(using).filter(facet="", value="").values_list("model_label", flat=True))
+    paired = set(FacetPair.objects.using(using).values_list("model_label", flat=True).distinct())
     missing = [
         label
         for label, filterset_class in LISTS.items()
-        if label not in stored and filterset_class._meta.model._default_manager.using(using).published().exists()
+        if (label not in stored or (pairs(label) and label not in paired))
+        and filterset_class._meta.model._default_manager.using(using).published().exists()
     ]
     if missing:
         rebuild(missing, using=using)

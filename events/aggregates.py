@@ -88,7 +88,7 @@ def split_pair(key):
     return tuple(key.split(SEPARATOR, 1)) if SEPARATOR in key else None
 
 
-def _counting_parts(label, pks, using):
+def _counting_parts(label, pks, using, with_pairs=True):
     filterset = _filterset(label, using)
     queryset = filterset.queryset.order_by()
     if pks is not None:
@@ -98,17 +98,20 @@ def _counting_parts(label, pks, using):
     for name in filterset.facet_names():
         rows, field, count, _finish = filterset.facet_query(name, queryset)
         parts.append(rows.order_by().values_list(Cast(Value(name), text), Cast(field, text)).annotate(n=count))
-    # A pair counts each record once per pair of values it has (a reaction with two stances, in one country,
-    # counts once for each stance with that country), by the paths the filters follow.
-    rows = filterset.pair_rows(queryset)
-    for first, second in pairs(label):
-        paths = filterset.pair_path(first), filterset.pair_path(second)
-        both = rows.filter(**{f"{path}__isnull": False for path in paths})
-        values = Concat(Cast(F(paths[0]), text), Value(SEPARATOR), Cast(F(paths[1]), text), output_field=text)
-        parts.append(
-            both.values_list(Cast(Value(pair_key(first, second)), text), values).annotate(n=Count("pk", distinct=True))
-        )
+    if with_pairs:
+        parts.extend(_pair_part(filterset, queryset, first, second) for first, second in pairs(label))
     return parts
+
+
+def _pair_part(filterset, queryset, first, second):
+    """A pair counts each record once per pair of values it has (a reaction with two stances, in one country,
+    counts once for each stance with that country), by the paths the filters follow."""
+    text = TextField()
+    paths = filterset.pair_path(first), filterset.pair_path(second)
+    both = filterset.pair_rows(queryset).filter(**{f"{path}__isnull": False for path in paths})
+    values = Concat(Cast(F(paths[0]), text), Value(SEPARATOR), Cast(F(paths[1]), text), output_field=text)
+    key = Cast(Value(pair_key(first, second)), text)
+    return both.values_list(key, values).annotate(n=Count("pk", distinct=True))
 
 
 # Stand-ins for the rows' keys while a counting query is compiled: no key is negative.
@@ -116,12 +119,12 @@ _MARKER = -(10**15)
 
 
 @functools.lru_cache(maxsize=128)
-def _counting_sql(label, size, using):
+def _counting_sql(label, size, using, with_pairs=True):
     """(sql, params, {param position: index of the row's key}) of direct_counts for `size` rows (or every row when
     None). Compiled once: building and compiling the FilterSet's queries was three quarters of a save's counting.
     Bounded: a write touching thousands of rows (a stance's reactions) compiles a query as long, used once."""
     markers = None if size is None else [_MARKER - index for index in range(size)]
-    sql, params = union_all_sql(_counting_parts(label, markers, using))
+    sql, params = union_all_sql(_counting_parts(label, markers, using, with_pairs))
     keys = {position: _MARKER - param for position, param in enumerate(params) if _is_marker(param, size)}
     assert size is None or len(keys) % size == 0, "every part filters by the rows' keys"
     return sql, tuple(params), keys
@@ -131,14 +134,15 @@ def _is_marker(param, size):
     return size is not None and type(param) is int and _MARKER - size < param <= _MARKER
 
 
-def direct_counts(label, pks=None, using=DEFAULT_DB_ALIAS):
+def direct_counts(label, pks=None, using=DEFAULT_DB_ALIAS, with_pairs=True):
     """{facet: Counter(value → published rows)} of the list (or of its rows `pks`), from one query; facet ""
-    is the total. Tree facets are counted per direct value (a place's incidents, not those below it)."""
+    is the total, and each pair of facets ("first|second") its pairs of values ("value|other value"). Tree
+    facets are counted per direct value (a place's incidents, not those below it)."""
     pks = None if pks is None else sorted(pks)
     counts = defaultdict(Counter)
     if pks == []:
         return counts
-    sql, params, keys = _counting_sql(label, None if pks is None else len(pks), using)
+    sql, params, keys = _counting_sql(label, None if pks is None else len(pks), using, with_pairs)
     if keys:
         params = list(params)
         for position, index in keys.items():
@@ -297,11 +301,11 @@ def counts_moved(labels, using=DEFAULT_DB_ALIAS):
     caching.bump({caching.counts_tag(label) for label in labels}, using)
 
 
-def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
+def counted(label, facets=None, using=DEFAULT_DB_ALIAS, with_pairs=True):
     """{(facet, value): count} of a list (or of its `facets`) counted from the records now, summaries included:
     what FacetCount and FacetPair should hold (nothing for a zero).
     Pairs are keyed ("first|second", "value|other value"), those with either facet in `facets` when given."""
-    counts = direct_counts(label, using=using)
+    counts = direct_counts(label, using=using, with_pairs=with_pairs)
     names = [name for name in _filterset(label).facet_names() if facets is None or name in facets]
     trees = tree_facets(label)
     parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if trees else {}
@@ -313,7 +317,7 @@ def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
             values = {str(pk): n for pk, n in totals.items() if n}
         rows[(facet, "")] = len(values)
         rows.update(((facet, value), n) for value, n in values.items())
-    for first, second in pairs(label):
+    for first, second in pairs(label) if with_pairs else ():
         if facets is None or first in facets or second in facets:
             key = pair_key(first, second)
             values = _values_up_the_tree(counts.get(key, {}), _tree_sides(label, key), parent_of)
@@ -338,29 +342,42 @@ def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
     done = {}
     with transaction.atomic(using=using):
         for label in labels or LISTS:
-            rows = counted(label, facets, using)
+            rows = counted(label, facets, using, with_pairs=False)
             # Deleted in SQL: a queryset's delete() would fetch every row to send its signals.
             _delete_stored(label, facets, using)
             FacetCount.objects.using(using).bulk_create(
-                [
-                    FacetCount(model_label=label, facet=f, value=v, count=n)
-                    for (f, v), n in rows.items()
-                    if not split_pair(f)
-                ],
+                [FacetCount(model_label=label, facet=f, value=v, count=n) for (f, v), n in rows.items()],
                 batch_size=2000,
             )
-            FacetPair.objects.using(using).bulk_create(
-                [
-                    FacetPair(model_label=label, facet=a, value=v, other_facet=b, other_value=w, count=n)
-                    for (key, both), n in rows.items()
-                    if split_pair(key)
-                    for (a, b), (v, w) in [(split_pair(key), both.split(SEPARATOR, 1))]
-                ],
-                batch_size=2000,
-            )
-            done[label] = len(rows)
+            done[label] = len(rows) + _rebuild_pairs(label, facets, using)
         counts_moved(done, using)
     return done
+
+
+def _rebuild_pairs(label, facets, using):
+    """Count and store the list's pairs (those of `facets`) one pair at a time, in plain INSERTs: about a million
+    rows at 100,000 incidents, which as model instances, all at once, took a gigabyte. Returns the rows stored."""
+    filterset = _filterset(label, using)
+    queryset = filterset.queryset.order_by()
+    parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if tree_facets(label) else {}
+    table, stored = FacetPair._meta.db_table, 0
+    with connections[using].cursor() as cursor:
+        for first, second in pairs(label):
+            if facets is not None and first not in facets and second not in facets:
+                continue
+            key = pair_key(first, second)
+            direct = Counter({both: n for _key, both, n in _pair_part(filterset, queryset, first, second)})
+            values = _values_up_the_tree(direct, _tree_sides(label, key), parent_of)
+            rows = [(label, first, *both.split(SEPARATOR, 1), second, n) for both, n in values.items()]
+            for start in range(0, len(rows), 500):
+                batch = rows[start : start + 500]
+                cursor.execute(
+                    f"INSERT INTO {table} (model_label, facet, value, other_value, other_facet, count) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)),
+                    [item for row in batch for item in row],
+                )
+            stored += len(rows)
+    return stored
 
 
 def _delete_stored(label, facets, using):

@@ -24,14 +24,15 @@ import threading
 from collections import Counter, defaultdict
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models import Count, F, TextField, Value
+from django.db.models.functions import Cast, Concat
 
 from . import caching, place_tree
 from .filters import COUNTED_FILTERS
 from .models import (
     Attribution,
     FacetCount,
+    FacetPair,
     Incident,
     Organization,
     Person,
@@ -67,7 +68,27 @@ def tree_facets(label):
     return {name for name in filterset.facet_names() if filterset.facet_query(name, filterset.queryset)[3]}
 
 
-def _counting_parts(label, pks, using):
+@functools.cache
+def pairs(label):
+    """The pairs of facets whose counts are kept in FacetPair: every two facets of the list, in its order."""
+    names = _filterset(label).facet_names()
+    return [(first, second) for index, first in enumerate(names) for second in names[index + 1 :]]
+
+
+# A pair's key in the counts: "first|second", its values "value|other value" (no value holds a "|": ids,
+# choice values and slugs).
+SEPARATOR = "|"
+
+
+def pair_key(first, second):
+    return f"{first}{SEPARATOR}{second}"
+
+
+def split_pair(key):
+    return tuple(key.split(SEPARATOR, 1)) if SEPARATOR in key else None
+
+
+def _counting_parts(label, pks, using, with_pairs=True):
     filterset = _filterset(label, using)
     queryset = filterset.queryset.order_by()
     if pks is not None:
@@ -77,7 +98,20 @@ def _counting_parts(label, pks, using):
     for name in filterset.facet_names():
         rows, field, count, _finish = filterset.facet_query(name, queryset)
         parts.append(rows.order_by().values_list(Cast(Value(name), text), Cast(field, text)).annotate(n=count))
+    if with_pairs:
+        parts.extend(_pair_part(filterset, queryset, first, second) for first, second in pairs(label))
     return parts
+
+
+def _pair_part(filterset, queryset, first, second):
+    """A pair counts each record once per pair of values it has (a reaction with two stances, in one country,
+    counts once for each stance with that country), by the paths the filters follow."""
+    text = TextField()
+    paths = filterset.pair_path(first), filterset.pair_path(second)
+    both = filterset.pair_rows(queryset).filter(**{f"{path}__isnull": False for path in paths})
+    values = Concat(Cast(F(paths[0]), text), Value(SEPARATOR), Cast(F(paths[1]), text), output_field=text)
+    key = Cast(Value(pair_key(first, second)), text)
+    return both.values_list(key, values).annotate(n=Count("pk", distinct=True))
 
 
 # Stand-ins for the rows' keys while a counting query is compiled: no key is negative.
@@ -85,12 +119,12 @@ _MARKER = -(10**15)
 
 
 @functools.lru_cache(maxsize=128)
-def _counting_sql(label, size, using):
+def _counting_sql(label, size, using, with_pairs=True):
     """(sql, params, {param position: index of the row's key}) of direct_counts for `size` rows (or every row when
     None). Compiled once: building and compiling the FilterSet's queries was three quarters of a save's counting.
     Bounded: a write touching thousands of rows (a stance's reactions) compiles a query as long, used once."""
     markers = None if size is None else [_MARKER - index for index in range(size)]
-    sql, params = union_all_sql(_counting_parts(label, markers, using))
+    sql, params = union_all_sql(_counting_parts(label, markers, using, with_pairs))
     keys = {position: _MARKER - param for position, param in enumerate(params) if _is_marker(param, size)}
     assert size is None or len(keys) % size == 0, "every part filters by the rows' keys"
     return sql, tuple(params), keys
@@ -100,14 +134,15 @@ def _is_marker(param, size):
     return size is not None and type(param) is int and _MARKER - size < param <= _MARKER
 
 
-def direct_counts(label, pks=None, using=DEFAULT_DB_ALIAS):
+def direct_counts(label, pks=None, using=DEFAULT_DB_ALIAS, with_pairs=True):
     """{facet: Counter(value → published rows)} of the list (or of its rows `pks`), from one query; facet ""
-    is the total. Tree facets are counted per direct value (a place's incidents, not those below it)."""
+    is the total, and each pair of facets ("first|second") its pairs of values ("value|other value"). Tree
+    facets are counted per direct value (a place's incidents, not those below it)."""
     pks = None if pks is None else sorted(pks)
     counts = defaultdict(Counter)
     if pks == []:
         return counts
-    sql, params, keys = _counting_sql(label, None if pks is None else len(pks), using)
+    sql, params, keys = _counting_sql(label, None if pks is None else len(pks), using, with_pairs)
     if keys:
         params = list(params)
         for position, index in keys.items():
@@ -130,21 +165,54 @@ def _difference(after, before):
     return delta
 
 
-def _up_the_tree(delta, label, using):
-    """Direct-value changes of tree facets turned into changes of the place and every place above it."""
-    trees = tree_facets(label) & set(delta)
-    if not trees:
+def _tree_sides(label, key):
+    """Which sides of a facet's or a pair's values are places counted up the tree: (first, second)."""
+    trees = tree_facets(label)
+    pair = split_pair(key)
+    if pair is None:
+        return (key in trees, False)
+    return (pair[0] in trees, pair[1] in trees)
+
+
+def _up_the_tree(delta, label, using, parent_of=None):
+    """Direct-value changes of tree facets (either side of a pair) turned into changes of the place and every
+    place above it."""
+    sides = {key: _tree_sides(label, key) for key in delta}
+    keys = [key for key, (first, second) in sides.items() if first or second]
+    if not keys:
         return delta
-    wanted = {int(value) for facet in trees for value in delta[facet]}
-    parent_of, frontier = {}, wanted
-    while frontier:  # one query per level of the tree, for the few places changed
-        found = dict(Place._base_manager.using(using).filter(pk__in=frontier).values_list("pk", "parent_id"))
-        parent_of.update(found)
-        frontier = {parent for parent in found.values() if parent is not None} - set(parent_of)
-    for facet in trees:
-        totals = place_tree.totals_up_the_tree({int(v): n for v, n in delta[facet].items()}, parent_of)
-        delta[facet] = Counter({str(pk): n for pk, n in totals.items() if n})
+    if parent_of is None:
+        wanted = set()
+        for key in keys:
+            for value in delta[key]:
+                parts = value.split(SEPARATOR)
+                wanted.update(int(part) for part, tree in zip(parts, sides[key], strict=False) if tree)
+        parent_of, frontier = {}, wanted
+        while frontier:  # one query per level of the tree, for the few places changed
+            found = dict(Place._base_manager.using(using).filter(pk__in=frontier).values_list("pk", "parent_id"))
+            parent_of.update(found)
+            frontier = {parent for parent in found.values() if parent is not None} - set(parent_of)
+    for key in keys:
+        delta[key] = _values_up_the_tree(delta[key], sides[key], parent_of)
     return delta
+
+
+def _values_up_the_tree(values, sides, parent_of):
+    totals = Counter()
+    for value, n in values.items():
+        parts = value.split(SEPARATOR)
+        choices = [
+            list(place_tree.walk_up(int(part), parent_of.get)) if tree else [part]
+            for part, tree in zip(parts, sides, strict=False)
+        ]
+        if len(parts) == 1:
+            for node in choices[0]:
+                totals[str(node)] += n
+        else:
+            for first in choices[0]:
+                for second in choices[1]:
+                    totals[f"{first}{SEPARATOR}{second}"] += n
+    return Counter({value: n for value, n in totals.items() if n})
 
 
 # Storing -----------------------------------------------------------------------------------------------------
@@ -154,9 +222,18 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
     """Add {facet: {value: change}} to the stored counts of a list, keeping each facet's number of values.
 
     One upsert for the values (an atomic `count + change`, so concurrent writers add up), one for the summaries,
-    one delete of the values that reached zero."""
-    changes = [(facet, value, n) for facet, values in delta.items() for value, n in values.items() if n]
+    one delete of the rows that reached zero, by key; the same for the pairs' values (FacetPair)."""
+    moved = _apply_pairs(label, {key: values for key, values in delta.items() if split_pair(key)}, using)
+    changes = [
+        (facet, value, n)
+        for facet, values in delta.items()
+        if not split_pair(facet)
+        for value, n in values.items()
+        if n
+    ]
     if not changes:
+        if moved:
+            counts_moved([label], using)
         return
     table = FacetCount._meta.db_table
     connection = connections[using]
@@ -166,10 +243,12 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
         cursor.execute(
             f"INSERT INTO {table} (model_label, facet, value, count) VALUES {rows} "
             f"ON CONFLICT (model_label, facet, value) DO UPDATE SET count = {table}.count + excluded.count "
-            "RETURNING facet, value, count",
+            "RETURNING id, facet, value, count",
             params,
         )
-        new = {(facet, value): count for facet, value, count in cursor.fetchall()}
+        returned = cursor.fetchall()
+        new = {(facet, value): count for _pk, facet, value, count in returned}
+        emptied = [pk for pk, _facet, _value, count in returned if count <= 0]
         values_moved = Counter()
         for facet, value, n in changes:
             if facet == "":
@@ -185,11 +264,49 @@ def apply(label, delta, using=DEFAULT_DB_ALIAS):
             params = [item for facet, n in summaries for item in (label, facet, n)]
             cursor.execute(
                 f"INSERT INTO {table} (model_label, facet, value, count) VALUES {rows} "
-                f"ON CONFLICT (model_label, facet, value) DO UPDATE SET count = {table}.count + excluded.count",
+                f"ON CONFLICT (model_label, facet, value) DO UPDATE SET count = {table}.count + excluded.count "
+                "RETURNING id, count",
                 params,
             )
-        cursor.execute(f"DELETE FROM {table} WHERE model_label = %s AND count <= 0", [label])
+            emptied += [pk for pk, count in cursor.fetchall() if count <= 0]
+        # By key: a DELETE of the list's rows at zero would read all of them.
+        _delete_ids(cursor, table, emptied)
     counts_moved([label], using)
+
+
+def _apply_pairs(label, delta, using):
+    """Add {pair key: {"value|other value": change}} to FacetPair; whether anything changed."""
+    changes = []
+    for key, values in delta.items():
+        first, second = split_pair(key)
+        for both, n in values.items():
+            if n:
+                value, other = both.split(SEPARATOR, 1)
+                changes.append((label, first, value, second, other, n))
+    if not changes:
+        return False
+    table = FacetPair._meta.db_table
+    emptied = []
+    with connections[using].cursor() as cursor:
+        for start in range(0, len(changes), 500):  # SQLite's limit on a statement's parameters
+            batch = changes[start : start + 500]
+            rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (model_label, facet, value, other_facet, other_value, count) VALUES {rows} "
+                "ON CONFLICT (model_label, facet, value, other_facet, other_value) "
+                f"DO UPDATE SET count = {table}.count + excluded.count RETURNING id, count",
+                [item for change in batch for item in change],
+            )
+            emptied += [pk for pk, count in cursor.fetchall() if count <= 0]
+        # By key: a DELETE of the list's rows at zero would read all of them (a million, 150 ms).
+        _delete_ids(cursor, table, emptied)
+    return True
+
+
+def _delete_ids(cursor, table, ids):
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
 def counts_moved(labels, using=DEFAULT_DB_ALIAS):
@@ -198,12 +315,13 @@ def counts_moved(labels, using=DEFAULT_DB_ALIAS):
     caching.bump({caching.counts_tag(label) for label in labels}, using)
 
 
-def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
+def counted(label, facets=None, using=DEFAULT_DB_ALIAS, with_pairs=True):
     """{(facet, value): count} of a list (or of its `facets`) counted from the records now, summaries included:
-    what FacetCount should hold (nothing for a zero)."""
-    counts = direct_counts(label, using=using)
+    what FacetCount and FacetPair should hold (nothing for a zero).
+    Pairs are keyed ("first|second", "value|other value"), those with either facet in `facets` when given."""
+    counts = direct_counts(label, using=using, with_pairs=with_pairs)
     names = [name for name in _filterset(label).facet_names() if facets is None or name in facets]
-    trees = tree_facets(label) & set(names)
+    trees = tree_facets(label)
     parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if trees else {}
     rows = {} if facets is not None else {("", ""): counts.get("", {}).get("", 0)}
     for facet in names:
@@ -213,14 +331,22 @@ def counted(label, facets=None, using=DEFAULT_DB_ALIAS):
             values = {str(pk): n for pk, n in totals.items() if n}
         rows[(facet, "")] = len(values)
         rows.update(((facet, value), n) for value, n in values.items())
+    for first, second in pairs(label) if with_pairs else ():
+        if facets is None or first in facets or second in facets:
+            key = pair_key(first, second)
+            values = _values_up_the_tree(counts.get(key, {}), _tree_sides(label, key), parent_of)
+            rows.update(((key, value), n) for value, n in values.items())
     return {key: n for key, n in rows.items() if n}  # as stored: a row reaching zero is deleted
 
 
 def stored(label, using=DEFAULT_DB_ALIAS):
-    """{(facet, value): count} as FacetCount holds it for a list."""
+    """{(facet, value): count} as FacetCount and FacetPair hold them for a list (pairs keyed as counted())."""
     caching.note_counts_read(label)
     rows = FacetCount.objects.using(using).of(label).values_list("facet", "value", "count")
-    return {(facet, value): count for facet, value, count in rows}
+    found = {(facet, value): count for facet, value, count in rows}
+    rows = FacetPair.objects.using(using).of(label).values_list("facet", "value", "other_facet", "other_value", "count")
+    found.update(((pair_key(a, b), f"{v}{SEPARATOR}{w}"), n) for a, v, b, w, n in rows)
+    return found
 
 
 def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
@@ -230,37 +356,71 @@ def rebuild(labels=None, facets=None, using=DEFAULT_DB_ALIAS):
     done = {}
     with transaction.atomic(using=using):
         for label in labels or LISTS:
-            rows = counted(label, facets, using)
+            rows = counted(label, facets, using, with_pairs=False)
             # Deleted in SQL: a queryset's delete() would fetch every row to send its signals.
             _delete_stored(label, facets, using)
             FacetCount.objects.using(using).bulk_create(
                 [FacetCount(model_label=label, facet=f, value=v, count=n) for (f, v), n in rows.items()],
                 batch_size=2000,
             )
-            done[label] = len(rows)
+            done[label] = len(rows) + _rebuild_pairs(label, facets, using)
         counts_moved(done, using)
     return done
 
 
+def _rebuild_pairs(label, facets, using):
+    """Count and store the list's pairs (those of `facets`) one pair at a time, in plain INSERTs: about a million
+    rows at 100,000 incidents, which as model instances, all at once, took a gigabyte. Returns the rows stored."""
+    filterset = _filterset(label, using)
+    queryset = filterset.queryset.order_by()
+    parent_of = dict(Place._base_manager.using(using).values_list("pk", "parent_id")) if tree_facets(label) else {}
+    table, stored = FacetPair._meta.db_table, 0
+    with connections[using].cursor() as cursor:
+        for first, second in pairs(label):
+            if facets is not None and first not in facets and second not in facets:
+                continue
+            key = pair_key(first, second)
+            direct = Counter({both: n for _key, both, n in _pair_part(filterset, queryset, first, second)})
+            values = _values_up_the_tree(direct, _tree_sides(label, key), parent_of)
+            rows = [(label, first, *both.split(SEPARATOR, 1), second, n) for both, n in values.items()]
+            for start in range(0, len(rows), 500):
+                batch = rows[start : start + 500]
+                cursor.execute(
+                    f"INSERT INTO {table} (model_label, facet, value, other_value, other_facet, count) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)),
+                    [item for row in batch for item in row],
+                )
+            stored += len(rows)
+    return stored
+
+
 def _delete_stored(label, facets, using):
     where, params = "model_label = %s", [label]
+    pair_where, pair_params = where, [label]
     if facets is not None:
         facets = list(facets)
         if not facets:
             return
-        where += f" AND facet IN ({', '.join(['%s'] * len(facets))})"
+        marks = ", ".join(["%s"] * len(facets))
+        where += f" AND facet IN ({marks})"
         params += facets
+        pair_where += f" AND (facet IN ({marks}) OR other_facet IN ({marks}))"
+        pair_params += facets * 2
     with connections[using].cursor() as cursor:
         cursor.execute(f"DELETE FROM {FacetCount._meta.db_table} WHERE {where}", params)
+        cursor.execute(f"DELETE FROM {FacetPair._meta.db_table} WHERE {pair_where}", pair_params)
 
 
 def rebuild_if_missing(using=DEFAULT_DB_ALIAS):
-    """Rebuild the lists that have published records but no stored total (a database older than the counts)."""
+    """Rebuild the lists that have published records but no stored total, or no stored pair of values while
+    they have more than one facet (a database older than the counts, or than the pairs)."""
     stored = set(FacetCount.objects.using(using).filter(facet="", value="").values_list("model_label", flat=True))
+    paired = set(FacetPair.objects.using(using).values_list("model_label", flat=True).distinct())
     missing = [
         label
         for label, filterset_class in LISTS.items()
-        if label not in stored and filterset_class._meta.model._default_manager.using(using).published().exists()
+        if (label not in stored or (pairs(label) and label not in paired))
+        and filterset_class._meta.model._default_manager.using(using).published().exists()
     ]
     if missing:
         rebuild(missing, using=using)

@@ -11,7 +11,7 @@ against the other active filters (choosing a type never zeroes the other types' 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, TextField, Value
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.dateformat import format as date_format
@@ -23,6 +23,7 @@ from .models import (
     PERPETRATOR_KINDS,
     Attribution,
     FacetCount,
+    FacetPair,
     Incident,
     Organization,
     Person,
@@ -144,6 +145,35 @@ class FacetedFilterSet(django_filters.FilterSet):
         # A filter across a many-to-many relation (distinct=True) may meet a row twice: count each row once.
         return queryset, f.field_name, Count("pk", distinct=f.distinct), None
 
+    def pair_path(self, name):
+        """The path from a record of the list to its direct values of facet `name`, for the counts of pairs of
+        values (events/aggregates.py): the field the filter reads, unless a filter says otherwise."""
+        return self.PAIR_PATHS.get(name, self.filters[name].field_name)
+
+    PAIR_PATHS = {}
+
+    def pair_rows(self, queryset):
+        """The records with what the pair paths need (a filtered relation) joined."""
+        return queryset
+
+    def one_filter(self):
+        """(filter name, its value as stored) when the address filters by one value of one facet and nothing
+        else, over exactly the list's published records: its counts are kept in FacetPair. Else None."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        active = [
+            (name, value)
+            for name, value in self.form.cleaned_data.items()
+            if name not in NOT_FILTERS and value is not None and value != ""
+        ]
+        if len(active) != 1 or active[0][0] not in self.facet_names():
+            return None
+        published = self._meta.model._default_manager.published()
+        if self.queryset.query.where != published.query.where:
+            return None
+        name, value = active[0]
+        return name, str(value.pk if hasattr(value, "_meta") else value)
+
     def counts_are_stored(self):
         """Whether the counts are those kept in FacetCount (events/aggregates.py): no filter in the address, and
         the filterset filtering exactly the list's published rows (what is stored)."""
@@ -179,10 +209,19 @@ class FacetedFilterSet(django_filters.FilterSet):
 
         A choice of records counts only its MAX_OPTIONS values giving most rows (ORDER BY count DESC LIMIT) and
         the chosen one: the reaction list's incidents are 100,000 in a large archive. Facets up the place tree
-        count every place with rows (a few thousand at most) to add them up the tree."""
+        count every place with rows (a few thousand at most) to add them up the tree. A list filtered by one value
+        of one facet (a link from a record's page, an option chosen) reads FacetPair instead (stored_facets_within),
+        its busiest values of each facet and the chosen one likewise."""
         if self.counts_are_stored():
             counts, sizes, _total = self.stored_facets()
             return counts, sizes, sizes
+        one = self.one_filter()
+        if one is not None:
+            return self.stored_facets_within(*one)
+        return self.grouped_facets()
+
+    def grouped_facets(self):
+        """count_facets() from the records: each facet's GROUP BY over the rows the other filters give."""
         names = self.facet_names()
         chosen = self.form.cleaned_data if self.is_bound else {}
         parts, finishers = [], []
@@ -217,6 +256,58 @@ class FacetedFilterSet(django_filters.FilterSet):
                 found = {None if value is None else int(value): number for value, number in found.items()}
             facets[name] = finish(found) if finish else found
         return facets, {}, counts[-1]
+
+    def stored_facets_within(self, given, value):
+        """count_facets() of a list filtered by one value of one facet, from the stored counts in one query: the
+        chosen facet's own counts are the whole list's (FacetCount: its busiest values and the chosen one),
+        every other facet's are its values among the chosen value's records (FacetPair), the busiest first."""
+        names = self.facet_names()
+        label = self._meta.model._meta.label_lower
+        note_counts_read(label)
+        parts = []
+        for position, name in enumerate(names):
+            limit = MAX_OPTIONS if isinstance(self.filters[name], django_filters.ModelChoiceFilter) else None
+            if name == given:
+                rows = FacetCount.objects.of(label).filter(facet=name).exclude(value="").order_by("-count")
+                rows = rows.values_list(Value(position), "value", "count")
+                parts.append(rows[:limit] if limit else rows)
+                chosen = FacetCount.objects.of(label).filter(facet=name, value=value).order_by()
+                parts.append(chosen.values_list(Value(position), "value", "count"))
+            else:
+                given_first = names.index(given) < position
+                rows = FacetPair.objects.within(label, given, value, name, given_first)
+                column = "other_value" if given_first else "value"
+                parts.append(
+                    rows.values_list(Value(position), column, "count")[:limit]
+                    if limit
+                    else rows.values_list(Value(position), column, "count")
+                )
+        summaries = FacetCount.objects.of(label).filter(facet__in=names, value="").order_by()
+        parts.append(summaries.values_list(Value(len(names)), "facet", "count"))
+        counts = [{} for _ in [*names, "sizes"]]
+        for position, found, number in union_all(parts):
+            counts[position].setdefault(found, number)
+        facets = {
+            name: {self.facet_value(name, v): n for v, n in found.items()}
+            for name, found in zip(names, counts, strict=False)
+        }
+        return facets, {}, counts[-1]
+
+    def stored_count(self):
+        """The number of records of the list as filtered, when it is kept (no filter, or one value of one facet:
+        the whole list's count of that value), else None."""
+        if self.counts_are_stored():
+            return self.stored_total()
+        one = self.one_filter()
+        if one is None:
+            return None
+        name, value = one
+        # Read here rather than from counted_facets: whatever caches this page must note the counts it shows,
+        # and the cached form's fragment reads counted_facets later, in a scope of its own.
+        label = self._meta.model._meta.label_lower
+        note_counts_read(label)
+        rows = FacetCount.objects.of(label).filter(facet=name, value=value).values_list("count", flat=True)
+        return rows.first() or 0
 
     @cached_property
     def counted_facets(self):
@@ -451,6 +542,13 @@ class IncidentFilter(FacetedFilterSet):
         model = Incident
         fields = []
 
+    # The perpetrators a pair counts are those the perpetrator filter finds (attributed_to).
+    PAIR_PATHS = {"perpetrator": "named_attributions__responsible_organization"}
+
+    def pair_rows(self, queryset):
+        named = FilteredRelation("attributions", condition=Q(attributions__kind__in=PERPETRATOR_KINDS))
+        return queryset.annotate(named_attributions=named)
+
     def filter_place(self, queryset, name, value):
         return queryset.filter(place__in=self.descendant_ids(value)) if value else queryset
 
@@ -600,6 +698,9 @@ class PlaceFilter(FacetedFilterSet):
     class Meta:
         model = Place
         fields = []
+
+    # A place counts for the country its parent is in (facet_country).
+    PAIR_PATHS = {"country": "parent"}
 
     def filter_country(self, queryset, name, value: Place):
         if not value:

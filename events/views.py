@@ -172,8 +172,10 @@ class RecordListView(SectionMixin, FilterView):
         # The total depends only on the filters (not on the order or page): counted once per filter state.
         filterset = getattr(self, "filterset", None)
         if filterset is not None and (not filterset.is_bound or filterset.is_valid()):
-            if filterset.counts_are_stored():  # the unfiltered list: its total is kept as records change
-                kwargs["count"] = filterset.stored_total()
+            # The unfiltered list, or one filtered by one value of one facet: its total is kept as records change.
+            stored = filterset.stored_count()
+            if stored is not None:
+                kwargs["count"] = stored
             kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state(), kwargs.get("cap"))
         return super().get_paginator(queryset, per_page, **kwargs)
 

@@ -46,7 +46,7 @@ from .incidents import (
 )
 from .reactions import Reaction, ReactionQuerySet, Stance
 from .claims import Claim, IncidentClaim, OrganizationClaim, PersonClaim
-from .archive import ArchiveState, CacheTag, FacetCount, Revision, RevisionQuerySet
+from .archive import ArchiveState, CacheTag, FacetCount, FacetPair, Revision, RevisionQuerySet
 
 __all__ = [
     "HISTORY",
@@ -58,6 +58,7 @@ __all__ = [
     "Claim",
     "DatePrecision",
     "FacetCount",
+    "FacetPair",
     "Incident",
     "IncidentClaim",
     "IncidentLink",

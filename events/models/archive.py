@@ -185,3 +185,58 @@ class FacetCount(models.Model):
 
     def __str__(self):
         return f"{self.model_label} {self.facet or 'total'}={self.value or '*'}: {self.count}"
+
+
+class FacetPairQuerySet(models.QuerySet):
+    def of(self, label):
+        return self.filter(model_label=label)
+
+    def within(self, label, given, value, facet, given_first, limit=None):
+        """(value, count) rows of `facet`'s values among the list's records whose `given` facet has `value`, those
+        giving most records first (`limit` of them): one index range whichever way round the pair is stored
+        (`given_first`: stored as given, facet)."""
+        if given_first:
+            rows = self.filter(model_label=label, facet=given, value=value, other_facet=facet)
+            rows = rows.values_list("other_value", "count")
+        else:
+            rows = self.filter(model_label=label, facet=facet, other_facet=given, other_value=value)
+            rows = rows.values_list("value", "count")
+        rows = rows.order_by("-count")
+        return rows[:limit] if limit is not None else rows
+
+
+class FacetPair(models.Model):
+    """How many published records of one public list have one value of a facet *and* one value of another, kept
+    as records change like FacetCount: the facet counts of a list filtered by one value of one facet
+    (/reactions/?category=country, /incidents/?place=iran) are read here instead of grouping its records.
+
+    Each pair of values is stored once (the facets in the list's order), and read either way round: a list
+    filtered by a category reads the incidents it has most reactions for, and one filtered by an incident the
+    categories of its reactions, from the same rows. Facets over the place tree count up the tree on either
+    side, as FacetCount's do. A missing row is a zero."""
+
+    model_label = models.CharField(max_length=40, help_text="The list's model, e.g. events.reaction.")
+    facet = models.CharField(max_length=40, help_text="The first facet of the pair, in the list's order.")
+    value = models.CharField(max_length=64, help_text="Its value, as text.")
+    other_facet = models.CharField(max_length=40, help_text="The second facet of the pair.")
+    other_value = models.CharField(max_length=64, help_text="Its value, as text.")
+    count = models.IntegerField()
+
+    objects = FacetPairQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_label", "facet", "value", "other_facet", "other_value"], name="facet_pair_unique"
+            ),
+        ]
+        indexes = [
+            # Either way round, a facet's values giving most records within one value of another.
+            models.Index(fields=["model_label", "facet", "value", "other_facet", "-count"], name="facet_pair_top_idx"),
+            models.Index(
+                fields=["model_label", "other_facet", "other_value", "facet", "-count"], name="facet_pair_other_top_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.model_label} {self.facet}={self.value} {self.other_facet}={self.other_value}: {self.count}"

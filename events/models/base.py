@@ -9,6 +9,7 @@ import functools
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -54,9 +55,14 @@ def union_all_sql(querysets):
     """(sql, params) of union_all()'s query."""
     sql, params = [], []
     for position, queryset in enumerate(querysets):
-        part_sql, part_params = queryset.query.get_compiler(queryset.db).as_sql()
+        try:
+            part_sql, part_params = queryset.query.get_compiler(queryset.db).as_sql()
+        except EmptyResultSet:  # a part that matches nothing (filtered by an empty set: a country with no places)
+            continue
         sql.append(f"SELECT * FROM ({part_sql}) part_{position}")
         params.extend(part_params)
+    if not sql:  # every part matches nothing: a query giving no rows, in the parts' three columns
+        return "SELECT NULL, NULL, NULL WHERE 1 = 0", []
     return " UNION ALL ".join(sql), params
 
 

@@ -46,6 +46,30 @@ def canonical(value):
     raise NotPlain(kind)
 
 
+def all_plain(context):
+    """Whether the context holds only plain values of exactly these types (no safe or lazy strings, which look
+    like plain ones in a repr): then its repr tells apart every two contexts that render differently. Twice as
+    fast as canonical(), which a <select> of 50 options with counts was worth."""
+    stack = [context]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif kind is list or kind is tuple:
+            stack.extend(value)
+        elif kind not in _PLAIN:
+            return False
+    return True
+
+
+def digest(template_name, context):
+    """The key of what a template draws from a context; raises NotPlain for a context that cannot have one."""
+    described = repr(context) if all_plain(context) else repr(canonical(context))
+    return hashlib.blake2b(f"{template_name}\0{described}".encode(), digest_size=16).digest()
+
+
 class RememberingRenderer(DjangoTemplates):
     """Django's default form renderer, remembering what it drew per template and context (module docstring)."""
 
@@ -59,7 +83,7 @@ class RememberingRenderer(DjangoTemplates):
         if request is not None:
             return super().render(template_name, context, request)
         try:
-            key = hashlib.blake2b(repr((template_name, canonical(context))).encode(), digest_size=16).digest()
+            key = digest(template_name, context)
         except NotPlain:
             self.draws += 1
             return super().render(template_name, context, request)

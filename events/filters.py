@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 
-from . import place_tree
+from . import place_tree, widget_memo
 from .caching import cached, note_counts_read
 from .models import (
     PERPETRATOR_KINDS,
@@ -87,6 +87,12 @@ class FacetedFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self._descendants = {}
         self._place_parents = None
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        # Each widget drawn once per process for what it shows (events/widget_memo.py).
+        form_class.default_renderer = widget_memo.renderer
+        return form_class
 
     def order(self, queryset, name, value):
         order = self.ORDERINGS.get(value, ("", ()))[1]

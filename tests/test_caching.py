@@ -271,6 +271,42 @@ def test_the_cached_filter_form_follows_the_sort_and_an_edit(client, caching, se
     assert "Bombing (3)" in client.get(url, {"ordering": "title"}).content.decode()
 
 
+def widget_templates(response):
+    return [template.name for template in response.templates if template.name.startswith("django/forms/widgets/")]
+
+
+def test_an_edit_that_changes_nothing_the_filter_form_shows_draws_none_of_its_widgets(client, caching, settings):
+    settings.PAGE_CACHE = False
+    f.IncidentFactory.create_batch(2, kind=Incident.Kind.BOMBING)
+    url = reverse("events:incident-list")
+    first = client.get(url, {"kind": "bombing"})
+    assert "django/forms/widgets/select_option.html" in widget_templates(first)
+    signals.after_bulk_write()  # every cached count and fragment is out of date; nothing the form shows changed
+    again = client.get(url, {"kind": "bombing"})
+    assert "includes/filter_form.html" in [template.name for template in again.templates]  # redrawn, but
+    assert widget_templates(again) == []  # from the widgets remembered for what they show
+    assert (
+        again.content.decode().split('<form class="filters"')[1]
+        == first.content.decode().split('<form class="filters"')[1]
+    )
+
+
+def test_a_new_count_or_a_renamed_option_shows_in_the_filter_form_at_once(client, caching, settings):
+    settings.PAGE_CACHE = False
+    town = f.PlaceFactory(name="Town A")
+    f.IncidentFactory(kind=Incident.Kind.BOMBING, place=town)
+    url = reverse("events:incident-list")
+    page = client.get(url).content.decode()
+    assert "Bombing (1)" in page and "Town A (1)" in page
+    f.IncidentFactory(kind=Incident.Kind.BOMBING, place=town)
+    page = client.get(url).content.decode()
+    assert "Bombing (2)" in page and "Town A (2)" in page and "Bombing (1)" not in page
+    town.name = "Town B"
+    town.save()
+    page = client.get(url).content.decode()
+    assert "Town B (2)" in page and "Town A" not in page
+
+
 # Pagination
 
 

@@ -170,7 +170,7 @@ def is_archive_model(model):
     meta = model._meta
     return (
         meta.app_label == "events"
-        and meta.model_name not in ("archivestate", "cachetag", "facetcount")
+        and meta.model_name not in ("archivestate", "cachetag", "facetcount", "facetpair")
         and not hasattr(model, "instance_type")  # django-simple-history's Historical<Model>
     )
 

@@ -96,7 +96,7 @@ def is_public(record):
 # The editorial groups, as migrations 0003 and 0012 made them: every archive model but the bookkeeping ones
 # (the content version and the cache's tags, revisions, the stored counts).
 EDITORIAL_GROUPS = ("Editor", "Reviewer")
-BOOKKEEPING_MODELS = {"archivestate", "cachetag", "revision", "facetcount"}
+BOOKKEEPING_MODELS = {"archivestate", "cachetag", "revision", "facetcount", "facetpair"}
 
 
 def editorial_group_permissions(using="default"):

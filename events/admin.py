@@ -28,6 +28,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from . import revisions, search, search_index, workflow
 from .admin_filters import ArchiveChangeList, BusiestRelatedFilter
 from .admin_site import refused_while_busy
+from .admin_widgets import ChosenOptions, PageAutocompleteSelect, PageAutocompleteSelectMultiple
 from .forms import (
     ArchiveAdminForm,
     CasualtyFigureForm,
@@ -95,7 +96,21 @@ def with_user(form_class, request, **attrs):
     return type(form_class.__name__, (form_class,), {"user": request.user, **attrs})
 
 
-class ArchiveAdmin(SimpleHistoryAdmin):
+class PageAutocompletes:
+    """Autocompletes that read their chosen options with the rest of the page's (events/admin_widgets.py)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PageAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PageAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ArchiveAdmin(PageAutocompletes, SimpleHistoryAdmin):
     """Every archive model: history with diff and restore, optimistic locking, workflow-aware permissions."""
 
     form = ArchiveAdminForm
@@ -147,6 +162,11 @@ class ArchiveAdmin(SimpleHistoryAdmin):
             latest.user or "the system",
             history,
         )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        inline_forms = [form for inline in context["inline_admin_formsets"] for form in inline.formset.forms]
+        ChosenOptions().remember([context["adminform"].form, *inline_forms])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         reason = form.cleaned_data.get("change_reason", "")
@@ -513,7 +533,7 @@ class KeyedRecordAdmin(ArchiveAdmin):
         return (*readonly, "key") if obj is not None else readonly
 
 
-class ArchiveInline:
+class ArchiveInline(PageAutocompletes):
     """Inline rows: each carries its version; an Editor's change under a public record waits for review."""
 
     form = ArchiveAdminForm

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.http import Http404, HttpResponseRedirect
@@ -28,7 +29,13 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from . import revisions, search, search_index, workflow
 from .admin_filters import ArchiveChangeList, BusiestRelatedFilter
 from .admin_site import refused_while_busy
-from .admin_widgets import ChosenOptions, PageAutocompleteSelect, PageAutocompleteSelectMultiple
+from .admin_widgets import (
+    ChosenOptions,
+    InlineAdminFormSet,
+    PageAutocompleteSelect,
+    PageAutocompleteSelectMultiple,
+    RelatedLinksWrapper,
+)
 from .forms import (
     ArchiveAdminForm,
     CasualtyFigureForm,
@@ -97,7 +104,14 @@ def with_user(form_class, request, **attrs):
 
 
 class PageAutocompletes:
-    """Autocompletes that read their chosen options with the rest of the page's (events/admin_widgets.py)."""
+    """Autocompletes that read their chosen options with the rest of the page's, and related-record links
+    reversed once (events/admin_widgets.py)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is RelatedFieldWidgetWrapper:
+            formfield.widget.__class__ = RelatedLinksWrapper  # as Django built it, with the links' addresses kept
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -162,6 +176,12 @@ class ArchiveAdmin(PageAutocompletes, SimpleHistoryAdmin):
             latest.user or "the system",
             history,
         )
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            inline_formset.__class__ = InlineAdminFormSet  # the same, with its media gathered once
+        return inline_formsets
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         inline_forms = [form for inline in context["inline_admin_formsets"] for form in inline.formset.forms]

@@ -6,6 +6,7 @@ import re
 import pytest
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers, widgets
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -468,8 +469,8 @@ def test_incident_change_page_query_ceiling(staff_client, django_assert_max_num_
 
 
 def test_autocompletes_show_their_chosen_values_as_djangos_own_did(staff_client, monkeypatch):
-    """The page's autocompletes, drawn with the stock Django widgets, are the same to the byte: the same
-    options, labels, selections and data attributes, whichever row they are on."""
+    """The page's autocompletes, media and links, drawn with the stock Django widgets and helpers, are the same
+    to the byte: the same options, labels, selections and data attributes, whichever row they are on."""
     incident = factories.IncidentFactory()
     add_rows_with_sources(incident, 3)
     url = admin_url(models.Incident, "change", incident.pk)
@@ -477,6 +478,11 @@ def test_autocompletes_show_their_chosen_values_as_djangos_own_did(staff_client,
     page = csrf.sub("", staff_client.get(url).content.decode())
 
     monkeypatch.setattr(admin_widgets.ChosenOptions, "remember", lambda self, forms: None)
+    monkeypatch.setattr(admin_widgets.InlineAdminFormSet, "media", helpers.InlineAdminFormSet.media)
+    monkeypatch.setattr(admin_widgets.PageAutocompleteMixin, "get_url", widgets.AutocompleteMixin.get_url)
+    monkeypatch.setattr(
+        admin_widgets.RelatedLinksWrapper, "get_related_url", widgets.RelatedFieldWidgetWrapper.get_related_url
+    )
     with CaptureQueriesContext(connection) as stock:
         stock_page = csrf.sub("", staff_client.get(url).content.decode())
 

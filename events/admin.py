@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.http import Http404, HttpResponseRedirect
@@ -27,6 +29,13 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from . import revisions, search, search_index, workflow
 from .admin_filters import ArchiveChangeList, BusiestRelatedFilter
 from .admin_site import refused_while_busy
+from .admin_widgets import (
+    ChosenOptions,
+    InlineAdminFormSet,
+    PageAutocompleteSelect,
+    PageAutocompleteSelectMultiple,
+    RelatedLinksWrapper,
+)
 from .forms import (
     ArchiveAdminForm,
     CasualtyFigureForm,
@@ -94,7 +103,28 @@ def with_user(form_class, request, **attrs):
     return type(form_class.__name__, (form_class,), {"user": request.user, **attrs})
 
 
-class ArchiveAdmin(SimpleHistoryAdmin):
+class PageAutocompletes:
+    """Autocompletes that read their chosen options with the rest of the page's, and related-record links
+    reversed once (events/admin_widgets.py)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is RelatedFieldWidgetWrapper:
+            formfield.widget.__class__ = RelatedLinksWrapper  # as Django built it, with the links' addresses kept
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PageAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PageAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ArchiveAdmin(PageAutocompletes, SimpleHistoryAdmin):
     """Every archive model: history with diff and restore, optimistic locking, workflow-aware permissions."""
 
     form = ArchiveAdminForm
@@ -146,6 +176,17 @@ class ArchiveAdmin(SimpleHistoryAdmin):
             latest.user or "the system",
             history,
         )
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            inline_formset.__class__ = InlineAdminFormSet  # the same, with its media gathered once
+        return inline_formsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        inline_forms = [form for inline in context["inline_admin_formsets"] for form in inline.formset.forms]
+        ChosenOptions().remember([context["adminform"].form, *inline_forms])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         reason = form.cleaned_data.get("change_reason", "")
@@ -512,12 +553,26 @@ class KeyedRecordAdmin(ArchiveAdmin):
         return (*readonly, "key") if obj is not None else readonly
 
 
-class ArchiveInline:
+class ArchiveInline(PageAutocompletes):
     """Inline rows: each carries its version; an Editor's change under a public record waits for review."""
 
     form = ArchiveAdminForm
     extra = 0
     show_change_link = True
+    # What a row's name (its __str__, the heading of its form) reads beyond the row itself.
+    row_select_related = ()
+
+    def get_queryset(self, request):
+        # Every row's name and many-to-many values (its form's initial data) are read for all rows at once,
+        # not in a query per row and relation (200 on the Kerman bombings' page).
+        joined = self.row_select_related
+        if request.method not in ("GET", "HEAD"):
+            # A POST saves the record before the change message names its rows, which then read it afresh.
+            opts = self.model._meta
+            joined = [name for name in joined if opts.get_field(name).related_model is not self.parent_model]
+        in_form = set(flatten_fieldsets(self.get_fieldsets(request)))
+        many = [field.name for field in self.model._meta.many_to_many if field.name in in_form]
+        return super().get_queryset(request).select_related(*joined).prefetch_related(*many)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -548,6 +603,7 @@ class CasualtyFigureInline(ArchiveInline, admin.TabularInline):
         "version",
     )
     autocomplete_fields = ("reported_by_organization", "reported_by_person", "sources")
+    row_select_related = ("incident",)
 
 
 class ReactionInline(ArchiveInline, admin.StackedInline):
@@ -564,6 +620,7 @@ class ReactionInline(ArchiveInline, admin.StackedInline):
         "version",
     )
     autocomplete_fields = ("person", "organization", "country", "stances", "sources")
+    row_select_related = ("incident", "person", "organization", "country")
 
 
 class AttributionInline(ArchiveInline, admin.StackedInline):
@@ -590,6 +647,7 @@ class AttributionInline(ArchiveInline, admin.StackedInline):
         "reaction",
         "sources",
     )
+    row_select_related = ("incident", "responsible_organization", "responsible_person", "responsible_country")
 
 
 class TimelineEntryInline(ArchiveInline, admin.TabularInline):
@@ -605,6 +663,7 @@ class IncidentLinkInline(ArchiveInline, admin.TabularInline):
     fk_name = "from_incident"
     fields = ("kind", "to_incident", "note", "sources", "version")
     autocomplete_fields = ("to_incident", "sources")
+    row_select_related = ("from_incident", "to_incident")
     verbose_name = "link to another incident"
     verbose_name_plural = "links to other incidents"
 
@@ -624,6 +683,7 @@ class ClaimInline(ArchiveInline, admin.StackedInline):
         "version",
     )
     autocomplete_fields = ("place", "by_organization", "by_person", "sources")
+    row_select_related = ("place", "by_organization", "by_person")
 
 
 class IncidentClaimInline(ClaimInline):
@@ -646,6 +706,7 @@ class RoleInline(ArchiveInline, admin.TabularInline):
     formset = ParentConstraintsInlineFormSet
     fields = ("title", "organization", "country", "start_date", "end_date", "note", "sources", "version")
     autocomplete_fields = ("organization", "country", "sources")
+    row_select_related = ("person", "organization", "country")
 
 
 # Reference records -----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 
 from django.contrib.auth import get_user_model
 
-from tests.browser.conftest import CHECKED_PAGES
+from tests.browser.conftest import BIG_RECORD_MS, CHECKED_PAGES
 
 PASSWORD = "a long browser passphrase"
 VIOLATION = re.compile(r"Content Security Policy|Refused to (load|execute|apply|frame)", re.IGNORECASE)
@@ -36,8 +36,8 @@ def test_the_admin_change_form_works_under_the_csp(page, archive):
     page.wait_for_url("**/admin/")
 
     page.goto("/admin/events/incident/?q=Kerman+bombings")
-    page.locator("#result_list tbody th a").first.click()
-    page.wait_for_load_state("networkidle")
+    page.locator("#result_list tbody th a").first.click(timeout=BIG_RECORD_MS)
+    page.wait_for_load_state("networkidle", timeout=BIG_RECORD_MS)
     # The admin's own scripts: add an inline row, open an autocomplete.
     inline = page.locator(".js-inline-admin-formset").first
     total = inline.locator("input[name$='-TOTAL_FORMS']")

@@ -5,7 +5,7 @@ import csv
 import io
 import itertools
 
-from tests.browser.conftest import new_page
+from tests.browser.conftest import BIG_RECORD_MS, new_page
 from tests.conftest import member_of
 
 KERMAN = "/incidents/2024-kerman-bombings/"
@@ -55,14 +55,14 @@ def test_an_editors_correction_waits_for_review_then_publish_and_restore_keep_ev
 
     editor_context, editor = log_in(browser, archive, "Editor")
     editor.goto("/admin/events/incident/?q=2024+Kerman+bombings")
-    editor.get_by_role("link", name="2024 Kerman bombings").first.click()
-    editor.wait_for_selector("#id_summary")
+    editor.get_by_role("link", name="2024 Kerman bombings").first.click(timeout=BIG_RECORD_MS)
+    editor.wait_for_selector("#id_summary", timeout=BIG_RECORD_MS)
     assert "will be public once a reviewer publishes it" in editor.content()
     editor.fill("#id_summary", "A corrected summary.")
     preferred_killed_row(editor).locator("input[name$='-value']").fill("96")
     editor.fill("#id_change_reason", "A later figure")
-    editor.click("input[name=_save]")
-    editor.wait_for_url("**/admin/events/revision/*/change/")
+    editor.click("input[name=_save]", no_wait_after=True)
+    editor.wait_for_url("**/admin/events/revision/*/change/", timeout=BIG_RECORD_MS)
     assert "is saved as pending revision" in editor.content()
     editor_context.close()
 

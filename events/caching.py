@@ -67,7 +67,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from redis.exceptions import RedisError
 
 from . import search_index
-from .models import ArchiveState, CacheTag
+from .models import BOOKKEEPING_MODELS, ArchiveState, CacheTag
 
 CACHE_ALIAS = "pages"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
@@ -170,7 +170,8 @@ def is_archive_model(model):
     meta = model._meta
     return (
         meta.app_label == "events"
-        and meta.model_name not in ("archivestate", "cachetag", "facetcount", "facetpair")
+        # Revisions are bookkeeping, but a record's page reads its revision line: they move their record's tag.
+        and (meta.model_name not in BOOKKEEPING_MODELS or meta.model_name == "revision")
         and not hasattr(model, "instance_type")  # django-simple-history's Historical<Model>
     )
 

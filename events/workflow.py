@@ -8,7 +8,7 @@ published and unpublished. Superusers have every permission.
 
 from django.db.models import Q
 
-from .models import Publishable, Source, Stance, Status
+from .models import BOOKKEEPING_MODELS, Publishable, Source, Stance, Status
 
 EDITOR_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.UNPUBLISHED)
@@ -94,9 +94,8 @@ def is_public(record):
 
 
 # The editorial groups, as migrations 0003 and 0012 made them: every archive model but the bookkeeping ones
-# (the content version and the cache's tags, revisions, the stored counts).
+# (events.models.BOOKKEEPING_MODELS: the content version and the cache's tags, revisions, the stored counts).
 EDITORIAL_GROUPS = ("Editor", "Reviewer")
-BOOKKEEPING_MODELS = {"archivestate", "cachetag", "revision", "facetcount", "facetpair"}
 
 
 def editorial_group_permissions(using="default"):

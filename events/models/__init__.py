@@ -46,9 +46,10 @@ from .incidents import (
 )
 from .reactions import Reaction, ReactionQuerySet, Stance
 from .claims import Claim, IncidentClaim, OrganizationClaim, PersonClaim
-from .archive import ArchiveState, CacheTag, FacetCount, FacetPair, Revision, RevisionQuerySet
+from .archive import BOOKKEEPING_MODELS, ArchiveState, CacheTag, FacetCount, FacetPair, Revision, RevisionQuerySet
 
 __all__ = [
+    "BOOKKEEPING_MODELS",
     "HISTORY",
     "PERPETRATOR_KINDS",
     "ArchiveState",

@@ -240,3 +240,11 @@ class FacetPair(models.Model):
 
     def __str__(self):
         return f"{self.model_label} {self.facet}={self.value} {self.other_facet}={self.other_value}: {self.count}"
+
+
+# The archive's own bookkeeping, not records anyone edits or the public reads as content: no editorial
+# permissions (events/workflow.py), no fixtures, and no cache tags of their own (events/caching.py). A new
+# bookkeeping model belongs here and in this set.
+BOOKKEEPING_MODELS = frozenset(
+    model._meta.model_name for model in (ArchiveState, CacheTag, Revision, FacetCount, FacetPair)
+)

@@ -7,16 +7,13 @@ autocompletes, each reading its own chosen options (about 280 queries, 1.7 s of 
 addresses and built and merged the media of every row (1.2 s in a profile).
 """
 
-import functools
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import EmptyResultSet
-from django.urls import get_script_prefix, get_urlconf, reverse
 
-from .models import Reaction
+from .models import Reaction, cached_reverse
 
 
 class ChosenOptions:
@@ -87,8 +84,7 @@ class PageAutocompleteMixin:
     chosen_options = None
 
     def get_url(self):
-        urlconf = get_urlconf() or settings.ROOT_URLCONF
-        return _reverse(self.url_name % self.admin_site.name, (), None, urlconf, get_script_prefix())
+        return cached_reverse(self.url_name % self.admin_site.name)
 
     @property
     def kind(self):
@@ -152,13 +148,7 @@ class InlineAdminFormSet(helpers.InlineAdminFormSet):
 
 class RelatedLinksWrapper(RelatedFieldWidgetWrapper):
     """Django's wrapper of a related field's widget, each address of its links reversed once per URLconf and
-    script prefix (as events.models.base.cached_reverse)."""
+    script prefix."""
 
     def get_related_url(self, info, action, *args):
-        view_name, urlconf = "admin:{}_{}_{}".format(*info, action), get_urlconf() or settings.ROOT_URLCONF
-        return _reverse(view_name, args, self.admin_site.name, urlconf, get_script_prefix())
-
-
-@functools.lru_cache(maxsize=1_000)
-def _reverse(view_name, args, current_app, urlconf, script_prefix):
-    return reverse(view_name, args=args, current_app=current_app, urlconf=urlconf)
+        return cached_reverse("admin:{}_{}_{}".format(*info, action), args=args, current_app=self.admin_site.name)

@@ -9,6 +9,7 @@ addresses and built and merged the media of every row (1.2 s in a profile).
 
 from collections import defaultdict
 
+from django import forms
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.core.exceptions import EmptyResultSet
@@ -82,6 +83,12 @@ class PageAutocompleteMixin:
     address is reversed once."""
 
     chosen_options = None
+
+    @property
+    def media(self):
+        # After Django's autocomplete.js, whose set-up of every box at once it spreads out (see the file): named
+        # together, since Django orders the files of two lists it merges only as each list orders them.
+        return super().media + forms.Media(js=["admin/js/autocomplete.js", "events/admin/autocomplete-deferred.js"])
 
     def get_url(self):
         return cached_reverse(self.url_name % self.admin_site.name)

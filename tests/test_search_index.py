@@ -250,6 +250,29 @@ def test_the_kept_index_equals_a_rebuilt_one_after_a_series_of_edits():
     assert_index_is_as_rebuilt()
 
 
+def test_a_save_reindexes_through_a_statement_compiled_once_for_every_kind_and_relation():
+    """Every save re-indexes its record (and a renamed record's readers) by one key: the statement is compiled
+    once per process with a mark where the key goes. Each kind and relation must have it, and the row it
+    writes must be the one the compiled-per-save statement writes."""
+    kinds = search_index.indexed_kinds()
+    relations = [(reader, relation) for deps in search_index.dependents().values() for reader, relation, _ in deps]
+    keyed = [(model, "pk") for model in kinds] + relations
+    assert len(keyed) >= 9
+    assert [pair for pair in keyed if search_index._keyed_statement(pair[0], "default", pair[1]) is None] == []
+    city = f.PlaceFactory(name="Kirman")
+    incident = f.IncidentFactory(place=city, title="Blast at the Saheb al-Zaman mosque")
+    person = f.PersonFactory(name="Ayşe Yılmaz")
+    f.ReactionFactory(incident=incident, person=person, country=None, quote="Grief.")
+    with connection.cursor() as cursor:
+        for model in kinds:
+            cursor.execute(f"DELETE FROM {search_index.table_name(kinds[model])}")
+    for model, field in keyed:
+        for key in model._base_manager.values_list(field, flat=True):
+            if key is not None:
+                search_index.reindex(model, "default", **{field: key})
+    assert_index_is_as_rebuilt()
+
+
 def test_a_flush_leaves_no_stale_rows():
     f.IncidentFactory(title="Flushed away")
     with connection.cursor() as cursor:

@@ -38,7 +38,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from . import registry
+from . import registry, statements
 from .folding import Fold, PostgresFold, fold
 from .public_names import searched_value
 from .registry import SEARCH_FIELDS
@@ -243,23 +243,14 @@ def _insert_rows(kind, queryset, using, replace=False):
     _execute(using, *_insert_statement(kind, queryset, using, replace))
 
 
-# A key no record has, written into a statement in place of the one key it is compiled for (see `reindex`).
-KEY_MARK = -7_304_118_262_939
-_keyed_statements = {}
+def _keyed_build(model, field, using):
+    """The re-index statement of the records of `model` whose `field` is one key (events/statements.py)."""
 
+    def build(key):
+        queryset = model._base_manager.using(using).filter(**{field: key})
+        return _insert_statement(indexed_kinds()[model], queryset, using, replace=True)
 
-def _keyed_statement(model, using, field):
-    """The statement that re-indexes the records of `model` whose `field` is one key, compiled once per
-    process: (sql, params, where the key goes in params), or None if the key's place cannot be told. Building
-    and compiling the query (its folded, joined fields and their related names) was five sixths of the cost of
-    re-indexing one record, which every save does."""
-    cache_key = (model, connections[using].alias, connections[using].vendor, field)
-    if cache_key not in _keyed_statements:
-        queryset = model._base_manager.using(using).filter(**{field: KEY_MARK})
-        sql, params = _insert_statement(indexed_kinds()[model], queryset, using, replace=True)
-        places = [index for index, param in enumerate(params) if param == KEY_MARK]
-        _keyed_statements[cache_key] = (sql, params, places[0]) if len(places) == 1 else None
-    return _keyed_statements[cache_key]
+    return build
 
 
 def create_table(kind, using):
@@ -283,15 +274,11 @@ def reindex(model, using, **lookup):
     One statement: the row under an existing key is replaced (a DELETE first cost a query per save)."""
     if not uses_index(using):
         return
-    [(field, key)] = lookup.items() if len(lookup) == 1 else [(None, None)]
-    keyed = _keyed_statement(model, using, field) if isinstance(key, int) and not isinstance(key, bool) else None
-    if keyed is None:
-        _insert_rows(indexed_kinds()[model], model._base_manager.using(using).filter(**lookup), using, replace=True)
-        return
-    sql, params, place = keyed
-    params = list(params)
-    params[place] = key
-    _execute(using, sql, params)
+    if len(lookup) == 1:
+        [(field, key)] = lookup.items()
+        if statements.run_keyed(("reindex", model, field), _keyed_build(model, field, using), key, using) is not None:
+            return
+    _insert_rows(indexed_kinds()[model], model._base_manager.using(using).filter(**lookup), using, replace=True)
 
 
 def rebuild_search_index(using=DEFAULT_DB_ALIAS, models=None):

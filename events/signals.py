@@ -32,8 +32,9 @@ from django.db.models.signals import (
     pre_delete,
     pre_save,
 )
+from django.db.models.sql import UpdateQuery
 
-from . import aggregates, caching, revisions, search, search_index, workflow
+from . import aggregates, caching, revisions, search, search_index, statements, workflow
 from .models import ArchiveState, CacheTag, CasualtyFigure, Incident
 
 _state = threading.local()
@@ -61,15 +62,14 @@ def headline_figures_equal_the_preferred_figures(sender, instance, using=DEFAULT
     if in_bulk_write():
         return
     incident_ids = {instance.incident_id, before} - {None}
+    if len(incident_ids) == 1:
+        [incident_id] = incident_ids
+        if statements.run_keyed("headline figures", _headline_statement(using), incident_id, using) is not None:
+            return
     refresh_headline_figures(Incident._base_manager.using(using).filter(pk__in=incident_ids))
 
 
-def refresh_headline_figures(incidents):
-    """Copy each incident's preferred whole-incident figures (value and qualifier) into its headline columns.
-
-    One UPDATE for any number of incidents: the set-wide Incident.refresh_headline_figures(), which
-    tests/test_signals.py holds it equal to. (A figure save used to load the incident and its figures first.)
-    """
+def _headline_columns():
     preferred = CasualtyFigure._base_manager.filter(
         incident=OuterRef("pk"), rank=CasualtyFigure.Rank.PREFERRED, group=""
     ).order_by()
@@ -78,7 +78,27 @@ def refresh_headline_figures(incidents):
         figure = preferred.filter(kind=field)
         columns[field] = Subquery(figure.values("value")[:1])
         columns[f"{field}_qualifier"] = Coalesce(Subquery(figure.values("qualifier")[:1]), Value(""))
-    return incidents.update(**columns)
+    return columns
+
+
+def refresh_headline_figures(incidents):
+    """Copy each incident's preferred whole-incident figures (value and qualifier) into its headline columns.
+
+    One UPDATE for any number of incidents: the set-wide Incident.refresh_headline_figures(), which
+    tests/test_signals.py holds it equal to. (A figure save used to load the incident and its figures first.)
+    """
+    return incidents.update(**_headline_columns())
+
+
+def _headline_statement(using):
+    """refresh_headline_figures()'s UPDATE for one incident, as (sql, params), for events/statements.py."""
+
+    def build(key):
+        query = Incident._base_manager.using(using).filter(pk=key).query.chain(UpdateQuery)
+        query.add_update_values(_headline_columns())
+        return query.get_compiler(using).as_sql()
+
+    return build
 
 
 # The search index matches the rows (SQLite FTS5, PostgreSQL tsvector) --------------------------------------

@@ -16,7 +16,7 @@ from django.db.models import signals as model_signals
 from django.dispatch import Signal
 from django.test.utils import CaptureQueriesContext
 
-from events import search, search_index, signals
+from events import search, search_index, signals, statements
 from events.caching import content_version
 from events.models import CasualtyFigure, Incident, Person, Place, Reaction
 from tests import factories as f
@@ -114,6 +114,11 @@ def test_the_set_wide_refresh_equals_the_incidents_own():
     set_wide = list(Incident.objects.order_by("pk").values_list(*columns))
     for incident in incidents:
         incident.refresh_headline_figures()
+    assert set_wide == list(Incident.objects.order_by("pk").values_list(*columns))
+    # A figure save runs the same UPDATE for its one incident, compiled once (events/statements.py).
+    Incident.objects.update(killed=999, killed_qualifier="about", injured=999, perpetrators_killed=999)
+    one_statement = signals._headline_statement("default")
+    assert [statements.run_keyed("headline figures", one_statement, i.pk, "default") for i in incidents] == [1] * 6
     assert set_wide == list(Incident.objects.order_by("pk").values_list(*columns))
     assert set_wide[2] == (95, None, None, "at_least", "", "")
     assert set_wide[4] == (None, 284, 2, "", "exact", "exact")

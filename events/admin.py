@@ -38,6 +38,7 @@ from .admin_widgets import (
 )
 from .forms import (
     ArchiveAdminForm,
+    ArchiveInlineFormSet,
     CasualtyFigureForm,
     CasualtyFigureInlineFormSet,
     ChangelistStatusForm,
@@ -557,6 +558,7 @@ class ArchiveInline(PageAutocompletes):
     """Inline rows: each carries its version; an Editor's change under a public record waits for review."""
 
     form = ArchiveAdminForm
+    formset = ArchiveInlineFormSet
     extra = 0
     show_change_link = True
     # What a row's name (its __str__, the heading of its form) reads beyond the row itself.

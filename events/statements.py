@@ -14,8 +14,8 @@ _compiled = {}
 
 
 def compiled(name, build, using):
-    """(sql, params, where the key goes in params) for `build(mark)`'s statement, (sql, params), compiled once per
-    `name` and database; None if the mark is not found exactly once in its params."""
+    """The statement `build(mark)` returns as (sql, params), compiled once per `name` and database and kept as
+    (sql, params, the index of the key in params); None if the mark is not found exactly once in params."""
     connection = connections[using]
     cache_key = (name, connection.alias, connection.vendor)
     if cache_key not in _compiled:

@@ -23,17 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "benchmark-password-1"
 # Every long task from the start of the page, and the navigation's own marks.
 OBSERVE = """() => {
@@ -121,7 +113,7 @@ def main(argv=None):
         server = serve(database, port)
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 results = {"this site's set-up": [], "Django's own set-up": []}
                 for _ in range(args.runs):
                     for label in results:

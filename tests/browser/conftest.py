@@ -5,29 +5,18 @@ downloads are never used. Without that binary the browser tests skip, saying why
 """
 
 import os
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connections
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import restore_sqlite
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse to touch the
 # database from it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

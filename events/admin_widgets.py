@@ -88,7 +88,10 @@ class PageAutocompleteMixin:
     def media(self):
         # After Django's autocomplete.js, whose set-up of every box at once it spreads out (see the file): named
         # together, since Django orders the files of two lists it merges only as each list orders them.
-        return super().media + forms.Media(js=["admin/js/autocomplete.js", "events/admin/autocomplete-deferred.js"])
+        return super().media + forms.Media(
+            js=["admin/js/autocomplete.js", "events/admin/autocomplete-deferred.js"],
+            css={"screen": ["events/admin/autocomplete-deferred.css"]},
+        )
 
     def get_url(self):
         return cached_reverse(self.url_name % self.admin_site.name)

@@ -207,7 +207,12 @@ class Person(Publishable):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["status", "name"], name="person_list_idx")]
+        indexes = [
+            models.Index(fields=["status", "name"], name="person_list_idx"),
+            # Whether any person has a date of birth decides if the people list offers that sort; without it,
+            # asking scanned every person (6 ms at 20,000 people) on the list's first view after an edit.
+            models.Index(fields=["status", "born_on"], name="person_born_idx"),
+        ]
         permissions = [("publish_person", "Can publish and unpublish people")]
         constraints = [
             date_precision_pair_constraint("born_on", "born_precision", "person_born_precision_pair", "date of birth"),

@@ -64,6 +64,7 @@ from .models import (
     Stance,
     Status,
     TimelineEntry,
+    stored_value,
 )
 from .pagination import CappedPaginator
 from .registry import SEARCH_FIELDS
@@ -1037,7 +1038,7 @@ class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
         # the incident's own zone (the one being submitted, else the saved one), not the server's UTC.
         zone_name = request.POST.get("time_zone")
         if zone_name is None and object_id:
-            zone_name = Incident.objects.filter(pk=object_id).values_list("time_zone", flat=True).first()
+            zone_name = stored_value(Incident, object_id, "time_zone")
         try:
             zone = ZoneInfo(zone_name) if zone_name else None
         except (ZoneInfoNotFoundError, ValueError):

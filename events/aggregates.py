@@ -40,6 +40,7 @@ from .models import (
     Reaction,
     Role,
     Stance,
+    stored_value,
     union_all_sql,
 )
 
@@ -436,12 +437,6 @@ def rebuild_after(models, using=DEFAULT_DB_ALIAS):
 # Which writes move which counts ---------------------------------------------------------------------------------
 
 
-def _stored(model, pk, field, using):
-    if pk is None:
-        return None
-    return model._base_manager.using(using).filter(pk=pk).values_list(field, flat=True).first()
-
-
 def _ids(model, using, **lookup):
     return set(model._base_manager.using(using).filter(**lookup).values_list("pk", flat=True))
 
@@ -454,12 +449,12 @@ def _incident_roots(instance, using, deleting):
 
 
 def _attribution_roots(instance, using, deleting):
-    stored = None if deleting else _stored(Attribution, instance.pk, "incident_id", using)
+    stored = None if deleting else stored_value(Attribution, instance.pk, "incident_id", using)
     return {"events.incident": {instance.incident_id, stored}}
 
 
 def _role_roots(instance, using, deleting):
-    stored = None if deleting else _stored(Role, instance.pk, "person_id", using)
+    stored = None if deleting else stored_value(Role, instance.pk, "person_id", using)
     return {"events.person": {instance.person_id, stored}}
 
 
@@ -568,7 +563,7 @@ def before_save(instance, using, update_fields=None):
     pending = Pending(using)
     pending.add(ROOTS[type(instance)](instance, using, deleting=False))
     if isinstance(instance, Place) and instance.pk is not None:
-        instance._counts_parent_before = _stored(Place, instance.pk, "parent_id", using)
+        instance._counts_parent_before = stored_value(Place, instance.pk, "parent_id", using)
     instance._counts_pending = pending
 
 

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from simple_history.models import to_historic
 
 from . import revisions, workflow
-from .models import CasualtyFigure, Incident, Publishable, SourcedStatement, Status
+from .models import CasualtyFigure, Incident, Publishable, SourcedStatement, Status, stored_value
 from .search import text_search
 
 
@@ -99,7 +99,7 @@ class ArchiveAdminForm(forms.ModelForm):
         """The saved row's `field` (None if the row is gone)."""
         if self.stored_row is not None:
             return self.stored_row.get(field)
-        return self._meta.model._base_manager.filter(pk=self.instance.pk).values_list(field, flat=True).first()
+        return stored_value(self._meta.model, self.instance.pk, field)
 
     def _check_version(self, cleaned):
         if "version" not in self.fields:

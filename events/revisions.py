@@ -54,6 +54,7 @@ from .models import (
     Status,
     TimelineEntry,
     format_partial_date,
+    stored_value,
 )
 from .public_names import public_name
 
@@ -189,8 +190,7 @@ def create_revision(
         summary=summary[:600],
         reason=reason[:300],
         user=user if user is not None and user.pk else None,
-        record_version=record_version
-        or type(root)._base_manager.filter(pk=root.pk).values_list("version", flat=True).first(),
+        record_version=record_version or stored_value(type(root), root.pk, "version"),
         base=base,
     )
 
@@ -270,10 +270,9 @@ def _roots_now(instance):
     root_model, fk = CHILD_OF[model]
     attname = model._meta.get_field(fk).attname
     keys = []
-    if instance.pk is not None:
-        saved = model._base_manager.filter(pk=instance.pk).values_list(attname, flat=True).first()
-        if saved is not None:
-            keys.append(_key(root_model, saved))
+    saved = stored_value(model, instance.pk, attname)
+    if saved is not None:
+        keys.append(_key(root_model, saved))
     new = getattr(instance, attname)
     if new is not None and _key(root_model, new) not in keys:
         keys.append(_key(root_model, new))
@@ -406,7 +405,7 @@ def public_url(revision, slug=None):
     if not revision.public or model not in PERMALINKED:
         return None
     if slug is None:
-        slug = model._base_manager.filter(pk=revision.object_id).values_list("slug", flat=True).first()
+        slug = stored_value(model, revision.object_id, "slug")
     if slug is None:
         return None
     return permalink(model, slug, revision.number)

@@ -35,7 +35,7 @@ from django.db.models.signals import (
 from django.db.models.sql import UpdateQuery
 
 from . import aggregates, caching, revisions, search, search_index, statements, workflow
-from .models import ArchiveState, CacheTag, CasualtyFigure, Incident
+from .models import ArchiveState, CacheTag, CasualtyFigure, Incident, stored_value
 
 _state = threading.local()
 
@@ -53,8 +53,7 @@ def headline_figures_remember_the_figures_incident(sender, instance, using=DEFAU
     """A figure moved to another incident changes the headline of the one it leaves too."""
     if in_bulk_write() or instance.pk is None:
         return
-    stored = sender._base_manager.using(using).filter(pk=instance.pk).values_list("incident_id", flat=True)
-    instance._headline_incident_before = stored.first()
+    instance._headline_incident_before = stored_value(sender, instance.pk, "incident_id", using)
 
 
 def headline_figures_equal_the_preferred_figures(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):

@@ -8,7 +8,7 @@ published and unpublished. Superusers have every permission.
 
 from django.db.models import Q
 
-from .models import BOOKKEEPING_MODELS, Publishable, Source, Stance, Status
+from .models import BOOKKEEPING_MODELS, Publishable, Source, Stance, Status, stored_value
 
 EDITOR_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.UNPUBLISHED)
@@ -38,7 +38,7 @@ def is_locked_for(user, obj):
     owner = workflow_owner(obj)
     if owner is None or owner.pk is None:
         return False
-    saved_status = type(owner)._base_manager.filter(pk=owner.pk).values_list("status", flat=True).first()
+    saved_status = stored_value(type(owner), owner.pk, "status")
     return saved_status in PUBLIC_STATUSES and not can_publish(user, type(owner))
 
 

@@ -27,6 +27,7 @@ from .base import (
     date_precision_pair_constraint,
     format_partial_date,
     related_model,
+    stored_value,
     union_all,
     union_all_sql,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "public_timeline_entries",
     "related_links",
     "related_model",
+    "stored_value",
     "union_all",
     "union_all_sql",
 ]

@@ -117,6 +117,15 @@ def _reverse(view_name, slug, args, current_app, urlconf, script_prefix):
     return reverse(view_name, args=args or None, kwargs=kwargs, current_app=current_app, urlconf=urlconf)
 
 
+def stored_value(model, pk, field, using=None):
+    """One column of a row as the database holds it now (before a save in hand changes it); None when there is
+    no such row or no key."""
+    if pk is None:
+        return None
+    manager = model._base_manager if using is None else model._base_manager.using(using)
+    return manager.filter(pk=pk).values_list(field, flat=True).first()
+
+
 def check_partial_date(value, precision, field, precision_field):
     """Errors for a date whose precision is missing or that claims detail the precision denies."""
     errors = {}
@@ -222,7 +231,7 @@ class Versioned(models.Model):
         return updated
 
     def current_version(self):
-        return type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
+        return stored_value(type(self), self.pk, "version")
 
 
 class Publishable(Versioned):

@@ -402,16 +402,21 @@ class FacetedFilterSet(django_filters.FilterSet):
             # MAX_OPTIONS there is a long choice (every value with published rows is an option); asking the choice
             # itself cost a query over every incident on PostgreSQL (343 ms for a place filter at 100,000).
             size = self.counted_facets[2][name]
+        model = field.queryset.model
+        # An option is its label and value: the columns the model's __str__ reads, not all of them.
+        named_by = getattr(model, "STR_FIELDS", None)
+        label_fields = [*named_by, field.to_field_name or "pk"] if named_by else None
         if size is not None and size > MAX_OPTIONS:
             # Known long: only the busiest are read, each published (a value counted in the stored facet has
             # published rows, which is what the choice's own query asks, at the cost of reading them all).
-            manager = field.queryset.model._default_manager
-            options = list(getattr(manager, "published", manager.all)().filter(pk__in=giving).order_by())
+            manager = model._default_manager
+            options = getattr(manager, "published", manager.all)().filter(pk__in=giving).order_by()
         else:
             # The busiest options and up to MAX_OPTIONS + 1 others, in the choice's own order: reading more than
             # MAX_OPTIONS others says the choice is long, and nothing sorts the whole choice to find out.
             some = field.queryset.order_by().values("pk")[: MAX_OPTIONS + 1]
-            options = list(field.queryset.filter(Q(pk__in=giving) | Q(pk__in=some)))
+            options = field.queryset.filter(Q(pk__in=giving) | Q(pk__in=some))
+        options = list(options.only(*label_fields) if label_fields else options)
         if len(options) > MAX_OPTIONS or len(counts) > MAX_OPTIONS or (size or 0) > MAX_OPTIONS:
             busiest = set(giving)
             options = sorted((obj for obj in options if obj.pk in busiest), key=lambda obj: (-counts[obj.pk], str(obj)))

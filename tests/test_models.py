@@ -411,3 +411,34 @@ def test_every_published_record_needs_a_source():
     ]
     incident.sources.add(SourceFactory())
     assert incident.publication_problems() == []
+
+
+def test_str_fields_name_every_column_str_reads(django_assert_num_queries):
+    """A record read with only its STR_FIELDS (a public filter's options) gives the same str() without going
+    back to the database; a model whose __str__ reads a new column and not STR_FIELDS fails here."""
+    from django.apps import apps
+
+    from tests.factories import StanceFactory
+
+    records = [
+        PlaceFactory(name="Kerman"),
+        OrganizationFactory(name="Islamic State – Khorasan Province", short_name="ISIS–K"),
+        OrganizationFactory(name="United Nations", short_name=""),
+        PersonFactory(name="Abu Somebody", name_is_alias=True),
+        PersonFactory(name="Qasem Soleimani", name_is_alias=False),
+        IncidentFactory(title="2024 Kerman bombings"),
+        StanceFactory(name="Condemnation"),
+    ]
+    labelled = {model for model in apps.get_app_config("events").get_models() if getattr(model, "STR_FIELDS", None)}
+    assert labelled == {type(record) for record in records}
+    for record in records:
+        model = type(record)
+        slim = model.objects.only(*model.STR_FIELDS).get(pk=record.pk)
+        with django_assert_num_queries(0):
+            assert str(slim) == str(record)
+    assert [str(record) for record in records[1:5]] == [
+        "Islamic State – Khorasan Province (ISIS–K)",
+        "United Nations",
+        "Abu Somebody (alias)",
+        "Qasem Soleimani",
+    ]

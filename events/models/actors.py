@@ -126,6 +126,8 @@ class Organization(Publishable):
             ),
         ]
 
+    STR_FIELDS = ("name", "short_name")
+
     def __str__(self):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
@@ -225,6 +227,8 @@ class Person(Publishable):
                 violation_error_message="The date of death cannot be before the date of birth.",
             ),
         ]
+
+    STR_FIELDS = ("name", "name_is_alias")
 
     def __str__(self):
         return f"{self.name} (alias)" if self.name_is_alias else self.name

@@ -200,6 +200,9 @@ class Versioned(models.Model):
     )
     # Who changed what and when. `version` is left out: a restored version takes the current one.
     history = HISTORY
+    # The columns __str__ reads, where a model names them: a list that only labels records (a public filter's
+    # options, events/filters.py) reads those and not every column of every option.
+    STR_FIELDS = None
 
     class Meta:
         abstract = True

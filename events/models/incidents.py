@@ -219,6 +219,8 @@ class Incident(Publishable):
             ),
         ]
 
+    STR_FIELDS = ("title",)
+
     def __str__(self):
         return self.title
 

@@ -188,6 +188,8 @@ class Place(Publishable):
             ),
         ]
 
+    STR_FIELDS = ("name",)
+
     def __str__(self):
         return self.name
 

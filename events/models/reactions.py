@@ -23,6 +23,8 @@ class Stance(Versioned):
     class Meta:
         ordering = ["name"]
 
+    STR_FIELDS = ("name",)
+
     def __str__(self):
         return self.name
 

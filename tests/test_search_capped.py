@@ -91,6 +91,20 @@ def test_the_count_stops_at_the_cap_and_one_more(client, capped):
     assert totals and all(re.search(rf"LIMIT {CAP + 1}\b", sql) for sql in totals)
 
 
+def test_a_capped_searchs_facets_count_only_the_first_matches(client, capped):
+    with CaptureQueriesContext(connection) as queries:
+        response, _titles = listed(client)
+    kinds = response.context["filter"].facet_counts["kind"]
+    # Nine published harbour incidents match; the facets count the first CAP + 1 found, as the list holds.
+    assert sum(kinds.values()) == CAP + 1
+    facets = [q["sql"] for q in queries if "GROUP BY" in q["sql"] and "UNION ALL" in q["sql"]]
+    assert facets and re.search(rf"LIMIT {CAP + 1}\b", facets[0])
+    assert "the counts beside the filters are of those too" in response.content.decode()
+    # Under the cap every match is counted.
+    response, _titles = listed(client, q="market")
+    assert sum(response.context["filter"].facet_counts["kind"].values()) == 2
+
+
 def test_a_list_without_a_search_is_not_capped(client, capped):
     response = client.get(reverse("events:incident-list"))
     paginator = response.context["paginator"]

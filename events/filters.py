@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
+from django_filters.constants import EMPTY_VALUES
 
 from . import place_tree, widget_memo
 from .caching import cached, note_counts_read
@@ -32,7 +33,8 @@ from .models import (
     Stance,
     union_all,
 )
-from .search import SEARCH_FIELDS, first_matches, search_words, text_search
+from .search import SEARCH_FIELDS, search_words, text_search, with_keys
+from .search import first_match_keys as search_first_match_keys
 
 # Parameters that never count as a filter: paging, and sorting (which has its own links).
 NOT_FILTERS = {"page", "ordering"}
@@ -87,6 +89,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self._descendants = {}
         self._place_parents = None
+        self._first_match_keys = {}
 
     def get_form_class(self):
         form_class = super().get_form_class()
@@ -140,13 +143,31 @@ class FacetedFilterSet(django_filters.FilterSet):
         base = self.queryset.order_by().prefetch_related(None)
         if not self.is_bound:
             return base
-        queryset = base
+        queryset, applied = base, []
         for name, value in self.form.cleaned_data.items():
             if name != excluded and name != "ordering":
                 queryset = self.filters[name].filter(queryset, value)
+                if value not in EMPTY_VALUES:  # as django-filter, which leaves the rows alone for an empty value
+                    applied.append(name)
         if excluded != "q" and search_words(self.form.cleaned_data.get("q")):
-            queryset = first_matches(base, queryset)
+            queryset = with_keys(base, self.first_match_keys(queryset, tuple(applied)))
         return queryset
+
+    def first_match_keys(self, searched, applied):
+        """The keys of the first MAX_COUNTED + 1 rows of `searched` (the search with the filters `applied`), read
+        once per request for each set of filters: the facets that leave out a filter the address does not set,
+        and the list itself, share one (events/search.py, first_match_keys)."""
+        if applied not in self._first_match_keys:
+            self._first_match_keys[applied] = search_first_match_keys(searched)
+        return self._first_match_keys[applied]
+
+    def list_match_keys(self):
+        """first_match_keys() of the list as filtered (self.qs), for its total and its page."""
+        return self.first_match_keys(self.qs, self.applied_filters())
+
+    def applied_filters(self):
+        cleaned = self.form.cleaned_data
+        return tuple(name for name, value in cleaned.items() if name != "ordering" and value not in EMPTY_VALUES)
 
     def facet_query(self, name, queryset):
         """(rows to group, the field whose values are counted, the count, a function finishing {value: count})

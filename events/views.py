@@ -141,7 +141,7 @@ class RecordListView(SectionMixin, FilterView):
     def paginate_queryset(self, queryset, page_size):
         cap = self.search_cap()
         if cap is not None:
-            queryset = first_matches(self.filterset.queryset, queryset, cap)
+            queryset = first_matches(self.filterset.queryset, queryset, cap, keys=self.filterset.list_match_keys())
         paginator = self.get_paginator(
             queryset,
             page_size,

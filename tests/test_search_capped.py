@@ -85,10 +85,11 @@ def test_a_page_past_the_cap_is_a_404_that_says_the_search_was_capped(client, ca
 def test_the_count_stops_at_the_cap_and_one_more(client, capped):
     with CaptureQueriesContext(connection) as queries:
         listed(client)
-    limited = [q["sql"] for q in queries if "count(*)" in q["sql"].lower() and "events_incident" in q["sql"]]
-    # Every count of the list (its total; facets are counted elsewhere) reads at most CAP + 1 keys.
-    totals = [sql for sql in limited if "GROUP BY" not in sql]
-    assert totals and all(re.search(rf"LIMIT {CAP + 1}\b", sql) for sql in totals)
+    # The search is run once, for its first CAP + 1 keys; the total (and the page, and the facets) read those.
+    (searched,) = [q["sql"] for q in queries if "events_search_incident" in q["sql"]]
+    assert re.search(rf"LIMIT {CAP + 1}\b", searched) and "count(" not in searched.lower()
+    totals = [q["sql"] for q in queries if "count(*)" in q["sql"].lower() and "GROUP BY" not in q["sql"]]
+    assert totals and all("events_search" not in sql for sql in totals)
 
 
 def test_a_capped_searchs_facets_count_only_the_first_matches(client, capped):
@@ -97,8 +98,10 @@ def test_a_capped_searchs_facets_count_only_the_first_matches(client, capped):
     kinds = response.context["filter"].facet_counts["kind"]
     # Nine published harbour incidents match; the facets count the first CAP + 1 found, as the list holds.
     assert sum(kinds.values()) == CAP + 1
+    # They group the keys the list's search read (one search for the page, the total and every facet).
     facets = [q["sql"] for q in queries if "GROUP BY" in q["sql"] and "UNION ALL" in q["sql"]]
-    assert facets and re.search(rf"LIMIT {CAP + 1}\b", facets[0])
+    assert facets and "events_search" not in facets[0]
+    assert len([q for q in queries if "events_search_incident" in q["sql"]]) == 1
     assert "the counts beside the filters are of those too" in response.content.decode()
     # Under the cap every match is counted.
     response, _titles = listed(client, q="market")

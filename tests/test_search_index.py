@@ -343,7 +343,9 @@ def test_list_and_site_search_read_the_index_not_every_row(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("events:search"), {"q": "kerman"}).status_code == 200
     searched = [query["sql"] for query in queries if "events_search_" in query["sql"]]
-    assert len(searched) == len(search.SEARCH_FIELDS)
+    # One query reads every kind's first matches from its index; on PostgreSQL the rows shown are ranked by it.
+    first = [sql for sql in searched if "UNION ALL" in sql]
+    assert len(first) == 1 and all(f"events_search_{kind}" in first[0] for kind in search.SEARCH_FIELDS)
     assert not [sql for sql in searched if "unaccent" in sql]
 
 

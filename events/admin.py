@@ -537,9 +537,10 @@ class IndexedSearchAdmin:
         found = search.indexed_matches(queryset, words) if words and search_index.uses_index(queryset.db) else None
         if found is None:
             return super().get_search_results(request, queryset, search_term)
-        first = found.order_by().values("pk")[: search.MAX_COUNTED + 1]
-        slug = queryset.filter(slug=search_term.strip()).order_by().values("pk")
-        return queryset.filter(search.among(queryset, first, slug)), False
+        # The keys read once (with the record whose slug is the term, searched or not): the changelist's total,
+        # page and date drill-down each ran the search again (four times 30 ms for a common word on PostgreSQL).
+        first, slug = search.first_match_keys_of([found, queryset.filter(slug=search_term.strip())])
+        return search.with_keys(queryset, [*first, *(key for key in slug if key not in first)]), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         searched = search_index.indexed_kinds().get(self.model) and search.search_words(request.GET.get(SEARCH_VAR))

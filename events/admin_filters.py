@@ -7,9 +7,10 @@ import django_filters
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, IntegerField, Q, Value, When
+from django.db.models import BigIntegerField, Case, CharField, IntegerField, Value, When
 from django.db.models.functions import Cast, Substr
 
+from . import search
 from .aggregates import LISTS
 from .models import FacetCount
 
@@ -43,15 +44,17 @@ class BusiestRelatedFilter(admin.RelatedFieldListFilter):
         latest = self.latest_pointed_to(field, model_admin.model)
         self.counted = busiest is not None
         chosen = self.chosen_pks(related)
-        wanted = Q(pk__in=latest) | Q(pk__in=chosen)
         rank = [When(pk__in=chosen, then=Value(0))]
+        offered = [latest, related._base_manager.filter(pk__in=chosen).values("pk")] if chosen else [latest]
         if busiest is not None:
             # The busiest first; the latest fill the list when few records have published rows (drafts).
-            wanted |= Q(pk__in=busiest)
+            offered.append(busiest)
             rank.append(When(pk__in=busiest, then=Value(1)))
+        records = related._default_manager.all()
         records = (
-            related._default_manager.complex_filter(field.get_limit_choices_to())
-            .filter(wanted)
+            # One set of keys: on PostgreSQL `IN (latest) OR IN (busiest)` read every incident (26 ms at 100,000).
+            records.filter(search.among(records, *offered))
+            .complex_filter(field.get_limit_choices_to())
             .annotate(rank=Case(*rank, default=Value(2), output_field=IntegerField()))
         )
         ordering = self.field_admin_ordering(field, request, model_admin) or related._meta.ordering
@@ -70,7 +73,7 @@ class BusiestRelatedFilter(admin.RelatedFieldListFilter):
         for name, list_filter in filterset.base_filters.items():
             if isinstance(list_filter, django_filters.ModelChoiceFilter) and list_filter.field_name == field.name:
                 top = FacetCount.objects.of(model._meta.label_lower).filter(facet=name).exclude(value="")
-                return top.order_by("-count").values_list(Cast("value", IntegerField()), flat=True)[: self.limit]
+                return top.order_by("-count").values_list(Cast("value", BigIntegerField()), flat=True)[: self.limit]
         return None
 
     def latest_pointed_to(self, field, model):

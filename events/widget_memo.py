@@ -16,6 +16,7 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from django.forms.renderers import DjangoTemplates
+from django.forms.utils import ErrorList
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData
 
@@ -43,6 +44,8 @@ def canonical(value):
         return (kind.__name__, tuple(canonical(item) for item in value))
     if kind is dict:
         return ("dict", tuple((canonical(key), canonical(item)) for key, item in value.items()))
+    if kind is ErrorList and not value.data:  # a field without errors, as every row of a changelist's column
+        return ("ErrorList", value.error_class)
     raise NotPlain(kind)
 
 

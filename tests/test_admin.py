@@ -864,3 +864,21 @@ def test_incident_times_are_edited_in_the_incidents_own_time_zone(staff_client):
     incident.refresh_from_db()
     assert incident.start_time == dt.datetime(2024, 1, 3, 12, 25, tzinfo=dt.UTC)
     assert incident.time_display == "15:55–16:05 +0330 (UTC+03:30)"
+
+
+@pytest.mark.django_db
+def test_the_action_checkbox_and_status_column_draw_as_djangos_own_and_are_remembered(staff_client):
+    from events import widget_memo
+
+    incident = factories.IncidentFactory(title="Bombing <near> the cemetery")
+    model_admin = admin.site._registry[models.Incident]
+    ours = model_admin.action_checkbox(incident)
+    assert ours == admin.ModelAdmin.action_checkbox(model_admin, incident)
+    assert 'aria-label="Select this object for an action - Bombing &lt;near&gt; the cemetery"' in ours
+    url = reverse("admin:events_incident_changelist")
+    staff_client.get(url)
+    drawn = widget_memo.renderer.draws
+    response = staff_client.get(url)
+    assert response.status_code == 200 and widget_memo.renderer.draws == drawn  # the second view draws none
+    assert f'value="{incident.pk}"' in response.content.decode()
+    assert 'name="form-0-status"' in response.content.decode()

@@ -195,10 +195,16 @@ def with_keys(queryset, keys):
     in as an array the planner does not look into, as ARRAY(subquery) did: with a thousand keys written out it
     expected them spread over the table and walked a list's whole order to find a page of them (54 ms for
     the reaction list), instead of fetching them by key and sorting (2 ms)."""
+    if not keys:
+        return queryset.none()
+    # Written into the SQL as they are (integers the database gave): Django's `__in` prepares each of a
+    # thousand keys one by one, 3.5 ms for every query that reads them.
+    listed = ",".join(str(int(key)) for key in keys)
     if connections[queryset.db].vendor != "postgresql":
-        return queryset.filter(pk__in=keys)
-    sql = "{key} = ANY(ARRAY(SELECT unnest(%s::bigint[])))"
-    return queryset.filter(Q(search_index.OnKey(sql, [list(keys)], output_field=BooleanField())))
+        sql = f"{{key}} IN ({listed})"
+    else:
+        sql = f"{{key}} = ANY(ARRAY(SELECT unnest('{{{listed}}}'::bigint[])))"
+    return queryset.filter(Q(search_index.OnKey(sql, [], output_field=BooleanField())))
 
 
 def first_matches(queryset, found, limit=None):

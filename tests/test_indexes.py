@@ -78,3 +78,36 @@ def test_whether_any_person_has_a_date_of_birth_is_answered_from_an_index():
         assert "person_born_idx" in text, text
     else:
         assert "INDEX person_born_idx" in text, text
+
+
+@pytest.mark.django_db
+def test_a_lists_summary_counts_are_read_from_an_index():
+    """Every list and the home page read their total and their facets' sizes (FacetCount's summary rows);
+    among a large archive's stored counts (one row per incident a reaction names) that read every row."""
+    from events.models import FacetCount
+
+    FacetCount.objects.bulk_create(
+        FacetCount(model_label="events.reaction", facet="incident", value=str(n), count=1) for n in range(1, 2001)
+    )
+    FacetCount.objects.create(model_label="events.reaction", facet="", value="", count=2000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {FacetCount._meta.db_table}")
+    summaries = FacetCount.objects.of("events.reaction").filter(value="").values_list("facet", "count")
+    with transaction.atomic():
+        text = plan(summaries)
+    assert "facet_count_summary_idx" in text, text
+    assert FacetCount.objects.summaries("events.reaction") == {"": 2000}
+
+
+@pytest.mark.django_db
+def test_a_deep_incident_page_reads_its_keys_from_the_index_alone():
+    """A page past the first reads its keys by OFFSET over the list's order (events/pagination.py); SQLite's
+    indexes hold the row id, and on PostgreSQL each order index includes it (migration 0023), so skipping
+    60,000 incidents never reads the table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's indexes hold the row id")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'incident_pg_%%'")
+        definitions = dict(cursor.fetchall())
+    assert len(definitions) == 6, definitions
+    assert all(definition.endswith("INCLUDE (id)") for definition in definitions.values()), definitions

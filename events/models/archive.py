@@ -181,6 +181,10 @@ class FacetCount(models.Model):
         indexes = [
             # A facet's values giving most records: the busiest 50 are read, never all of them.
             models.Index(fields=["model_label", "facet", "-count"], name="facet_count_top_idx"),
+            # A list's summary rows (its total, each facet's number of values), read by every list and the home
+            # page: PostgreSQL read all 115,000 rows to find the reaction list's five (11 ms at 100,000
+            # incidents), the unique index leading with the facet, not the value.
+            models.Index(fields=["model_label", "facet"], condition=models.Q(value=""), name="facet_count_summary_idx"),
         ]
 
     def __str__(self):

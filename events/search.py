@@ -20,8 +20,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db import connections
-from django.db.models import BooleanField, IntegerField, Q, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Q, Value
 
 from . import registry, search_index
 from .folding import Fold, PostgresFold, fold
@@ -145,15 +144,6 @@ def search_groups():
     ]
 
 
-def capped_count(queryset, limit=None):
-    """The number of rows, counted up to `limit` (MAX_COUNTED) + 1 at most, as a subquery: `limit` + 1 means
-    "more"."""
-    limit = MAX_COUNTED if limit is None else limit
-    first = queryset.order_by().values("pk")[: limit + 1]
-    sql, params = first.query.get_compiler(using=queryset.db).as_sql()
-    return RawSQL(f"SELECT count(*) FROM ({sql}) counted", params, output_field=IntegerField())
-
-
 def among(queryset, *keys):
     """A condition for `queryset`: the primary key is one of `keys`, bounded values("pk") subqueries.
 
@@ -205,12 +195,6 @@ def with_keys(queryset, keys):
     else:
         sql = f"{{key}} = ANY(ARRAY(SELECT unnest('{{{listed}}}'::bigint[])))"
     return queryset.filter(Q(search_index.OnKey(sql, [], output_field=BooleanField())))
-
-
-def first_matches(queryset, found, limit=None):
-    """The rows of `queryset` among the first `limit` (MAX_COUNTED + 1) rows of `found`, looked up by key."""
-    limit = MAX_COUNTED + 1 if limit is None else limit
-    return queryset.filter(among(queryset, found.order_by().values("pk")[:limit]))
 
 
 def _best_ranked(queryset, keys, fields, value, limit):

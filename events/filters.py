@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django_filters.constants import EMPTY_VALUES
 
 from . import place_tree, widget_memo
-from .caching import cached, note_counts_read
+from .caching import cached, note, note_counts_read, reading
 from .models import (
     PERPETRATOR_KINDS,
     Attribution,
@@ -143,29 +143,37 @@ class FacetedFilterSet(django_filters.FilterSet):
         base = self.queryset.order_by().prefetch_related(None)
         if not self.is_bound:
             return base
-        queryset, applied = base, []
+        queryset = base
         for name, value in self.form.cleaned_data.items():
             if name != excluded and name != "ordering":
                 queryset = self.filters[name].filter(queryset, value)
-                if value not in EMPTY_VALUES:  # as django-filter, which leaves the rows alone for an empty value
-                    applied.append(name)
         if excluded != "q" and search_words(self.form.cleaned_data.get("q")):
-            queryset = with_keys(base, self.first_match_keys(queryset, tuple(applied)))
+            applied = tuple(name for name in self.applied_filters() if name != excluded)
+            queryset = with_keys(base, self.first_match_keys(queryset, applied))
         return queryset
 
     def first_match_keys(self, searched, applied):
         """The keys of the first MAX_COUNTED + 1 rows of `searched` (the search with the filters `applied`), read
         once per request for each set of filters: the facets that leave out a filter the address does not set,
-        and the list itself, share one (events/search.py, first_match_keys)."""
+        and the list itself, share one (events/search.py, first_match_keys).
+
+        What the read noted (the search index, the searched columns) is noted again at each use: the facets
+        are remembered with the tags of what they read (events/caching.py), and a record edited to match the
+        search must move them although the list read the keys first, outside their scope."""
         if applied not in self._first_match_keys:
-            self._first_match_keys[applied] = search_first_match_keys(searched)
-        return self._first_match_keys[applied]
+            with reading() as seen:
+                keys = search_first_match_keys(searched)
+            self._first_match_keys[applied] = (keys, seen.all_tags())
+        keys, tags = self._first_match_keys[applied]
+        note(tags)
+        return keys
 
     def list_match_keys(self):
-        """first_match_keys() of the list as filtered (self.qs), for its total and its page."""
+        """first_match_keys() of the list as filtered (self.qs), for its page; their number is its total."""
         return self.first_match_keys(self.qs, self.applied_filters())
 
     def applied_filters(self):
+        """The filters the address sets: django-filter leaves the rows alone for an empty value."""
         cleaned = self.form.cleaned_data
         return tuple(name for name, value in cleaned.items() if name != "ordering" and value not in EMPTY_VALUES)
 

@@ -167,7 +167,8 @@ def first_match_keys(found, limit=None):
     site search's total and results). On PostgreSQL a GIN index hands over every match of a common word before
     the first is taken (33 ms for 300,000 reactions), so each subquery repeating the search paid that again."""
     limit = MAX_COUNTED + 1 if limit is None else limit
-    return list(found.order_by().values_list("pk", flat=True)[:limit])
+    # Each once: a filter across a relation to many may give a row twice.
+    return list(dict.fromkeys(found.order_by().values_list("pk", flat=True)[:limit]))
 
 
 def first_match_keys_of(searches, limit=None):

@@ -140,14 +140,20 @@ class RecordListView(SectionMixin, FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         cap = self.search_cap()
+        found = {}
         if cap is not None:
-            queryset = first_matches(self.filterset.queryset, queryset, cap, keys=self.filterset.list_match_keys())
+            keys = self.filterset.list_match_keys()
+            queryset = first_matches(self.filterset.queryset, queryset, cap, keys=keys)
+            # Every key is a row of the list, so their number is its total: counting it again would remember a
+            # total under the filters without what the search read (an edit that makes a record match).
+            found["count"] = len(keys)
         paginator = self.get_paginator(
             queryset,
             page_size,
             orphans=self.get_paginate_orphans(),
             allow_empty_first_page=self.get_allow_empty(),
             cap=cap,
+            **found,
         )
         number = page_number(paginator, self.request.GET.get(self.page_kwarg) or 1)
         page = paginator.page(number)

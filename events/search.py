@@ -178,7 +178,7 @@ def first_match_keys_of(searches, limit=None):
     keys = [[] for _ in parts]
     for position, pk in union_all(parts):
         keys[position].append(pk)
-    return keys
+    return [list(dict.fromkeys(some)) for some in keys]  # each once, as first_match_keys
 
 
 def with_keys(queryset, keys):

@@ -24,8 +24,8 @@ import threading
 from collections import Counter, defaultdict
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, F, TextField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Count, TextField, Value
+from django.db.models.functions import Cast
 
 from . import caching, place_tree
 from .filters import COUNTED_FILTERS
@@ -40,6 +40,7 @@ from .models import (
     Reaction,
     Role,
     Stance,
+    counted_as_text,
     stored_value,
     union_all_sql,
 )
@@ -98,7 +99,7 @@ def _counting_parts(label, pks, using, with_pairs=True):
     parts = [queryset.values_list(Cast(Value(""), text), Cast(Value(""), text)).annotate(n=Count("pk"))]
     for name in filterset.facet_names():
         rows, field, count, _finish = filterset.facet_query(name, queryset)
-        parts.append(rows.order_by().values_list(Cast(Value(name), text), Cast(field, text)).annotate(n=count))
+        parts.append(counted_as_text(rows, Cast(Value(name), text), [field], count))
     if with_pairs:
         parts.extend(_pair_part(filterset, queryset, first, second) for first, second in pairs(label))
     return parts
@@ -107,12 +108,10 @@ def _counting_parts(label, pks, using, with_pairs=True):
 def _pair_part(filterset, queryset, first, second):
     """A pair counts each record once per pair of values it has (a reaction with two stances, in one country,
     counts once for each stance with that country), by the paths the filters follow."""
-    text = TextField()
     paths = filterset.pair_path(first), filterset.pair_path(second)
     both = filterset.pair_rows(queryset).filter(**{f"{path}__isnull": False for path in paths})
-    values = Concat(Cast(F(paths[0]), text), Value(SEPARATOR), Cast(F(paths[1]), text), output_field=text)
-    key = Cast(Value(pair_key(first, second)), text)
-    return both.values_list(key, values).annotate(n=Count("pk", distinct=True))
+    key = Cast(Value(pair_key(first, second)), TextField())
+    return counted_as_text(both, key, paths, Count("pk", distinct=True), SEPARATOR)
 
 
 # Stand-ins for the rows' keys while a counting query is compiled: no key is negative.

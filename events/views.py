@@ -180,6 +180,8 @@ class RecordListView(SectionMixin, FilterView):
         if filterset is not None and (not filterset.is_bound or filterset.is_valid()):
             # The unfiltered list, or one filtered by one value of one facet: its total is kept as records change.
             stored = filterset.stored_count()
+            if stored is None and "count" not in kwargs:
+                stored = filterset.counted_total()  # counted with the facets, when they were
             if stored is not None:
                 kwargs["count"] = stored
             kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state(), kwargs.get("cap"))

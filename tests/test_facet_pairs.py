@@ -3,6 +3,7 @@ are read from FacetPair (events/aggregates.py), kept by every write: they equal 
 gives, for every such state of every list over the seeded archive and after each kind of write, and the view
 reads them without grouping the list's records."""
 
+import datetime
 import io
 import random
 import re
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import aggregates, filters
+from events.caching import bump_content_version
 from events.models import (
     Attribution,
     CasualtyFigure,
@@ -79,14 +81,50 @@ def assert_stored_equal_grouped(labels=None):
         for data, name in one_filter_states(filterset_class):
             filterset = filterset_class(QueryDict(urlencode(data)), queryset=model.objects.published())
             assert filterset.one_filter() is not None, data
-            stored, grouped = filterset.stored_facets_within(*filterset.one_filter()), filterset.grouped_facets()
-            assert stored[1:] == grouped[1:], data
-            assert set(stored[0]) == set(grouped[0]), data
-            for facet in grouped[0]:
-                assert_same_busiest(stored[0][facet], grouped[0][facet], (model.__name__, data, facet))
+            assert_same_facets(filterset, data)
             assert filterset.stored_count() == filterset.qs.count(), data
             states += 1 if name else 0
     return states
+
+
+def assert_same_facets(filterset, data):
+    """The counts the view shows (read from FacetCount and FacetPair where they can be) are the grouping's."""
+    stored, grouped = filterset.filtered_facets(), filterset.filtered_facets(read_stored=False)
+    assert stored[1:3] == grouped[1:3], data
+    assert grouped[3] is None, data  # no facet's rows are computed for several
+    assert stored[3] is None or stored[3] == filterset.qs.count(), data  # the total, when counted on the way
+    assert set(stored[0]) == set(grouped[0]), data
+    for facet in grouped[0]:
+        assert_same_busiest(stored[0][facet], grouped[0][facet], (filterset._meta.model.__name__, data, facet))
+    return stored[3]
+
+
+def two_filter_states(filterset_class, per_facet=4):
+    """Addresses filtering a list by one value of each of two facets (the first `per_facet` values of each)."""
+    by_facet = {}
+    for data, name in one_filter_states(filterset_class):
+        if len(by_facet.setdefault(name, [])) < per_facet:
+            by_facet[name].append(data)
+    names = list(by_facet)
+    for index, first in enumerate(names):
+        for second in names[index + 1 :]:
+            for one in by_facet[first]:
+                for other in by_facet[second]:
+                    yield {**one, **other}
+
+
+def test_a_two_filter_list_reads_the_counts_of_its_two_facets_and_groups_the_others(seeded):
+    # Each chosen facet counts the rows the other filter gives: one value of one facet, kept in FacetPair.
+    states, totals = 0, 0
+    for filterset_class in filters.COUNTED_FILTERS:
+        model = filterset_class._meta.model
+        for data in two_filter_states(filterset_class):
+            filterset = filterset_class(QueryDict(urlencode(data)), queryset=model.objects.published())
+            assert filterset.is_valid() and len(filterset.applied_filters()) == 2, data
+            totals += assert_same_facets(filterset, data) is not None
+            states += 1
+    assert states > 100
+    assert totals > 50  # the others' rows computed once, and counted
 
 
 class Edits:
@@ -275,6 +313,8 @@ ONE_FILTER_PAGES = [
     ("events:reaction-list", {"stance": "condemnation"}),
     ("events:incident-list", {"place": "iran"}),
     ("events:incident-list", {"kind": "bombing"}),
+    # As the filter form sends it: every other field empty.
+    ("events:reaction-list", {"category": "country", "incident": "", "stance": "", "country": "", "q": ""}),
 ]
 
 
@@ -312,6 +352,12 @@ def test_the_pages_show_the_counts_the_records_give_and_follow_an_edit(client, a
     assert option_counts(incidents, "kind") == {"Bombing": 1, "Suicide bombing": 1}
     assert option_counts(incidents, "perpetrator") == {"ISIS-K": 1}
     assert option_counts(incidents, "place")["Kerman Province"] == 2  # up the tree, as the stored facets
+    both = {"category": "country", "stance": archive["condemnation"].slug}
+    response = client.get(reactions, both)
+    assert response.context["paginator"].count == 2
+    assert option_counts(response, "incident") == {"First": 2}
+    assert option_counts(response, "stance") == {"Condemnation": 2, "Solidarity": 1}  # among the country reactions
+    assert option_counts(response, "category") == {"International: countries": 2}  # among the condemnations
 
     # A write moves the counts in every state that shows them, at once.
     reaction = Reaction.objects.get(category="domestic")
@@ -320,6 +366,9 @@ def test_the_pages_show_the_counts_the_records_give_and_follow_an_edit(client, a
     response = client.get(reactions, {"category": "country"})
     assert response.context["paginator"].count == 4
     assert option_counts(response, "incident") == {"First": 3, "Second": 1}
+    response = client.get(reactions, both)
+    assert option_counts(response, "category") == {"International: countries": 2}
+    assert option_counts(response, "stance") == {"Condemnation": 2, "Solidarity": 2}
     archive["second"].status = Status.DRAFT  # its reaction leaves the public list with it
     archive["second"].save()
     assert option_counts(client.get(reactions, {"category": "country"}), "incident") == {"First": 3}
@@ -365,3 +414,27 @@ def test_a_figure_moves_no_count(archive):
     figure.save()
     assert aggregates.stored("events.incident") == before
     assert CasualtyFigure.objects.filter(value=120).exists()
+
+
+def test_a_filtered_list_counts_its_other_facets_once_and_follows_an_edit_of_a_column_it_filters(
+    client, archive, settings
+):
+    settings.COUNT_CACHE = True
+    settings.PAGE_CACHE = True
+    elsewhere = Incident.objects.get(title="Elsewhere")
+    Incident.objects.filter(title="Second").update(date=datetime.date(2024, 1, 3))
+    Incident.objects.filter(pk=elsewhere.pk).update(date=datetime.date(2020, 1, 1))
+    bump_content_version()
+    query = {"kind": "bombing", "date_after": "2024-01-01"}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("events:incident-list"), query)
+    # The place and perpetrator facets count the rows both filters give, computed once for both.
+    assert sum("WITH shared AS MATERIALIZED" in q["sql"] for q in queries) == 1
+    assert option_counts(response, "place") == {"Iran": 1, "Kerman Province": 1}
+    assert option_counts(response, "kind") == {"Bombing": 1, "Suicide bombing": 1}
+    elsewhere.date = datetime.date(2024, 2, 1)  # a column no stored count keeps: the cached counts follow it
+    elsewhere.save()
+    response = client.get(reverse("events:incident-list"), query)
+    assert option_counts(response, "place") == {"Iran": 1, "Iraq": 1, "Kerman Province": 1}
+    assert option_counts(response, "kind") == {"Bombing": 2, "Suicide bombing": 1}
+    assert response.context["paginator"].count == 2

@@ -28,6 +28,8 @@ from .base import (
     format_partial_date,
     related_model,
     stored_value,
+    counted_as_text,
+    counted_in_shared,
     union_all,
     union_all_sql,
 )
@@ -100,6 +102,8 @@ __all__ = [
     "related_links",
     "related_model",
     "stored_value",
+    "counted_as_text",
+    "counted_in_shared",
     "union_all",
     "union_all_sql",
 ]

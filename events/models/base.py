@@ -11,7 +11,8 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import F, Q
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -36,25 +37,37 @@ def claims_prefetch(model):
     return models.Prefetch("claims", queryset=claims)
 
 
-def union_all(querysets):
+def union_all(querysets, shared=None):
     """The rows of every queryset (each a values_list() of the same columns) from one UNION ALL query.
 
     Written out rather than QuerySet.union(): SQLite refuses ORDER BY and LIMIT in the parts of a compound
     query as Django writes it, and a part limited to the values giving most rows is the point. Each part is
-    read as a subquery, which both databases accept."""
+    read as a subquery, which both databases accept. A part may also be written out, (sql, params), reading
+    `shared`: a queryset whose rows are computed once, as the table "shared" (a materialized WITH)."""
     querysets = list(querysets)
     if not querysets:
         return []
-    sql, params = union_all_sql(querysets)
-    with connections[querysets[0].db].cursor() as cursor:
+    sql, params = union_all_sql(querysets, shared)
+    using = next(part.db for part in [*querysets, shared] if isinstance(part, models.QuerySet))
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def union_all_sql(querysets):
+def union_all_sql(querysets, shared=None):
     """(sql, params) of union_all()'s query."""
     sql, params = [], []
+    if shared is not None:
+        try:
+            shared_sql, shared_params = shared.query.get_compiler(shared.db).as_sql()
+        except EmptyResultSet:  # nothing matches: the parts reading it are left out
+            shared = None
     for position, queryset in enumerate(querysets):
+        if not isinstance(queryset, models.QuerySet):
+            if shared is not None:
+                sql.append(f"SELECT * FROM ({queryset[0]}) part_{position}")
+                params.extend(queryset[1])
+            continue
         try:
             part_sql, part_params = queryset.query.get_compiler(queryset.db).as_sql()
         except EmptyResultSet:  # a part that matches nothing (filtered by an empty set: a country with no places)
@@ -63,7 +76,33 @@ def union_all_sql(querysets):
         params.extend(part_params)
     if not sql:  # every part matches nothing: a query giving no rows, in the parts' three columns
         return "SELECT NULL, NULL, NULL WHERE 1 = 0", []
+    if shared is not None and any(not isinstance(queryset, models.QuerySet) for queryset in querysets):
+        # MATERIALIZED: computed once for every part that reads it, not once per part (SQLite 3.35, PostgreSQL 12).
+        return f"WITH shared AS MATERIALIZED ({shared_sql}) " + " UNION ALL ".join(sql), [*shared_params, *params]
     return " UNION ALL ".join(sql), params
+
+
+def counted_as_text(rows, key, fields, count, separator="|"):
+    """`rows` grouped by `fields`, as the values_list (key, the value as text, count) union_all() joins: the
+    value of two fields is written "first|second".
+
+    Grouped by the columns themselves and cast to text only for the output (which PostgreSQL needs to put ids
+    and choice values in one column): grouping by the cast compared strings, 2.5-5x the cost of grouping by
+    the column on SQLite (the reaction list's incident facet over 10,000 rows: 174 -> 70 ms)."""
+    text = TextField()
+    if len(fields) == 1:
+        value = Cast(fields[0], text)
+    else:
+        first, second = fields
+        value = Concat(Cast(F(first), text), Value(separator), Cast(F(second), text), output_field=text)
+    return rows.order_by().values(*fields).annotate(n=count).values_list(key, value, "n")
+
+
+def counted_in_shared(key, column, limit=None):
+    """A part of union_all() reading its `shared` rows: (key, `column`'s value as text, rows) of each value, the
+    `limit` giving most rows."""
+    sql = f"SELECT {int(key)}, CAST({column} AS text), COUNT(*) FROM shared GROUP BY {column}"
+    return (f"{sql} ORDER BY 3 DESC LIMIT {int(limit)}" if limit else sql), []
 
 
 class NaturalKeyManager(models.Manager):

@@ -82,19 +82,27 @@ def union_all_sql(querysets, shared=None):
     return " UNION ALL ".join(sql), params
 
 
+class GroupedText(Cast):
+    """A grouped column's value as text, the column itself being what is grouped (counted_as_text)."""
+
+    def get_group_by_cols(self):
+        return []
+
+
 def counted_as_text(rows, key, fields, count, separator="|"):
     """`rows` grouped by `fields`, as the values_list (key, the value as text, count) union_all() joins: the
     value of two fields is written "first|second".
 
-    Grouped by the columns themselves and cast to text only for the output (which PostgreSQL needs to put ids
-    and choice values in one column): grouping by the cast compared strings, 2.5-5x the cost of grouping by
-    the column on SQLite (the reaction list's incident facet over 10,000 rows: 174 -> 70 ms)."""
+    Grouped by the columns alone and cast to text only for the output (which PostgreSQL needs to put ids and
+    choice values in one column; both databases accept an expression of grouped columns): grouping by the cast
+    compared strings, 2.5-5x the cost of grouping by the column on SQLite (the reaction list's incident facet
+    over 10,000 rows: 174 -> 70 ms), and grouping by both sorted rows an index already gives in order."""
     text = TextField()
     if len(fields) == 1:
-        value = Cast(fields[0], text)
+        value = GroupedText(fields[0], text)
     else:
         first, second = fields
-        value = Concat(Cast(F(first), text), Value(separator), Cast(F(second), text), output_field=text)
+        value = Concat(GroupedText(F(first), text), Value(separator), GroupedText(F(second), text), output_field=text)
     return rows.order_by().values(*fields).annotate(n=count).values_list(key, value, "n")
 
 

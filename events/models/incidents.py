@@ -187,10 +187,11 @@ class Incident(Publishable):
             models.Index(fields=["status", "-killed", "-date", "title"], name="incident_list_killed_idx"),
             models.Index(fields=["status", "-injured", "-date", "title"], name="incident_list_injured_idx"),
             models.Index(fields=["status", "title"], name="incident_list_title_idx"),
-            # The type facet counts per kind; a list of one type is read newest first from the same index.
-            models.Index(fields=["status", "kind", "-date", "title"], name="incident_status_kind_idx"),
-            # A place's page lists its newest incidents; the place facet counts per place.
-            models.Index(fields=["status", "place", "-date", "title"], name="incident_status_place_idx"),
+            # The type facet counts per kind; a list of one type is read newest first from the same index. The
+            # facet of a list filtered by date or by killed reads it alone (killed too): 115 -> 15 ms at 100,000.
+            models.Index(fields=["status", "kind", "-date", "title", "killed"], name="incident_status_kind_idx"),
+            # A place's page lists its newest incidents; the place facet counts per place (as the type's).
+            models.Index(fields=["status", "place", "-date", "title", "killed"], name="incident_status_place_idx"),
         ]
         constraints = [
             date_precision_pair_constraint("date", "date_precision", "incident_date_precision_pair", "date"),

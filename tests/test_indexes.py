@@ -3,9 +3,10 @@ what they offer from an index."""
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count, Value
 
 from events.filters import IncidentFilter
-from events.models import Incident
+from events.models import Incident, counted_as_text
 
 ORDERS_WITH_AN_INDEX = ["newest", "oldest", "most-killed", "most-injured"]
 
@@ -111,3 +112,17 @@ def test_a_deep_incident_page_reads_its_keys_from_the_index_alone():
         definitions = dict(cursor.fetchall())
     assert len(definitions) == 6, definitions
     assert all(definition.endswith("INCLUDE (id)") for definition in definitions.values()), definitions
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan: an index holding every column read")
+@pytest.mark.parametrize("column", ["kind", "place"])
+def test_the_facets_of_a_list_filtered_by_date_and_killed_read_an_index_alone(column):
+    # The facet's own column, the filters' and the key are all in the index: no row of the table is read, and
+    # the groups come in the index's order (the value is cast to text without being grouped as text too).
+    rows = Incident.objects.published().filter(date__gte="1990-01-01", killed__gte=5)
+    facet = counted_as_text(rows, Value(0), [column], Count("pk"))
+    with transaction.atomic():
+        text = plan(facet)
+    assert f"COVERING INDEX incident_status_{column}_idx" in text, text
+    assert "TEMP B-TREE" not in text, text

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Value
 
 from events.filters import IncidentFilter
-from events.models import Incident, counted_as_text
+from events.models import Incident, Reaction, counted_as_text
 
 ORDERS_WITH_AN_INDEX = ["newest", "oldest", "most-killed", "most-injured"]
 
@@ -126,3 +126,12 @@ def test_the_facets_of_a_list_filtered_by_date_and_killed_read_an_index_alone(co
         text = plan(facet)
     assert f"COVERING INDEX incident_status_{column}_idx" in text, text
     assert "TEMP B-TREE" not in text, text
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan: an index holding every column read")
+def test_a_list_filtered_by_category_finds_what_its_facets_count_in_an_index_alone():
+    rows = Reaction.objects.published().filter(category="country").values("pk", "incident", "country")
+    with transaction.atomic():
+        text = plan(rows.order_by())
+    assert "COVERING INDEX reaction_category_idx" in text, text

@@ -237,9 +237,9 @@ class FacetedFilterSet(django_filters.FilterSet):
     def count_facets(self):
         """({filter name: {value: count}}, {filter name: number of values when known}, {filter name: number of
         values in the whole list}, the list's total when counted on the way, else None): stored when nothing is
-        filtered, else from one query (filtered_facets), with
-        the stored number of values of each facet (which a long choice's "and N more" says: read here, whatever
-        the archive's size, rather than in a query of its own once a choice is long)."""
+        filtered, else from one query (filtered_facets), with the stored number of values of each facet (which a
+        long choice's "and N more" says: read here, whatever the archive's size, rather than in a query of its
+        own once a choice is long)."""
         if self.counts_are_stored():
             counts, sizes, total = self.stored_facets()
             return counts, sizes, sizes, total
@@ -323,8 +323,8 @@ class FacetedFilterSet(django_filters.FilterSet):
             parts.append(("SELECT -1, '', COUNT(*) FROM shared", []))  # the list's total, on the way
         counts = [{} for _ in [*names, "sizes", "total"]]
         if parts:
-            for position, value, number in union_all(parts, rows):
-                counts[position].setdefault(value, number)
+            for position, found, number in union_all(parts, rows):
+                counts[position].setdefault(found, number)
         facets = {}
         for name, found, finish in zip(names, counts, finishers, strict=False):
             found = {
@@ -365,8 +365,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         if one is None:
             return None
         name, value = one
-        # Read here rather than from counted_facets: whatever caches this page must note the counts it shows,
-        # and the cached form's fragment reads counted_facets later, in a scope of its own.
+        # The chosen value's one row in FacetCount, rather than counted_facets: a page whose filter form comes
+        # from its cached fragment needs no facet counts at all.
         label = self._meta.model._meta.label_lower
         note_counts_read(label)
         rows = FacetCount.objects.of(label).filter(facet=name, value=value).values_list("count", flat=True)
@@ -394,10 +394,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     def counted_total(self):
         """The number of records of the list as filtered, when counting its facets counted it too (their rows
-        were computed once for several facets: filtered_facets), else None. Not of a searched list, whose total
-        is the number of its first matches."""
-        if self.is_bound and search_words(self.data.get("q")):
-            return None
+        were computed once for several facets: filtered_facets), else None."""
         return self.counted_facets[3]
 
     @property

@@ -181,7 +181,8 @@ class RecordListView(SectionMixin, FilterView):
             # The unfiltered list, or one filtered by one value of one facet: its total is kept as records change.
             stored = filterset.stored_count()
             if stored is None and "count" not in kwargs:
-                stored = filterset.counted_total()  # counted with the facets, when they were
+                # Counted with the facets, when they were (a searched list's is the number of its keys, above).
+                stored = filterset.counted_total()
             if stored is not None:
                 kwargs["count"] = stored
             kwargs["count_key"] = ("list", type(filterset).__name__, filterset.filter_state(), kwargs.get("cap"))

@@ -76,7 +76,7 @@ def union_all_sql(querysets, shared=None):
         params.extend(part_params)
     if not sql:  # every part matches nothing: a query giving no rows, in the parts' three columns
         return "SELECT NULL, NULL, NULL WHERE 1 = 0", []
-    if shared is not None and any(not isinstance(queryset, models.QuerySet) for queryset in querysets):
+    if shared is not None:
         # MATERIALIZED: computed once for every part that reads it, not once per part (SQLite 3.35, PostgreSQL 12).
         return f"WITH shared AS MATERIALIZED ({shared_sql}) " + " UNION ALL ".join(sql), [*shared_params, *params]
     return " UNION ALL ".join(sql), params

@@ -15,10 +15,11 @@ import threading
 from collections import OrderedDict
 from decimal import Decimal
 
-from django.forms.renderers import DjangoTemplates
 from django.forms.utils import ErrorList
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData
+
+from .form_renderer import FormRenderer
 
 # Each entry is a widget's HTML (a few KB for a <select> of 50 options): a bound on the process's memory.
 MAX_ENTRIES = 2000
@@ -73,8 +74,8 @@ def digest(template_name, context):
     return hashlib.blake2b(f"{template_name}\0{described}".encode(), digest_size=16).digest()
 
 
-class RememberingRenderer(DjangoTemplates):
-    """Django's default form renderer, remembering what it drew per template and context (module docstring)."""
+class RememberingRenderer(FormRenderer):
+    """The site's form renderer, remembering what it drew per template and context (module docstring)."""
 
     def __init__(self):
         super().__init__()

@@ -1,3 +1,4 @@
+import gc
 import hashlib
 import inspect
 import itertools
@@ -117,6 +118,16 @@ def pytest_collection_modifyitems(items):
     for _, run in itertools.groupby(items, key=lambda item: item.path):
         ordered += sorted(run, key=module_rows_used)
     items[:] = ordered
+
+
+def pytest_collection_finish(session):
+    """Python's collector walked every object the process holds (Django, the test modules, hypothesis) at each
+    full collection: 120 ms, 32 times in the admin and revision tests, 8% of their time. What exists once the
+    tests are collected lives to the end, so it is frozen out of the collector's walks, and collections come
+    after 50,000 allocations rather than 700 (2.3 s less garbage collection in those modules)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 _MIGRATED_SQLITE = {}

@@ -71,9 +71,9 @@ def load(files):
 def _load_all(files):
     """Every record of `files` checked and saved, then the references that waited for later records; returns
     the models loaded."""
-    deferred, loaded = [], set()
+    deferred, loaded, known = [], set(), KnownKeys()
     for path in files:
-        deferred += _load_file(path, loaded)
+        deferred += _load_file(path, loaded, known)
     for where, obj in deferred:
         _check_deferred(where, obj)
         obj.save_deferred_fields(using=transaction.get_connection().alias)
@@ -104,7 +104,7 @@ def _describe(exc):
     return str(exc)
 
 
-def _load_file(path, loaded):
+def _load_file(path, loaded, known):
     """Load one file's records, checked; returns (where, obj) pairs whose forward references wait till the end,
     adding the models met to `loaded`."""
     shown = display_path(path)
@@ -117,14 +117,14 @@ def _load_file(path, loaded):
     deferred = []
     for index, record in enumerate(records):
         where = f"{shown}: {_record_name(record, index)}"
-        obj = _load_record(where, record)
+        obj = _load_record(where, record, known)
         loaded.add(type(obj.object))
         if obj.deferred_fields:
             deferred.append((where, obj))
     return deferred
 
 
-def _load_record(where, record):
+def _load_record(where, record, known):
     if not isinstance(record, dict) or not isinstance(record.get("fields"), dict):
         raise _Problem(f'{where}: a record needs a "model" and a "fields" object.')
     try:
@@ -132,7 +132,7 @@ def _load_record(where, record):
     except base.DeserializationError as exc:
         raise _Problem(f"{where}: {exc}") from exc
     # Each reference is looked up once: the record is deserialized with the keys found here.
-    resolved = {name: _check_field(where, model, name, value) for name, value in record["fields"].items()}
+    resolved = {name: _check_field(where, model, name, value, known) for name, value in record["fields"].items()}
     try:
         (obj,) = serializers.deserialize("python", [{**record, "fields": resolved}], handle_forward_references=True)
     except base.DeserializationError as exc:
@@ -149,6 +149,7 @@ def _load_record(where, record):
         failed = {name for name in errors if name != NON_FIELD_ERRORS}
         errors = _constraint_errors(instance, exclude | failed, errors)
         raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
+    known.forget(model)
     try:
         with transaction.atomic():
             obj.save()
@@ -175,7 +176,40 @@ def _constraint_errors(instance, exclude, errors):
     return errors
 
 
-def _check_field(where, model, name, value):
+class KnownKeys:
+    """The keys natural keys named earlier in one load, per model: the seed names its sources and its incident
+    in hundreds of records, and each lookup was a query (a third of a load's time went on them). A model's
+    entries are forgotten whenever a record of it is saved, which may change what a natural key names."""
+
+    def __init__(self):
+        self._keys = {}
+
+    def forget(self, model):
+        self._keys.pop(model, None)
+
+    def get(self, model, natural_keys, field="pk"):
+        """The `field` (the key) of the rows of `model` every natural key names, or None unless all are known."""
+        known = self._keys.get(model, {})
+        try:
+            found = [known.get((field, _frozen(natural_key))) for natural_key in natural_keys]
+        except TypeError:  # not a list of natural keys: Django's lookup says what is wrong
+            return None
+        return None if None in found else found
+
+    def note(self, model, natural_keys, keys, field="pk"):
+        known = self._keys.setdefault(model, {})
+        for natural_key, key in zip(natural_keys, keys, strict=True):
+            if isinstance(natural_key, list):
+                known[(field, _frozen(natural_key))] = key
+
+
+def _frozen(natural_key):
+    if not isinstance(natural_key, list):
+        raise TypeError(natural_key)
+    return tuple(_frozen(part) if isinstance(part, list) else part for part in natural_key)
+
+
+def _check_field(where, model, name, value, known):
     """Each field on its own, so the message can name it. Returns the value with a reference given by
     natural key replaced by the key it names, unless the reference waits for a later record."""
     try:
@@ -185,12 +219,26 @@ def _check_field(where, model, name, value):
     using = transaction.get_connection().alias
     try:
         if isinstance(field.remote_field, models.ManyToManyRel):
+            target = field.remote_field.model
+            if isinstance(value, list) and (found := known.get(target, value)) is not None:
+                return found
             found = base.deserialize_m2m_values(field, value, using, handle_forward_references=True)
-            return value if found is base.DEFER_FIELD else found
+            if found is base.DEFER_FIELD:
+                return value
+            known.note(target, value, found)
+            return found
         if isinstance(field.remote_field, models.ManyToOneRel):
+            # A to_field reference names another column than the key.
+            target, to_field = field.remote_field.model, field.remote_field.field_name
+            if isinstance(value, list) and (found := known.get(target, [value], to_field)) is not None:
+                return found[0]
             # A required reference cannot wait for a later record: the row is saved without it first.
             found = base.deserialize_fk_value(field, value, using, handle_forward_references=field.null)
-            return value if found is base.DEFER_FIELD else found
+            if found is base.DEFER_FIELD:
+                return value
+            if isinstance(value, list):
+                known.note(target, [value], [found], to_field)
+            return found
         field.to_python(value)
         return value
     except (ObjectDoesNotExist, base.M2MDeserializationError) as exc:

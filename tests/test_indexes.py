@@ -135,3 +135,18 @@ def test_a_list_filtered_by_category_finds_what_its_facets_count_in_an_index_alo
     with transaction.atomic():
         text = plan(rows.order_by())
     assert "COVERING INDEX reaction_category_idx" in text, text
+
+
+@pytest.mark.django_db
+def test_the_admins_incident_list_is_read_in_index_order(rf, admin_user):
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = admin_user
+    changelist = admin.site._registry[Incident].get_changelist_instance(request)
+    with transaction.atomic():
+        text = plan(changelist.queryset[:50])
+    if connection.vendor == "postgresql":
+        assert "Sort" not in text and "incident_pg_admin_idx" in text, text
+    else:
+        assert "USING INDEX events_incident_date" in text, text  # NULL sorts lowest: DESC is NULLS LAST

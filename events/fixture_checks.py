@@ -149,7 +149,8 @@ def _load_record(where, record, known):
         failed = {name for name in errors if name != NON_FIELD_ERRORS}
         errors = _constraint_errors(instance, exclude | failed, errors)
         raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
-    known.forget(model)
+    if instance.pk is not None:  # a row found by its natural key or named by its key: changed, not added
+        known.clear()
     try:
         with transaction.atomic():
             obj.save()
@@ -178,14 +179,15 @@ def _constraint_errors(instance, exclude, errors):
 
 class KnownKeys:
     """The keys natural keys named earlier in one load, per model: the seed names its sources and its incident
-    in hundreds of records, and each lookup was a query (a third of a load's time went on them). A model's
-    entries are forgotten whenever a record of it is saved, which may change what a natural key names."""
+    in hundreds of records, and each lookup was a query (a third of a load's time went on them). Adding a row
+    changes what no natural key names (they are unique); changing a row may change what any names (a person's
+    slug is part of their roles' natural keys), so they are all forgotten before a record changes a row."""
 
     def __init__(self):
         self._keys = {}
 
-    def forget(self, model):
-        self._keys.pop(model, None)
+    def clear(self):
+        self._keys.clear()
 
     def get(self, model, natural_keys, field="pk"):
         """The `field` (the key) of the rows of `model` every natural key names, or None unless all are known."""

@@ -179,7 +179,7 @@ def _constraint_errors(instance, exclude, errors):
 
 class KnownKeys:
     """The keys natural keys named earlier in one load, per model: the seed names its sources and its incident
-    in hundreds of records, and each lookup was a query (a third of a load's time went on them). Adding a row
+    in hundreds of records, and each lookup was a query (a quarter of a load's time went on them). Adding a row
     changes what no natural key names (they are unique); changing a row may change what any names (a person's
     slug is part of their roles' natural keys), so they are all forgotten before a record changes a row."""
 

@@ -7,6 +7,7 @@ import django_filters
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import BigIntegerField, Case, CharField, IntegerField, Value, When
 from django.db.models.functions import Cast, Substr
 
@@ -104,6 +105,9 @@ class _PeriodDates:
     def dates(self, field_name, kind, order="ASC"):
         if kind not in ("year", "month"):
             return super().dates(field_name, kind, order)
+        if kind == "year" and not self.query.where:
+            years = self._years_by_index(field_name)
+            return years[::-1] if order == "DESC" else years
         period = Substr(Cast(field_name, CharField()), 1, 4 if kind == "year" else 7)
         periods = (
             self.filter(**{f"{field_name}__isnull": False})
@@ -114,6 +118,26 @@ class _PeriodDates:
             .order_by("-archive_period" if order == "DESC" else "archive_period")
         )
         return [datetime.date(int(text[:4]), int(text[5:7]) if kind == "month" else 1, 1) for text in periods]
+
+    def _years_by_index(self, field_name):
+        """The years of a whole table's dates, one step through the field's index per year (the earliest date
+        from the next 1 January on) instead of reading every row: the unfiltered incident changelist's years
+        took 29 ms of its 42 ms of SQL on PostgreSQL at 100,000 incidents."""
+        connection = connections[self.db]
+        quote = connection.ops.quote_name
+        column, table = quote(self.model._meta.get_field(field_name).column), quote(self.model._meta.db_table)
+        if connection.vendor == "postgresql":
+            following = "(date_trunc('year', periods.first) + interval '1 year')::date"
+        else:
+            following = "date(periods.first, 'start of year', '+1 year')"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE periods(first) AS (SELECT MIN({column}) FROM {table} UNION ALL "
+                f"SELECT (SELECT MIN({column}) FROM {table} WHERE {column} >= {following}) "
+                "FROM periods WHERE periods.first IS NOT NULL) SELECT first FROM periods WHERE first IS NOT NULL"
+            )
+            firsts = [row[0] for row in cursor.fetchall()]
+        return [datetime.date(int(str(first)[:4]), 1, 1) for first in firsts]
 
 
 @functools.cache

@@ -104,10 +104,13 @@ format: $(VENV)/.installed-dev
 # processes (pytest-xdist) share the tests, one per core; on a machine busy with other work they only get in
 # each other's way, so `PYTEST_WORKERS=0` runs them in one. PYTEST_ARGS passes more options, e.g.
 # `make test-fast PYTEST_ARGS="-k history -x"`.
+# Whole files go to a process (--dist loadfile): a module's rows (`module_rows`, `seeded`) and subprocesses are
+# then made once, where dealing tests out one by one made them in both processes (test-fast: 4 min 17 s of
+# CPU instead of 5 min 3 s; 146 s instead of 168 s in the same hour).
 # Bytecode is written even where the environment says not to: pytest keeps its assertion-rewritten test modules
 # (and the plugins') as bytecode, and without it each process rewrites ~380 modules, 4-5 s of CPU.
 PYTEST_WORKERS ?= 2
-PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
+PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

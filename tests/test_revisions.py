@@ -463,6 +463,20 @@ def public_pages(client, records):
     return pages
 
 
+@pytest.fixture(scope="module")
+def _pages_memo():
+    return {}
+
+
+@pytest.fixture
+def pages_before(public_archive, client, _pages_memo):
+    """The public pages of the module's archive before a test changes anything: every test starts from the same
+    rows (its changes are rolled back), so they are read once for the module."""
+    if "pages" not in _pages_memo:
+        _pages_memo["pages"] = public_pages(client, public_archive)
+    return _pages_memo["pages"]
+
+
 def test_every_write_model_is_covered():
     from tests.test_admin import REGISTERED
 
@@ -470,9 +484,11 @@ def test_every_write_model_is_covered():
 
 
 @pytest.mark.parametrize("model", WRITE_MODELS, ids=lambda m: m.__name__)
-def test_an_editors_change_on_a_records_own_page_never_reaches_the_public(public_archive, editor, client, model):
+def test_an_editors_change_on_a_records_own_page_never_reaches_the_public(
+    public_archive, editor, client, pages_before, model
+):
     record = public_archive[model]
-    before = public_pages(client, public_archive)
+    before = pages_before
     client.force_login(editor)
     url = admin_url(model, "change", record.pk)
     data = page_data(client.get(url))
@@ -486,9 +502,11 @@ def test_an_editors_change_on_a_records_own_page_never_reaches_the_public(public
 
 
 @pytest.mark.parametrize("model", [m for m in WRITE_MODELS if m in revisions.CHILD_OF], ids=lambda m: m.__name__)
-def test_an_editor_adding_a_row_to_a_public_record_never_reaches_the_public(public_archive, editor, client, model):
+def test_an_editor_adding_a_row_to_a_public_record_never_reaches_the_public(
+    public_archive, editor, client, pages_before, model
+):
     template = public_archive[model]
-    before = public_pages(client, public_archive)
+    before = pages_before
     rows_before = model.objects.count()
     client.force_login(editor)
     data = page_data(client.get(admin_url(model, "change", template.pk)))
@@ -518,9 +536,11 @@ def test_an_editor_cannot_delete_from_the_admin(public_archive, editor_client, m
     assert model.objects.filter(pk=record.pk).exists()
 
 
-def test_an_editors_inline_change_and_new_inline_row_never_reach_the_public(public_archive, editor, client):
+def test_an_editors_inline_change_and_new_inline_row_never_reach_the_public(
+    public_archive, editor, client, pages_before
+):
     incident = public_archive[models.Incident]
-    before = public_pages(client, public_archive)
+    before = pages_before
     client.force_login(editor)
     url = admin_url(models.Incident, "change", incident.pk)
     data = page_data(client.get(url))

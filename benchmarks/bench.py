@@ -8,8 +8,11 @@ gives the ratio of each page to a trivial view measured in the same run, and CPU
 Each size is served twice: "cold", with the whole-page cache off (DJANGO_PAGE_CACHE=0: every request runs
 the view, its queries and its templates; list counts and facet counts stay cached per filter state until an
 edit, as in production), and "warm", with the page cache on (repeat views of an unchanged archive). Before
-each page of the cold run the content version is bumped, as an edit does, and one request is timed: the
-first view after an edit, with every cache empty. The goals of issue 5 are checked from these numbers.
+each page of the cold run the content version is bumped, as a bulk write does, and one request is timed: the
+first view after every cache emptied. After the page's wrk run (its counts cached again) an editor saves the
+incident the incident page shows, as the newsroom's editor does (its summary, then its preferred killed
+figure, benchmarks/newsroom.py), and the first request after each save is timed: the first view after an
+editor's edit, the slower of the two. The goals of issues 5 and 14 are checked from these numbers.
 
 The read API (issue 16) is measured on its own server: the first and the last page of the incident list in two
 orders, the last found by following `next` to the end once (`--api-only` measures just that).
@@ -350,11 +353,28 @@ def probe(env, *args):
 
 
 def first_request(url):
-    """Milliseconds for one request, right after the content version moved on (every cache empty)."""
+    """Milliseconds for one request (timed right after a write)."""
     started = time.monotonic()
     with urllib.request.urlopen(url, timeout=600) as response:
         response.read()
     return (time.monotonic() - started) * 1000
+
+
+def edited_incident(size):
+    """The incident the editor saves: the one the incident page shows."""
+    return f"synthetic-incident-{size // 2}"
+
+
+def after_editors_saves(env, url, slug):
+    """The slower of the first views of `url` after an editor saves incident `slug`'s summary, and after they
+    save its preferred killed figure, each with the page's counts cached before (a cached count that the save
+    did not change stays cached)."""
+    spent = []
+    for number in (0, 1):
+        warm_up(url)
+        probe(env, "edit", slug, str(number))
+        spent.append(first_request(url))
+    return max(spent)
 
 
 def etag_of(url):
@@ -382,6 +402,8 @@ def measure(size, env, seconds, cold):
             figures = load(url, seconds, cookie if admin else None)
             figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
             figures["first_ms"] = first
+            if first is not None:
+                figures["edit_ms"] = after_editors_saves(env, url, edited_incident(size))
             results.append((label, path, figures))
             print(
                 f"{size:>7,} {'cold' if cold else 'warm'} {label:<40} {figures['p50']:8.2f} ms p50 "
@@ -691,15 +713,31 @@ def first_view_goals(measured):
     }
     if not firsts:
         return []
+    edits = {
+        label: (f["edit_ms"], f["p50"])
+        for label, (path, f) in cold.items()
+        if kind_of(label, path) == PUBLIC and f.get("edit_ms") is not None
+    }
+    goals = []
+    if edits:
+        slow = [f"{label} {first / p50:.1f}×" for label, (first, p50) in edits.items() if not first <= 2 * p50]
+        goals.append(
+            (
+                f"{sizes[-1]:,} incidents: every public page's first view after an editor's save ≤ 2× its "
+                "cached-count cost (cold p50)",
+                not slow,
+                "missed by " + ", ".join(slow) if slow else "all pages within",
+            )
+        )
     slow = [f"{label} {first / p50:.1f}×" for label, (first, p50) in firsts.items() if not first <= 2 * p50]
-    goals = [
+    goals.append(
         (
-            f"{sizes[-1]:,} incidents: every public page's first view after an edit ≤ 2× its cached-count cost "
-            "(cold p50)",
+            f"{sizes[-1]:,} incidents: every public page's first view after every cache is emptied (a bulk write) "
+            "≤ 2× its cached-count cost (cold p50)",
             not slow,
             "missed by " + ", ".join(slow) if slow else "all pages within",
         )
-    ]
+    )
     if len(sizes) > 1:
         small = {
             label if not label.startswith("incident list, page") else "incident list, page": f.get("first_ms")
@@ -710,9 +748,26 @@ def first_view_goals(measured):
             base = small.get(label if not label.startswith("incident list, page") else "incident list, page")
             if base and not first <= 2 * base:
                 grown.append(f"{label} {first / base:.1f}×")
+        small_edits = {
+            label if not label.startswith("incident list, page") else "incident list, page": f.get("edit_ms")
+            for label, (path, f) in rows_by_label(measured[sizes[0]]["cold"]).items()
+        }
+        edit_grown = []
+        for label, (first, _p50) in edits.items():
+            base = small_edits.get(label if not label.startswith("incident list, page") else "incident list, page")
+            if base and not first <= 2 * base:
+                edit_grown.append(f"{label} {first / base:.1f}×")
+        if edits:
+            goals.append(
+                (
+                    f"First view after an editor's save at {sizes[-1]:,} incidents ≤ 2× the same at {sizes[0]:,}",
+                    not edit_grown,
+                    "grew more: " + ", ".join(edit_grown) if edit_grown else "every page",
+                )
+            )
         goals.append(
             (
-                f"First view after an edit at {sizes[-1]:,} incidents ≤ 2× the same at {sizes[0]:,}",
+                f"First view after every cache is emptied at {sizes[-1]:,} incidents ≤ 2× the same at {sizes[0]:,}",
                 not grown,
                 "grew more: " + ", ".join(grown) if grown else "every page",
             )
@@ -747,8 +802,9 @@ def compare_table(results, reference):
     theirs = {mode: rows_by_label(reference[mode]) for mode in ("cold", "warm")}
     lines = [
         "| page | SQLite p50 ms (cold) | PostgreSQL p50 ms (cold) | **PostgreSQL / SQLite (cold p50)** "
-        "| CPU ratio (cold) | first view after an edit, SQLite / PostgreSQL ms | warm p50 ratio |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| CPU ratio (cold) | first view after an editor's save, SQLite / PostgreSQL ms "
+        "| first view after every cache is emptied, SQLite / PostgreSQL ms | warm p50 ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     warm = rows_by_label(results["warm"])
     for label, _path, f in results["cold"]:
@@ -758,12 +814,15 @@ def compare_table(results, reference):
         firsts = ""
         if f.get("first_ms") is not None and other.get("first_ms") is not None:
             firsts = f"{other['first_ms']:.1f} / {f['first_ms']:.1f}"
+        edits = ""
+        if f.get("edit_ms") is not None and other.get("edit_ms") is not None:
+            edits = f"{other['edit_ms']:.1f} / {f['edit_ms']:.1f}"
         warm_ratio = ""
         if label in warm and label in theirs["warm"]:
             warm_ratio = f"{warm[label][1]['p50'] / theirs['warm'][label][1]['p50']:.2f}"
         lines.append(
             f"| {label} | {other['p50']:.2f} | {f['p50']:.2f} | **{f['p50'] / other['p50']:.2f}** | "
-            f"{f['cpu_ms'] / max(other['cpu_ms'], 1e-9):.2f} | {firsts} | {warm_ratio} |"
+            f"{f['cpu_ms'] / max(other['cpu_ms'], 1e-9):.2f} | {edits} | {firsts} | {warm_ratio} |"
         )
     return lines
 
@@ -800,18 +859,19 @@ def check_api_goal(measured):
 def table(results, queries, trivial):
     lines = [
         "| page | status | queries | req/s | p50 ms | p99 ms | × trivial (p50) | CPU/request ms | × trivial (CPU) "
-        "| first view after an edit, ms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| first view after an editor's save, ms | first view after every cache is emptied, ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, path, f in results:
         if "rps" not in f:
             continue
         status, count = queries.get(path, ["", ""])
         first = f"{f['first_ms']:.1f}" if f.get("first_ms") is not None else ""
+        edit = f"{f['edit_ms']:.1f}" if f.get("edit_ms") is not None else ""
         lines.append(
             f"| {label} (`{path}`) | {status} | {count} | {f['rps']:.0f} | {f['p50']:.2f} | {f['p99']:.2f} | "
             f"{f['p50'] / trivial['p50']:.1f} | {f['cpu_ms']:.2f} | {f['cpu_ms'] / max(trivial['cpu_ms'], 1e-9):.1f} "
-            f"| {first} |"
+            f"| {edit} | {first} |"
         )
     return lines
 
@@ -907,7 +967,10 @@ def report(measured, seconds, database="sqlite", reference=None, load_before=0.0
         "*CPU/request* is the workers' user+system time divided by the requests served. *Cold*: the whole-page "
         "cache off (every request runs the view, its queries and templates; list and facet counts stay cached "
         "per filter state until an edit, as in production). *Warm*: the page cache on. *First view after an "
-        "edit*: one request right after the content version moved on, every cache empty. *Queries*: counted "
+        "editor's save*: with the page's counts cached, an editor saves the incident the incident page shows "
+        "(its summary, then its preferred killed figure, as benchmarks/newsroom.py's editor does) and one request "
+        "follows each save; the slower of the two. *First view after every cache is emptied*: one request right "
+        "after every cache tag moved (as after a bulk write or a load). *Queries*: counted "
         "in-process with every cache off (the most a page makes)."
         + (
             " On PostgreSQL, *CPU/request* adds the database server's processes for the benchmark database to "

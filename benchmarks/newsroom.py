@@ -295,8 +295,8 @@ def section(results, seconds, load_before, size=SIZE, load_after=None):
         "",
         *table(results),
         "",
-        "The first view of each page after an edit, page by page, is in the *first view after an edit* column of "
-        "the cold tables above (`make bench`, `make bench-postgres`).",
+        "The first view of each page after an edit, page by page, is in the *first view after an editor's save* "
+        "column of the cold tables above (`make bench`, `make bench-postgres`).",
         SECTION_END,
     ]
     return lines

@@ -2,7 +2,8 @@
 
 python -m benchmarks.probe analyze            # refresh the query planner's statistics
 python -m benchmarks.probe built              # print how many generated incidents the database holds
-python -m benchmarks.probe bump               # bump the content version, as an edit does (caches go cold)
+python -m benchmarks.probe bump               # bump the content version, as a bulk write does (caches go cold)
+python -m benchmarks.probe edit SLUG N        # an editor's save of incident SLUG (N even: summary, odd: figure)
 python -m benchmarks.probe session            # print a session cookie for a benchmark superuser
 python -m benchmarks.probe queries PATH ...   # print {path: [status, queries]} as JSON
 """
@@ -41,6 +42,11 @@ def main(argv):
         from events.caching import bump_content_version
 
         bump_content_version()
+        return
+    if command == "edit":
+        from benchmarks.newsroom import save_one
+
+        save_one(args[0], int(args[1]))
         return
     if command == "session":
         print(admin_session())

@@ -132,13 +132,18 @@ def test_each_size_has_its_own_database_beside_the_one_named():
     assert bench.database_url("sqlite", 100_000).endswith("/benchmarks/.data/archive-100000.sqlite3")
 
 
-def pages_run(p50s, first=None):
-    """A run's cold results: the trivial view and two public pages with the given p50s (ms)."""
-    first = first or {}
+def pages_run(p50s, first=None, edit=None):
+    """A run's cold results: the trivial view and two public pages with the given p50s (ms), and their first
+    views after every cache is emptied (`first`) and after an editor's save (`edit`)."""
+    first, edit = first or {}, edit or {}
     return [
         ("trivial view", "/bench/trivial/", {**figures(0.5), "first_ms": None}),
         *[
-            (label, f"/{label.replace(' ', '-')}/", {**figures(p50), "first_ms": first.get(label)})
+            (
+                label,
+                f"/{label.replace(' ', '-')}/",
+                {**figures(p50), "first_ms": first.get(label), "edit_ms": edit.get(label)},
+            )
             for label, p50 in p50s.items()
         ],
     ]
@@ -152,18 +157,53 @@ def test_postgres_pages_are_compared_with_the_same_pages_on_sqlite():
     assert not met
     assert evidence == "slower: incident list 2.5×"
     rows = bench.compare_table(postgres[100_000], sqlite[100_000])
-    assert "| home | 5.00 | 9.00 | **1.80** | 1.80 |  | 2.00 |" in rows
-    assert "| incident list | 10.00 | 25.00 | **2.50** | 2.50 |  |  |" in rows
+    assert "| home | 5.00 | 9.00 | **1.80** | 1.80 |  |  | 2.00 |" in rows
+    assert "| incident list | 10.00 | 25.00 | **2.50** | 2.50 |  |  |  |" in rows
+
+    postgres = {"cold": pages_run({"home": 9.0}, first={"home": 40.0}, edit={"home": 12.0}), "warm": []}
+    sqlite = {"cold": pages_run({"home": 5.0}, first={"home": 20.0}, edit={"home": 6.0}), "warm": []}
+    assert "| home | 5.00 | 9.00 | **1.80** | 1.80 | 6.0 / 12.0 | 20.0 / 40.0 |  |" in bench.compare_table(
+        postgres, sqlite
+    )
 
 
 def test_a_first_view_after_an_edit_over_twice_the_cached_cost_is_named():
-    small = {"cold": pages_run({"home": 5.0, "reaction list": 10.0}, first={"home": 8.0, "reaction list": 15.0})}
-    large = {"cold": pages_run({"home": 5.0, "reaction list": 10.0}, first={"home": 9.0, "reaction list": 1650.0})}
+    p50s = {"home": 5.0, "reaction list": 10.0}
+    small = {"cold": pages_run(p50s, first={"home": 8.0, "reaction list": 15.0}, edit={"home": 6, "reaction list": 9})}
+    large = {
+        "cold": pages_run(p50s, first={"home": 9.0, "reaction list": 1650.0}, edit={"home": 11, "reaction list": 17})
+    }
 
     goals = bench.first_view_goals({1000: small, 100_000: large})
 
-    assert goal(goals, "100,000 incidents: every public page's first view") == (False, "missed by reaction list 165.0×")
-    assert goal(goals, "First view after an edit at 100,000") == (False, "grew more: reaction list 110.0×")
+    emptied = "100,000 incidents: every public page's first view after every cache is emptied"
+    assert goal(goals, emptied) == (False, "missed by reaction list 165.0×")
+    assert goal(goals, "First view after every cache is emptied at 100,000") == (
+        False,
+        "grew more: reaction list 110.0×",
+    )
+    # After an editor's save: the home page at 2.2× its cached cost and its first view 1.8× the small archive's.
+    assert goal(goals, "100,000 incidents: every public page's first view after an editor's save") == (
+        False,
+        "missed by home 2.2×",
+    )
+    assert goal(goals, "First view after an editor's save at 100,000") == (True, "every page")
+
+
+def test_a_first_view_after_an_editors_save_is_timed_after_each_of_the_two_saves(monkeypatch):
+    done = []
+    monkeypatch.setattr(bench, "warm_up", lambda url: done.append(("warm", url)))
+    monkeypatch.setattr(bench, "probe", lambda env, *args: done.append(args))
+    times = iter([12.0, 30.0])
+    monkeypatch.setattr(bench, "first_request", lambda url: next(times))
+
+    assert bench.after_editors_saves({}, "http://x/incidents/", bench.edited_incident(100_000)) == 30.0
+    assert done == [
+        ("warm", "http://x/incidents/"),
+        ("edit", "synthetic-incident-50000", "0"),
+        ("warm", "http://x/incidents/"),
+        ("edit", "synthetic-incident-50000", "1"),
+    ]
 
 
 def test_each_database_writes_its_own_section_and_leaves_the_others(tmp_path, monkeypatch):

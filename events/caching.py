@@ -7,6 +7,10 @@ What a cached thing shows is noted while it is made, as tags (events.models.Cach
 - for every query run, the rows tag of each table it reads ("events.incident": a row added or deleted) and a
   column tag for each column it filters, joins, sorts or groups on, or reads as values rather than as model
   instances ("events.incident.status"): read from the SQL itself, so no query can be forgotten;
+- a number compared with a bound ("killed >= 5": a list filtered by a minimum) depends on a range tag instead
+  of the column tag: "events.incident.killed~5" names the span of values [5, 10) the bound lies in, and a write
+  moves the range tags of the spans between the old value and the new, so that a list of incidents with at
+  least 5 killed keeps its cached counts when a figure moves from 42 to 43;
 - a query that keeps only the rows pointing to given records ("WHERE incident_id IN (...)": a record's
   reactions, figures, sources) depends on their pointer tags ("events.reaction.incident_id=42") instead of
   that table's rows and columns; a table joined only by its primary key adds no rows tag;
@@ -39,6 +43,7 @@ body and its header, so no two readers share one.
 
 import base64
 import datetime
+import decimal
 import hashlib
 import logging
 import os
@@ -58,7 +63,7 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -192,6 +197,33 @@ def any_change_tag(model):
     return f"{model._meta.label_lower}.*"
 
 
+# The spans a number column's values fall in, by their lower bound: a range tag names one. Bounds of lists'
+# minimums are small numbers, and a figure corrected by one or two rarely leaves its span.
+RANGE_BOUNDS = (0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000, 1_000_000)
+
+
+def range_tag(model, column, value):
+    """The tag of the span of `column`'s values that `value` lies in: "events.incident.killed~5" for 5 to 9."""
+    lower = next((bound for bound in reversed(RANGE_BOUNDS) if value >= bound), RANGE_BOUNDS[0])
+    return f"{model._meta.label_lower}.{column}~{lower}"
+
+
+def range_tags(model, column, before, after):
+    """The range tags a value's change from `before` to `after` moves.
+
+    A row enters or leaves the rows of `column >= b` (or <=, >, <) only if b lies between its two values, and
+    b's span then lies between their spans: every span from the lower value's to the higher's is moved. No value
+    (NULL) is in no comparison's rows, so a change from or to it moves every span."""
+    if before is None or after is None:
+        return {f"{model._meta.label_lower}.{column}~{bound}" for bound in RANGE_BOUNDS}
+    low, high = sorted((before, after))
+    return {
+        f"{model._meta.label_lower}.{column}~{bound}"
+        for index, bound in enumerate(RANGE_BOUNDS)
+        if bound <= high and (index + 1 == len(RANGE_BOUNDS) or RANGE_BOUNDS[index + 1] > low)
+    }
+
+
 def counts_tag(label):
     """The stored counts of one list ("events.person"; events/aggregates.py). They are written in SQL, which
     sends no signal and which the tags of a query cannot name by list, so their readers note this tag and their
@@ -242,6 +274,28 @@ def _tables():
 
 
 @memoize
+def _range_columns():
+    """{model: its number columns that a bound compares with: whole numbers other than keys and the row's own
+    edit counter}."""
+    found = {}
+    for table in _tables().values():
+        if table.columns is not None:
+            found[table.model] = frozenset(
+                field.column
+                for field in table.model._meta.concrete_fields
+                if isinstance(field, models.IntegerField)
+                and not field.primary_key
+                and not field.is_relation
+                and field.name != "version"
+            )
+    return found
+
+
+def is_range_column(model, column):
+    return column in _range_columns().get(model, ())
+
+
+@memoize
 def model_tags():
     """Every tag that is not a record's: read in one go by the first cached count of a request."""
     names = {GENERATION}
@@ -249,6 +303,8 @@ def model_tags():
         if table.columns is not None:
             names |= {rows_tag(table.model), any_change_tag(table.model)}
             names |= {column_tag(table.model, column) for column in table.columns}
+            for column in _range_columns()[table.model]:
+                names |= range_tags(table.model, column, None, None)
     return frozenset(names)
 
 
@@ -279,9 +335,18 @@ class Key(NamedTuple):
     count: int  # how many
 
 
+class Bound(NamedTuple):
+    """A number column compared with a parameter: the parameter names a range tag."""
+
+    model: type
+    column: str
+    position: int  # the parameter's position in the query's
+
+
 class Analysis(NamedTuple):
     tags: frozenset
     keys: tuple  # of Key
+    bounds: tuple = ()  # of Bound
 
 
 @lru_cache(maxsize=4096)
@@ -304,13 +369,14 @@ def tags_of_sql(sql):
     parts = _compound_parts(sql)
     if len(parts) == 1:
         return _tags_of_select(sql)
-    tags, keys = set(), []
+    tags, keys, bounds = set(), [], []
     for start, part in parts:
         found = _tags_of_select(part)
         tags |= found.tags
         offset = len(_PARAM.findall(sql, 0, start))
         keys += [key._replace(first=key.first + offset) for key in found.keys]
-    return Analysis(frozenset(tags), tuple(keys))
+        bounds += [bound._replace(position=bound.position + offset) for bound in found.bounds]
+    return Analysis(frozenset(tags), tuple(keys), tuple(bounds))
 
 
 _COMPOUND = re.compile(r"[()]|\bUNION(?: ALL)?\b")
@@ -378,13 +444,18 @@ def _tags_of_select(sql):
         tags |= _search_tags().get(kind, frozenset())
     main_from = _main_from(sql)
     selected = defaultdict(set)
+    bounds = []
     for match in _COLUMN.finditer(sql):
         table_name, alias, column = match.groups()
         for table in [table_name] if table_name else aliases.get(alias, ()):
             known = tables.get(table)
             if known is None or known.columns is None or column not in known.columns:
                 continue
-            if match.start() < main_from:
+            # Compared with a bound, wherever it stands (a WHERE, a WITH's WHERE, a selected condition), the
+            # column gives only which side of the bound each row's value is on.
+            if is_range_column(known.model, column) and _BOUND.match(sql, match.end()):
+                bounds.append(Bound(known.model, column, len(_PARAM.findall(sql, 0, match.end()))))
+            elif match.start() < main_from:
                 selected[table].add(column)
             else:
                 tags.add(column_tag(known.model, column))
@@ -394,11 +465,11 @@ def _tags_of_select(sql):
             tags |= {column_tag(known.model, column) for column in columns}
     key = _key(sql, main_from, named)
     if key is None:
-        return Analysis(frozenset(tags), ())
+        return Analysis(frozenset(tags), (), tuple(bounds))
     table, column, first, count = key
     model = tables[table].model
     own = {rows_tag(model)} | {column_tag(model, name) for name in tables[table].columns}
-    return Analysis(frozenset(tags - own), (Key(model, column, first, count),))
+    return Analysis(frozenset(tags - own), (Key(model, column, first, count),), tuple(bounds))
 
 
 _KEY = re.compile(r'"(events_\w+)"\."(\w+)" (?:IN \(((?:%s, )*%s)\)|= (%s))')
@@ -437,6 +508,8 @@ def _key(sql, main_from, named):
 
 
 _PARAM = re.compile(r"(?<!%)%s")
+# A column compared with one parameter, as Django writes a lookup: "killed" >= %s.
+_BOUND = re.compile(r" (?:>=|<=|>|<) %s")
 _PK_JOIN = re.compile(r'JOIN "(events_\w+)"(?: ([A-Z]\d+))? ON \([^()]*? = (?:"\1"|\2)\."(\w+)"\)')
 
 
@@ -531,9 +604,22 @@ def _note_query(execute, sql, params, many, context):
             for key in found.keys
             for value in params[key.first : key.first + key.count]
         }
+    if found.bounds:
+        tags = tags | {_bound_tag(bound, None if many else params) for bound in found.bounds}
     for seen in _readings():
         seen.tags |= tags
     return execute(sql, params, many, context)
+
+
+def _bound_tag(bound, params):
+    """The range tag of the bound's value; the column tag where the value is not a plain number."""
+    try:
+        value = params[bound.position]
+    except (IndexError, KeyError, TypeError):
+        value = None
+    if isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool):
+        return range_tag(bound.model, bound.column, value)
+    return column_tag(bound.model, bound.column)
 
 
 def note_loaded(sender, instance, **kwargs):
@@ -680,6 +766,9 @@ def tags_of_save(model, instance, before):
         field for field in model._meta.concrete_fields if before.get(field.attname) != getattr(instance, field.attname)
     }
     tags |= {column_tag(model, field.column) for field in changed}
+    for field in changed:
+        if is_range_column(model, field.column):
+            tags |= range_tags(model, field.column, before.get(field.attname), getattr(instance, field.attname))
     # Every record it points to (not only the changed ones): a query for the rows pointing to one record (its
     # reactions, its figures) depends on that pointer tag alone (tags_of_sql).
     return tags | _pointers(model, values) | _pointers(model, before, only=changed)
@@ -723,8 +812,18 @@ def linked_pks(instance, through, related, using=DEFAULT_DB_ALIAS):
 
 
 def tags_of_models(models):
-    """Any row of these models may have changed (writes that sent no signals)."""
-    return {tag for model in models for tag in (rows_tag(model), any_change_tag(model))}
+    """Any row of these models may have changed (writes that sent no signals): every column and span too, for a
+    query that reaches the table only through a key (a reaction list filtered on its incidents' number killed)
+    depends on no rows tag of it."""
+    tags = set()
+    for model in models:
+        tags |= {rows_tag(model), any_change_tag(model)}
+        table = _tables().get(model._meta.db_table)
+        if table is not None and table.columns is not None:
+            tags |= {column_tag(model, column) for column in table.columns}
+            for column in _range_columns()[model]:
+                tags |= range_tags(model, column, None, None)
+    return tags
 
 
 def _pointers(model, values, only=None):

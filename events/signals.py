@@ -164,7 +164,8 @@ def cache_tags_move_with_the_saved_row(sender, instance, using=DEFAULT_DB_ALIAS,
 
 def cache_tags_move_with_the_deleted_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     if caching.is_archive_model(sender) and not in_bulk_write():
-        caching.bump(caching.tags_of_delete(sender, instance) | _headline_tags(sender, instance), using)
+        tags = caching.tags_of_delete(sender, instance) | _headline_tags(sender, instance, deleted=True)
+        caching.bump(tags, using)
 
 
 def cache_tags_move_with_a_relation_change(sender, instance, action, model, pk_set, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -189,18 +190,43 @@ def cache_tags_all_move_after_a_migrate_or_flush(sender, using=DEFAULT_DB_ALIAS,
         caching.bump_content_version(using)
 
 
-def _headline_tags(sender, instance, before=None):
+def _headline_tags(sender, instance, before=None, deleted=False):
     """A casualty figure's save rewrites its incident's headline columns by an UPDATE, which sends no signal:
-    the incidents it belongs to, before and after, change as if saved."""
+    the incidents it belongs to, before and after, change as if saved. `before` is the figure's stored row (None
+    for a new one)."""
     if sender is not CasualtyFigure:
         return set()
     columns = [name for field in Incident.HEADLINE_FIELDS for name in (field, f"{field}_qualifier")]
     incidents = {instance.incident_id, (before or {}).get("incident_id")} - {None}
+    now = None if deleted else {field.attname: getattr(instance, field.attname) for field in sender._meta.fields}
     return {
         caching.any_change_tag(Incident),
         *(caching.column_tag(Incident, column) for column in columns),
         *(caching.record_tag(Incident, pk) for pk in incidents),
+        *_headline_range_tags(instance.__dict__ if deleted else before, now),
     }
+
+
+def _headline_range_tags(before, after):
+    """The range tags of the headline numbers a figure's change moves (caching.range_tags). Only the preferred
+    whole-incident figure of a kind is its incident's headline number (one per kind, a constraint says), so a
+    figure that stays that moves its number's spans from its old value to its new; one that becomes it, or
+    stops being it, moves every span of that number (to or from no number); any other figure moves none."""
+
+    def headline(row):
+        if (
+            row is not None
+            and row.get("rank") == CasualtyFigure.Rank.PREFERRED
+            and row.get("group") == ""
+            and row.get("kind") in Incident.HEADLINE_FIELDS
+        ):
+            return (row["incident_id"], row["kind"]), row["value"]
+        return None
+
+    old, new = headline(before), headline(after)
+    if old and new and old[0] == new[0]:
+        return caching.range_tags(Incident, new[0][1], old[1], new[1])
+    return {tag for side in (old, new) if side for tag in caching.range_tags(Incident, side[0][1], None, None)}
 
 
 # Every SQLite connection can fold text (search and its index call unaccent_fold()) -----------------------

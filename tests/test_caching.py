@@ -20,8 +20,16 @@ from django.urls import reverse
 from django.utils.http import parse_http_date
 
 from events import aggregates, filters, revisions, signals, widget_memo
-from events.caching import CACHE_ALIAS, content_version
-from events.models import Incident, Status
+from events.caching import (
+    CACHE_ALIAS,
+    RANGE_BOUNDS,
+    content_version,
+    range_tag,
+    range_tags,
+    tags_of_models,
+    tags_of_sql,
+)
+from events.models import CasualtyFigure, Incident, Status
 from kerman_site.settings.base import shared_caches
 from tests import factories as f
 from tests.conftest import fresh, module_rows
@@ -709,6 +717,92 @@ def test_writes_without_signals_and_loads_drop_what_they_may_have_changed(client
     for name in workers:
         for address in [*urls, addresses["person-list"]]:
             assert read(client, address, name)["X-Page-Cache"] == "miss"
+
+
+# Numbers compared with a bound: a list of incidents with at least N killed ---------------------------------
+
+
+def test_a_numbers_change_moves_the_spans_between_its_old_and_new_value():
+    def spans(before, after):
+        return sorted(int(tag.rsplit("~", 1)[1]) for tag in range_tags(Incident, "killed", before, after))
+
+    assert range_tag(Incident, "killed", 7) == "events.incident.killed~5"
+    assert spans(42, 43) == [20]
+    assert spans(43, 42) == [20]
+    assert spans(4, 5) == [3, 5]  # enters the rows of "at least 5" and leaves those of "at most 4"
+    assert spans(0, 1) == [0, 1]
+    assert spans(7, 60) == [5, 10, 20, 50]
+    assert spans(3, 3_000_000) == list(RANGE_BOUNDS[3:])
+    assert spans(None, 7) == spans(7, None) == list(RANGE_BOUNDS)  # no number is in no comparison's rows
+
+
+def test_a_number_compared_with_a_bound_gives_range_tags_and_any_other_use_the_column_tag():
+    where = (
+        'SELECT "events_incident"."id" FROM "events_incident" '
+        'WHERE ("events_incident"."killed" >= %s AND "events_incident"."status" = %s)'
+    )
+    found = tags_of_sql(where)
+    assert "events.incident.killed" not in found.tags and "events.incident.status" in found.tags
+    assert [(bound.model, bound.column, bound.position) for bound in found.bounds] == [(Incident, "killed", 0)]
+    sorted_too = where + ' ORDER BY "events_incident"."killed" DESC'
+    assert "events.incident.killed" in tags_of_sql(sorted_too).tags
+    # A text column compared with a bound, and a number compared with another column, keep their column tags.
+    assert "events.incident.title" in tags_of_sql(where.replace('"killed" >=', '"title" >=')).tags
+    joined = where.replace('"killed" >= %s', '"killed" >= "events_incident"."injured"')
+    assert "events.incident.killed" in tags_of_sql(joined).tags
+
+
+def test_a_figure_edit_drops_a_list_filtered_by_a_minimum_only_when_the_number_crosses_it(client, archive, workers):
+    """Incident A's preferred killed figure is 42: on the list of at least 5 killed, not on that of at least 50.
+    A correction to 43 changes neither list's rows or counts, so the second stays cached in every worker while
+    the first shows the new number; 60 brings A onto the second; a figure that stops being the preferred one
+    (A's number killed unknown) takes it off both."""
+    at_least_5, at_least_50 = url("incident-list", min_killed=5), url("incident-list", min_killed=50)
+    served(client, [at_least_5, at_least_50], workers)
+    figure = archive.figure
+
+    figure.value = 43
+    figure.save()
+    for name in workers:
+        with CaptureQueriesContext(connection) as queries:
+            response = read(client, at_least_50, name)
+        assert (response["X-Page-Cache"], len(queries)) == ("hit", 1), name
+        assert "Incident Alpha" not in body(response)
+        assert "43" in body(read(client, at_least_5, name))
+
+    figure.value = 60
+    figure.save()
+    for name in workers:
+        assert "Incident Alpha" in body(read(client, at_least_50, name)), name
+
+    figure.rank = "reported"
+    figure.save()
+    for name in workers:
+        for address in (at_least_5, at_least_50):
+            assert "Incident Alpha" not in body(read(client, address, name)), (address, name)
+
+
+def test_a_number_written_without_signals_drops_the_lists_filtered_by_it(client, archive, workers):
+    at_least_50 = url("incident-list", min_killed=50)
+    served(client, [at_least_50], workers)
+    CasualtyFigure.objects.filter(pk=archive.figure.pk).update(value=99)
+    signals.after_bulk_write(CasualtyFigure)  # A's headline number killed is copied from it again
+    for name in workers:
+        assert "Incident Alpha" in body(read(client, at_least_50, name)), name
+
+
+def test_a_write_without_signals_moves_what_a_query_reaching_its_table_through_a_key_read():
+    """Reactions of incidents with at least 5 killed read the incidents' table only through the key their rows
+    point by (no rows tag of it) and its number killed only against a bound (no column tag): a bulk write of
+    incidents moves the spans too."""
+    sql = (
+        'SELECT "events_reaction"."id" FROM "events_reaction" INNER JOIN "events_incident" '
+        'ON ("events_reaction"."incident_id" = "events_incident"."id") WHERE "events_incident"."killed" >= %s'
+    )
+    found = tags_of_sql(sql)
+    assert "events.incident" not in found.tags and "events.incident.killed" not in found.tags
+    read = found.tags | {range_tag(Incident, "killed", 5)}
+    assert "events.incident.killed~5" in read & tags_of_models([Incident])
 
 
 def test_a_page_rendered_while_an_edit_commits_is_not_kept(client, archive, workers, monkeypatch):

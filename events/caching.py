@@ -453,7 +453,7 @@ def _tags_of_select(sql):
                 continue
             # Compared with a bound, wherever it stands (a WHERE, a WITH's WHERE, a selected condition), the
             # column gives only which side of the bound each row's value is on.
-            if is_range_column(known.model, column) and _BOUND.match(sql, match.end()):
+            if is_range_column(known.model, column) and _is_bound(sql, match):
                 bounds.append(Bound(known.model, column, len(_PARAM.findall(sql, 0, match.end()))))
             elif match.start() < main_from:
                 selected[table].add(column)
@@ -508,8 +508,20 @@ def _key(sql, main_from, named):
 
 
 _PARAM = re.compile(r"(?<!%)%s")
-# A column compared with one parameter, as Django writes a lookup: "killed" >= %s.
-_BOUND = re.compile(r" (?:>=|<=|>|<) %s")
+# A column alone compared with one parameter alone, as Django writes a lookup: ("killed" >= %s AND ...). Part of
+# an expression on either side ("killed" + "injured" >= %s, "killed" > %s + "injured"), its comparison's bound is
+# no longer the parameter.
+_BOUND = re.compile(r" (?:>=|<=|>|<) %s(?=\)| AND\b| OR\b|$| ORDER BY\b| GROUP BY\b| LIMIT\b)")
+_BOUND_BEFORE = re.compile(r"(?:\(|\bWHERE |\bAND |\bOR )$")
+
+
+def _is_bound(sql, column):
+    """Whether the column reference `column` (a match) is compared with a parameter as a bound."""
+    return bool(
+        _BOUND.match(sql, column.end()) and _BOUND_BEFORE.search(sql, max(0, column.start() - 6), column.start())
+    )
+
+
 _PK_JOIN = re.compile(r'JOIN "(events_\w+)"(?: ([A-Z]\d+))? ON \([^()]*? = (?:"\1"|\2)\."(\w+)"\)')
 
 

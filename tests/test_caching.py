@@ -750,6 +750,15 @@ def test_a_number_compared_with_a_bound_gives_range_tags_and_any_other_use_the_c
     assert "events.incident.title" in tags_of_sql(where.replace('"killed" >=', '"title" >=')).tags
     joined = where.replace('"killed" >= %s', '"killed" >= "events_incident"."injured"')
     assert "events.incident.killed" in tags_of_sql(joined).tags
+    # Part of an expression on either side, the parameter is no longer the bound a row's value is compared with.
+    summed = where.replace(
+        '"events_incident"."killed" >= %s', '"events_incident"."killed" + "events_incident"."injured" >= %s'
+    )
+    assert {"events.incident.killed", "events.incident.injured"} <= tags_of_sql(summed).tags
+    assert not tags_of_sql(summed).bounds
+    offset = where.replace('"killed" >= %s', '"killed" > %s + "events_incident"."injured"')
+    assert {"events.incident.killed", "events.incident.injured"} <= tags_of_sql(offset).tags
+    assert not tags_of_sql(offset).bounds
 
 
 def test_a_figure_edit_drops_a_list_filtered_by_a_minimum_only_when_the_number_crosses_it(client, archive, workers):

@@ -303,8 +303,8 @@ def model_tags():
         if table.columns is not None:
             names |= {rows_tag(table.model), any_change_tag(table.model)}
             names |= {column_tag(table.model, column) for column in table.columns}
-            for column in _range_columns()[table.model]:
-                names |= range_tags(table.model, column, None, None)
+    # Range tags are left to the few pages that compare a number with a bound (one more small read of
+    # versions there): up front, their 85 names would be read by every cold page.
     return frozenset(names)
 
 

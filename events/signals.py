@@ -157,9 +157,10 @@ def cache_tags_move_with_the_saved_row(sender, instance, using=DEFAULT_DB_ALIAS,
     if not caching.is_archive_model(sender) or in_bulk_write():
         return
     # Not noted before the save (a receiver connected late): counted as a new row, which moves more.
-    before = None if before is _NOT_NOTED else before
+    unknown = before is _NOT_NOTED
+    before = None if unknown else before
     tags = caching.tags_of_save(sender, instance, before)
-    caching.bump(tags | _headline_tags(sender, instance, before), using)
+    caching.bump(tags | _headline_tags(sender, instance, before, unknown=unknown), using)
 
 
 def cache_tags_move_with_the_deleted_row(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -190,10 +191,10 @@ def cache_tags_all_move_after_a_migrate_or_flush(sender, using=DEFAULT_DB_ALIAS,
         caching.bump_content_version(using)
 
 
-def _headline_tags(sender, instance, before=None, deleted=False):
+def _headline_tags(sender, instance, before=None, deleted=False, unknown=False):
     """A casualty figure's save rewrites its incident's headline columns by an UPDATE, which sends no signal:
     the incidents it belongs to, before and after, change as if saved. `before` is the figure's stored row (None
-    for a new one)."""
+    for a new one; `unknown` when it was not read, and then every headline number's spans move)."""
     if sender is not CasualtyFigure:
         return set()
     columns = [name for field in Incident.HEADLINE_FIELDS for name in (field, f"{field}_qualifier")]
@@ -204,6 +205,11 @@ def _headline_tags(sender, instance, before=None, deleted=False):
         *(caching.column_tag(Incident, column) for column in columns),
         *(caching.record_tag(Incident, pk) for pk in incidents),
         *_headline_range_tags(instance.__dict__ if deleted else before, now),
+        *(
+            tag
+            for field in (Incident.HEADLINE_FIELDS if unknown else ())
+            for tag in caching.range_tags(Incident, field, None, None)
+        ),
     }
 
 

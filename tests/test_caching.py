@@ -791,6 +791,17 @@ def test_a_figure_edit_drops_a_list_filtered_by_a_minimum_only_when_the_number_c
             assert "Incident Alpha" not in body(read(client, address, name)), (address, name)
 
 
+def test_a_figure_save_whose_row_before_was_not_read_moves_every_span_of_every_headline_number(archive):
+    """A receiver connected after the pre-save one finds no stored row: the figure may have stopped being its
+    incident's preferred one, which nothing in the saved row says."""
+    archive.figure.rank = "reported"
+    known = signals._headline_tags(CasualtyFigure, archive.figure, None)
+    unknown = signals._headline_tags(CasualtyFigure, archive.figure, None, unknown=True)
+    assert not any("~" in tag for tag in known)
+    for field in Incident.HEADLINE_FIELDS:
+        assert range_tags(Incident, field, None, None) <= unknown
+
+
 def test_a_number_written_without_signals_drops_the_lists_filtered_by_it(client, archive, workers):
     at_least_50 = url("incident-list", min_killed=50)
     served(client, [at_least_50], workers)

@@ -202,10 +202,13 @@ def any_change_tag(model):
 RANGE_BOUNDS = (0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000, 1_000_000)
 
 
+def _span_tag(model, column, lower):
+    return f"{model._meta.label_lower}.{column}~{lower}"
+
+
 def range_tag(model, column, value):
     """The tag of the span of `column`'s values that `value` lies in: "events.incident.killed~5" for 5 to 9."""
-    lower = next((bound for bound in reversed(RANGE_BOUNDS) if value >= bound), RANGE_BOUNDS[0])
-    return f"{model._meta.label_lower}.{column}~{lower}"
+    return _span_tag(model, column, next((b for b in reversed(RANGE_BOUNDS) if value >= b), RANGE_BOUNDS[0]))
 
 
 def range_tags(model, column, before, after):
@@ -215,10 +218,10 @@ def range_tags(model, column, before, after):
     b's span then lies between their spans: every span from the lower value's to the higher's is moved. No value
     (NULL) is in no comparison's rows, so a change from or to it moves every span."""
     if before is None or after is None:
-        return {f"{model._meta.label_lower}.{column}~{bound}" for bound in RANGE_BOUNDS}
+        return {_span_tag(model, column, bound) for bound in RANGE_BOUNDS}
     low, high = sorted((before, after))
     return {
-        f"{model._meta.label_lower}.{column}~{bound}"
+        _span_tag(model, column, bound)
         for index, bound in enumerate(RANGE_BOUNDS)
         if bound <= high and (index + 1 == len(RANGE_BOUNDS) or RANGE_BOUNDS[index + 1] > low)
     }

@@ -123,6 +123,31 @@ def _factory_history(request):
     factories.RECORD_HISTORY = True
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """Under `--dist loadfile` (the Makefile's), the browser tests go to one process as one unit, first.
+    Dealt out a file at a time, the biggest files first, they came last, a module here and there between small
+    files: each return to the package started its live server and loaded its seed again (4-5 s on PostgreSQL),
+    and what the other process could do while a browser drew a page was already done."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserPackageFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            scope = super()._split_scope(nodeid)
+            return BROWSER_PACKAGE if scope.startswith(f"{BROWSER_PACKAGE}/") else scope
+
+        def _assign_work_unit(self, node):
+            if BROWSER_PACKAGE in self.workqueue:
+                self.workqueue.move_to_end(BROWSER_PACKAGE, last=False)
+            super()._assign_work_unit(node)
+
+    return BrowserPackageFirst(config, log)
+
+
+BROWSER_PACKAGE = "tests/browser"
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """After pytest-django's order (rollback tests, transactional ones, then the rest), a module's tests that

@@ -19,9 +19,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import resolve
 
 from benchmarks import loadtest
+from events.models import Incident
+from kerman_site.settings.base import postgres_tuned
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -102,6 +105,32 @@ def test_the_production_stack_answers_as_it_should(prod_site):
     assert probe["login"] == 302
     assert set(probe["cookies"]) == {"sessionid", "csrftoken"}
     assert all(flags == {"secure": True, "httponly": True} for flags in probe["cookies"].values()), probe["cookies"]
+
+
+def test_postgres_connections_prepare_the_statements_they_repeat_unless_told_not_to():
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "kerman"}
+    assert postgres_tuned(dict(postgres), {})["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    assert postgres_tuned(dict(postgres), {"DATABASE_PREPARE_THRESHOLD": "2"})["OPTIONS"]["prepare_threshold"] == 2
+    # A pooler that moves transactions between server connections cannot keep prepared statements.
+    assert "OPTIONS" not in postgres_tuned(dict(postgres), {"DATABASE_PREPARE_THRESHOLD": "0"})
+    with pytest.raises(ValueError, match="DATABASE_PREPARE_THRESHOLD must be a whole number"):
+        postgres_tuned(dict(postgres), {"DATABASE_PREPARE_THRESHOLD": "yes"})
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
+    assert postgres_tuned(dict(sqlite), {}) == sqlite
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_query_run_again_and_again_is_prepared_once_on_postgres():
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%events_incident%"])
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for slug in ["a", "b", "c", "d", "e", "f"]:  # the same SQL with another value each time
+        assert not Incident.objects.filter(slug=slug).exists()
+    assert prepared() == before + 1
 
 
 def test_the_cache_comes_from_the_environment(tmp_path):

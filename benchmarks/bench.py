@@ -383,46 +383,61 @@ def etag_of(url):
         return response.headers.get("ETag")
 
 
-def measure(size, env, seconds, cold):
-    """Every page under wrk; in the cold run also each page's first request after an edit, and the export."""
-    port = free_port()
-    server = serve(env, port)
+def measure(size, envs, seconds, cold):
+    """Every page under wrk, on each database of `envs` ({name: environment}); in the cold run also each page's
+    first request after an edit. With two databases both servers run side by side and each page is measured on
+    one right after the other (which goes first alternates), so the machine's load moves both figures alike:
+    run one after the other, a busier half made one database look slower. {name: [(label, path, figures)]}"""
+    servers = {}
     try:
-        listed = pages(size)
-        cookie = probe(env, "session").strip()
-        results = []
-        for label, path, admin in listed:
-            url = f"http://127.0.0.1:{port}{path}"
-            first = None
-            if cold and not admin and path.startswith("/") and not path.startswith(("/bench/", "/static/")):
-                probe(env, "bump")
-                first = first_request(url)
-            warm_up(url, cookie if admin else None)
-            before = cpu_times(serving_pids(server, env))
-            figures = load(url, seconds, cookie if admin else None)
-            figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
-            figures["first_ms"] = first
-            if first is not None:
-                figures["edit_ms"] = after_editors_saves(env, url, edited_incident(size))
-            results.append((label, path, figures))
-            print(
-                f"{size:>7,} {'cold' if cold else 'warm'} {label:<40} {figures['p50']:8.2f} ms p50 "
-                f"{figures['cpu_ms']:7.2f} ms CPU {figures['rps']:8.0f}/s",
-                flush=True,
-            )
+        for name, env in envs.items():
+            port = free_port()
+            servers[name] = (port, serve(env, port), probe(env, "session").strip())
+        results = {name: [] for name in envs}
+        for index, (label, path, admin) in enumerate(pages(size)):
+            order = list(envs) if index % 2 == 0 else list(reversed(envs))
+            for name in order:
+                port, server, cookie = servers[name]
+                figures = measure_page(size, envs[name], server, port, path, cookie if admin else None, seconds, cold)
+                results[name].append((label, path, figures))
+                print(
+                    f"{name:<8} {size:>7,} {'cold' if cold else 'warm'} {label:<40} {figures['p50']:8.2f} ms p50 "
+                    f"{figures['cpu_ms']:7.2f} ms CPU {figures['rps']:8.0f}/s",
+                    flush=True,
+                )
         if not cold:
             # A browser's repeat view: the ETag it was given, sent back; the answer is 304 with no body.
             path = "/incidents/"
-            etag = etag_of(f"http://127.0.0.1:{port}{path}")
-            before = cpu_times(serving_pids(server, env))
-            figures = load(f"http://127.0.0.1:{port}{path}", seconds, headers=[f"If-None-Match: {etag}"])
-            figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
-            figures["first_ms"] = None
-            results.append(("incident list, repeat view (If-None-Match: 304)", path, figures))
+            for name, (port, server, _cookie) in servers.items():
+                etag = etag_of(f"http://127.0.0.1:{port}{path}")
+                before = cpu_times(serving_pids(server, envs[name]))
+                figures = load(f"http://127.0.0.1:{port}{path}", seconds, headers=[f"If-None-Match: {etag}"])
+                spent = cpu_spent(before, serving_pids(server, envs[name]))
+                figures["cpu_ms"] = spent * 1000 / max(1, figures["requests"])
+                figures["first_ms"] = None
+                results[name].append(("incident list, repeat view (If-None-Match: 304)", path, figures))
         return results
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for _port, server, _cookie in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def measure_page(size, env, server, port, path, cookie, seconds, cold):
+    """One page's figures under wrk; `cookie` is an editor's session for an admin page, else None."""
+    url = f"http://127.0.0.1:{port}{path}"
+    first = None
+    if cold and cookie is None and path.startswith("/") and not path.startswith(("/bench/", "/static/")):
+        probe(env, "bump")
+        first = first_request(url)
+    warm_up(url, cookie)
+    before = cpu_times(serving_pids(server, env))
+    figures = load(url, seconds, cookie)
+    figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
+    figures["first_ms"] = first
+    if first is not None:
+        figures["edit_ms"] = after_editors_saves(env, url, edited_incident(size))
+    return figures
 
 
 def warm_up(url, cookie=None, rounds=3):
@@ -1035,21 +1050,19 @@ def main():
         if args.api_only:
             measured[size] = {"api": measure_api(env, args.seconds)}
             continue
-        measured[size] = {
-            "queries": count_queries(size, env),
-            "cold": measure(size, {**env, "DJANGO_PAGE_CACHE": "0"}, args.seconds, cold=True),
-            "warm": measure(size, env, args.seconds, cold=False),
-        }
+        envs = {args.database: env}
+        if args.database == "postgres" and not args.no_compare:
+            # SQLite's pages in the same run, page by page beside PostgreSQL's: only ratios measured side by side
+            # mean much on a shared machine.
+            envs["sqlite"] = build(size, False, "sqlite")
+        cold = measure(size, {name: {**e, "DJANGO_PAGE_CACHE": "0"} for name, e in envs.items()}, args.seconds, True)
+        warm = measure(size, envs, args.seconds, cold=False)
+        measured[size] = {"queries": count_queries(size, env), "cold": cold[args.database], "warm": warm[args.database]}
+        if "sqlite" in envs and args.database != "sqlite":
+            reference[size] = {"cold": cold["sqlite"], "warm": warm["sqlite"]}
         measured[size]["cold"].append(("CSV export of every incident", "/incidents.csv", measure_export(env)))
         if not args.no_api:
             measured[size]["api"] = measure_api(env, args.seconds)
-        if args.database == "postgres" and not args.no_compare:
-            # SQLite's pages in the same run: only ratios measured side by side mean much on a shared machine.
-            sqlite = build(size, False, "sqlite")
-            reference[size] = {
-                "cold": measure(size, {**sqlite, "DJANGO_PAGE_CACHE": "0"}, args.seconds, cold=True),
-                "warm": measure(size, sqlite, args.seconds, cold=False),
-            }
     if args.api_only:
         if not args.no_report:
             report_api(measured, flavour)

@@ -206,6 +206,48 @@ def test_a_first_view_after_an_editors_save_is_timed_after_each_of_the_two_saves
     ]
 
 
+def test_two_databases_are_measured_side_by_side_page_by_page_taking_turns_to_go_first(monkeypatch):
+    monkeypatch.setattr(bench, "pages", lambda size: [("a", "/a/", False), ("b", "/b/", False), ("c", "/c/", True)])
+    monkeypatch.setattr(bench, "free_port", iter([8001, 8002]).__next__)
+    stopped = []
+
+    class Server:
+        def __init__(self, port):
+            self.port = port
+
+        def terminate(self):
+            stopped.append(self.port)
+
+        def wait(self, timeout):
+            pass
+
+    monkeypatch.setattr(bench, "serve", lambda env, port: Server(port))
+    monkeypatch.setattr(bench, "probe", lambda env, *args: f"session-{env['name']}\n")
+    measured = []
+
+    def measure_page(size, env, server, port, path, cookie, seconds, cold):
+        measured.append((env["name"], server.port, path, cookie))
+        return {"p50": 1.0, "cpu_ms": 1.0, "rps": 1.0}
+
+    monkeypatch.setattr(bench, "measure_page", measure_page)
+
+    results = bench.measure(1_000, {"postgres": {"name": "pg"}, "sqlite": {"name": "sq"}}, 1, cold=True)
+
+    assert measured == [
+        ("pg", 8001, "/a/", None),
+        ("sq", 8002, "/a/", None),
+        ("sq", 8002, "/b/", None),
+        ("pg", 8001, "/b/", None),
+        ("pg", 8001, "/c/", "session-pg"),  # an admin page, with that server's editor session
+        ("sq", 8002, "/c/", "session-sq"),
+    ]
+    assert {name: [label for label, _, _ in rows] for name, rows in results.items()} == {
+        "postgres": ["a", "b", "c"],
+        "sqlite": ["a", "b", "c"],
+    }
+    assert sorted(stopped) == [8001, 8002]
+
+
 def test_each_database_writes_its_own_section_and_leaves_the_others(tmp_path, monkeypatch):
     report = tmp_path / "benchmarks.md"
     report.write_text("# Benchmarks\n\n<!-- archive-scale:start -->\nSQLite figures\n<!-- archive-scale:end -->\n")

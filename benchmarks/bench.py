@@ -19,8 +19,8 @@ orders, the last found by following `next` to the end once (`--api-only` measure
 
 `--database postgres` (`make bench-postgres`) does the same on PostgreSQL: it builds kerman_bench_1k and
 kerman_bench_100k beside the database DATABASE_URL names (once; reused when they hold the archive), writes
-its own section of docs/benchmarks.md, and measures the SQLite archives' pages in the same run for a
-"PostgreSQL vs SQLite" table (`--no-compare` skips that). CPU per request on PostgreSQL counts the database
+its own section of docs/benchmarks.md, and measures the SQLite archives' pages beside them, page by page, for
+a "PostgreSQL vs SQLite" table (`--no-compare` skips that). CPU per request on PostgreSQL counts the database
 server's backends for the benchmark database as well as gunicorn's workers, so it compares with SQLite's,
 where the queries run inside the workers.
 """
@@ -999,7 +999,8 @@ def report(measured, seconds, database="sqlite", reference=None, load_before=0.0
         lines += [
             f"### PostgreSQL vs SQLite, {size:,} incidents",
             "",
-            "Both measured in this run, one after the other, the same way; ratios over 1 mean PostgreSQL is slower.",
+            "Both servers ran side by side and each page was measured on one right after the other (which first "
+            "alternating by page), the same way; ratios over 1 mean PostgreSQL is slower.",
             "",
             *compare_table(measured[size], reference[size]),
             "",

@@ -346,6 +346,14 @@ def load(url, seconds, cookie=None, headers=(), script=None):
     }
 
 
+def load_with_cpu(url, seconds, serving, **options):
+    """wrk's figures for `url`, with the CPU per request of the processes `serving()` names."""
+    before = cpu_times(serving())
+    figures = load(url, seconds, **options)
+    figures["cpu_ms"] = cpu_spent(before, serving()) * 1000 / max(1, figures["requests"])
+    return figures
+
+
 def probe(env, *args):
     return subprocess.run(
         [PYTHON, "-m", "benchmarks.probe", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
@@ -409,11 +417,9 @@ def measure(size, envs, seconds, cold):
             # A browser's repeat view: the ETag it was given, sent back; the answer is 304 with no body.
             path = "/incidents/"
             for name, (port, server, _cookie) in servers.items():
-                etag = etag_of(f"http://127.0.0.1:{port}{path}")
-                before = cpu_times(serving_pids(server, envs[name]))
-                figures = load(f"http://127.0.0.1:{port}{path}", seconds, headers=[f"If-None-Match: {etag}"])
-                spent = cpu_spent(before, serving_pids(server, envs[name]))
-                figures["cpu_ms"] = spent * 1000 / max(1, figures["requests"])
+                url = f"http://127.0.0.1:{port}{path}"
+                serving = functools.partial(serving_pids, server, envs[name])
+                figures = load_with_cpu(url, seconds, serving, headers=[f"If-None-Match: {etag_of(url)}"])
                 figures["first_ms"] = None
                 results[name].append(("incident list, repeat view (If-None-Match: 304)", path, figures))
         return results
@@ -431,9 +437,7 @@ def measure_page(size, env, server, port, path, cookie, seconds, cold):
         probe(env, "bump")
         first = first_request(url)
     warm_up(url, cookie)
-    before = cpu_times(serving_pids(server, env))
-    figures = load(url, seconds, cookie)
-    figures["cpu_ms"] = cpu_spent(before, serving_pids(server, env)) * 1000 / max(1, figures["requests"])
+    figures = load_with_cpu(url, seconds, functools.partial(serving_pids, server, env), cookie=cookie)
     figures["first_ms"] = first
     if first is not None:
         figures["edit_ms"] = after_editors_saves(env, url, edited_incident(size))
@@ -516,10 +520,7 @@ def measure_api(env, seconds, base=None, serving=None, lists=API_LISTS):
 
         def timed(path, script=None):
             warm_up(base + path)
-            before = cpu_times(serving())
-            figures = load(base + path, seconds, script=script)
-            figures["cpu_ms"] = cpu_spent(before, serving()) * 1000 / max(1, figures["requests"])
-            return figures
+            return load_with_cpu(base + path, seconds, serving, script=script)
 
         results = [("trivial view", {"first": timed("/bench/trivial/")})]
         for label, path in lists:

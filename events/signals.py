@@ -200,17 +200,16 @@ def _headline_tags(sender, instance, before=None, deleted=False, unknown=False):
     columns = [name for field in Incident.HEADLINE_FIELDS for name in (field, f"{field}_qualifier")]
     incidents = {instance.incident_id, (before or {}).get("incident_id")} - {None}
     now = None if deleted else {field.attname: getattr(instance, field.attname) for field in sender._meta.fields}
-    return {
+    tags = {
         caching.any_change_tag(Incident),
         *(caching.column_tag(Incident, column) for column in columns),
         *(caching.record_tag(Incident, pk) for pk in incidents),
         *_headline_range_tags(instance.__dict__ if deleted else before, now),
-        *(
-            tag
-            for field in (Incident.HEADLINE_FIELDS if unknown else ())
-            for tag in caching.range_tags(Incident, field, None, None)
-        ),
     }
+    if unknown:
+        for field in Incident.HEADLINE_FIELDS:
+            tags |= caching.range_tags(Incident, field, None, None)
+    return tags
 
 
 def _headline_range_tags(before, after):

@@ -123,6 +123,9 @@ def _factory_history(request):
     factories.RECORD_HISTORY = True
 
 
+BROWSER_PACKAGE = "tests/browser"
+
+
 def pytest_xdist_make_scheduler(config, log):
     """Under `--dist loadfile` (the Makefile's), the browser tests go to one process as one unit, first.
     Dealt out a file at a time, the biggest files first, they came last, a module here and there between small
@@ -143,9 +146,6 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return BrowserPackageFirst(config, log)
-
-
-BROWSER_PACKAGE = "tests/browser"
 
 
 @pytest.hookimpl(trylast=True)

@@ -119,16 +119,18 @@ def postgres_tuned(database, environ=os.environ):
     return database
 
 
+def tuned(database):
+    return postgres_tuned(sqlite_tuned(database))
+
+
 DATABASES = {
-    "default": postgres_tuned(
-        sqlite_tuned(
-            dj_database_url.config(env="DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)
-        )
+    "default": tuned(
+        dj_database_url.config(env="DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)
     )
 }
 # Read replicas (comma-separated URLs): public reads go to them, writes and editors to the primary.
 for _index, _url in enumerate(u for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u):
-    DATABASES[f"replica{_index}"] = postgres_tuned(sqlite_tuned(dj_database_url.parse(_url, conn_max_age=60))) | {
+    DATABASES[f"replica{_index}"] = tuned(dj_database_url.parse(_url, conn_max_age=60)) | {
         "TEST": {"MIRROR": "default"}
     }
 DATABASE_ROUTERS = ["kerman_site.db_routers.PrimaryReplicaRouter"]

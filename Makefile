@@ -110,7 +110,8 @@ format: $(VENV)/.installed-dev
 # Bytecode is written even where the environment says not to: pytest keeps its assertion-rewritten test modules
 # (and the plugins') as bytecode, and without it each process rewrites ~380 modules, 4-5 s of CPU.
 PYTEST_WORKERS ?= 2
-PYTEST := PYTHONDONTWRITEBYTECODE= DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+PYTEST_BASE := PYTHONDONTWRITEBYTECODE= DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+PYTEST := $(PYTEST_BASE) $(PYTEST_ARGS)
 test: $(VENV)/.installed-dev node_modules/.installed lint
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kerman_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
@@ -122,11 +123,13 @@ test: $(VENV)/.installed-dev node_modules/.installed lint
 test-fast: $(VENV)/.installed-dev
 	$(PYTEST) --ignore=tests/browser --hypothesis-profile=quick
 
-# The whole suite again on PostgreSQL: DATABASE_URL must name a database on a running server whose role
-# may create the test database (.ci/run sets one up on loopback).
+# The suite again on PostgreSQL: DATABASE_URL must name a database on a running server whose role may create
+# the test database (.ci/run sets one up on loopback). Without the tests marked same_on_every_database, which
+# run on a SQLite file of their own or in a browser whatever DATABASE_URL says (tests/conftest.py);
+# `PYTEST_ARGS='-m ""'` runs them too.
 test-postgres: $(VENV)/.installed-dev node_modules/.installed
 	@case "$(DATABASE_URL)" in postgres*) ;; *) echo "Set DATABASE_URL=postgres://..." >&2; exit 2;; esac
-	DATABASE_URL="$(DATABASE_URL)" $(PYTEST)
+	DATABASE_URL="$(DATABASE_URL)" $(PYTEST_BASE) -m "not same_on_every_database" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

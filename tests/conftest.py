@@ -148,6 +148,26 @@ def pytest_xdist_make_scheduler(config, log):
     return BrowserPackageFirst(config, log)
 
 
+# What `make test-postgres` leaves to `make test` (its -m "not same_on_every_database"): tests that run on a SQLite
+# file of their own (they take `migrated_sqlite`: the SQLite concurrency and fault tests, the production stack's
+# subprocesses), whatever DATABASE_URL says, and the browser tests, which check what chromium does with pages and
+# scripts whose content, queries and writes the other tests check on both databases. On PostgreSQL they ran the
+# same code twice: ~210 s of a 610 s run.
+SAME_ON_EVERY_DATABASE = "same_on_every_database"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", f"{SAME_ON_EVERY_DATABASE}: its outcome does not depend on DATABASE_URL (set in tests/conftest.py)"
+    )
+
+
+def pytest_itemcollected(item):
+    in_browser = item.nodeid.startswith(f"{BROWSER_PACKAGE}/")
+    if in_browser or "migrated_sqlite" in getattr(item, "fixturenames", ()):
+        item.add_marker(SAME_ON_EVERY_DATABASE)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """After pytest-django's order (rollback tests, transactional ones, then the rest), a module's tests that

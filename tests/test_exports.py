@@ -5,7 +5,9 @@ import io
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import exports, registry
@@ -161,9 +163,10 @@ def kerman_and_more_rows(kerman_rows):
 
 def test_export_query_count_does_not_grow_with_rows(client, kerman_and_more_rows, django_assert_max_num_queries):
     # Rows, then one query per prefetch; the chunked iterator repeats them only every CHUNK_SIZE rows. The
-    # incidents' places are read in a query of their own (each place once, not joined to every incident's row).
+    # incidents' places are read in a query of their own (each place once, not joined to every incident's row),
+    # and so are the people, organizations and countries their figures and attributions name (at most 3 more).
     # Every list at once: the rows are added once for all of them.
-    expected = {"incident": 4, "person": 3, "organization": 1, "place": 1, "reaction": 3}
+    expected = {"incident": 7, "person": 3, "organization": 1, "place": 1, "reaction": 3}
     assert set(expected) == set(LISTS)
     for batch in range(2):
         if batch:
@@ -205,6 +208,31 @@ def test_incident_rows_write_exactly_what_the_instances_write_drafts_unnamed(rf,
     assert "an unpublished person" in body and "an unpublished organization" in body
     assert "Draft reporter" not in body and "Draft claimant" not in body and "Draft district" not in body
     assert "North gate; Kerman Martyrs’ Cemetery; Kerman; Kerman Province; Iran" in body
+
+
+def test_the_people_organizations_and_countries_an_export_names_are_read_once_not_per_chunk(rf, kerman, monkeypatch):
+    for n in range(4):
+        incident = f.IncidentFactory(title=f"Named again {n}", place=kerman.place)
+        f.CasualtyFigureFactory(incident=incident, kind="killed", value=n, reported_by_organization=kerman.isis_k)
+        f.AttributionFactory(
+            incident=incident,
+            kind=Attribution.Kind.STATED,
+            responsible_person=kerman.khamenei,
+            responsible_organization=None,
+            responsible_country=kerman.iran,
+        )
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    exporter = IncidentExporter(rf.get("/incidents.csv"))
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(exporter.records(Incident.objects.for_export()))
+    named = [row for row in rows if row.title.startswith("Named again")]
+    assert len(named) == 4
+    assert {row.casualty_figures[0].reported_by_organization.name for row in named} == {kerman.isis_k.name}
+    assert {row.perpetrator_attributions[0].responsible_country.name for row in named} == {kerman.iran.name}
+    # A country is a place: the place chains' query joins a place to its parents, the countries' does not.
+    for table in ("events_person", "events_organization", "events_place"):
+        read = [q["sql"] for q in queries.captured_queries if f'FROM "{table}" WHERE' in q["sql"]]
+        assert len(read) == 1, read
 
 
 @pytest.mark.parametrize("name", LISTS)

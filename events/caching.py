@@ -45,6 +45,7 @@ import base64
 import datetime
 import decimal
 import hashlib
+import json
 import logging
 import os
 import re
@@ -688,11 +689,23 @@ def _read(names):
     """One statement (one snapshot): the content version and the versions of `names`."""
     names = sorted(names)
     state, tags = ArchiveState._meta.db_table, CacheTag._meta.db_table
-    sql = f"SELECT %s, version FROM {state} WHERE id = 1"
-    if names:
+    connection = connections[router.db_for_read(CacheTag)]
+    sql, params = f"SELECT %s, version FROM {state} WHERE id = 1", [_SEQUENCE]
+    if names and connection.vendor == "postgresql":
+        # The names as one JSON array: the statement is the same text for every page, so psycopg parses it once
+        # and the server prepares it once. With a placeholder per name, the Kerman page's 340 made psycopg parse a
+        # statement too long for its cache on every warm request (1.6 of its 3.9 ms of CPU); as a Python list,
+        # psycopg quoted each name for an array literal (1.5 ms); json.dumps is C.
+        sql += (
+            f" UNION ALL SELECT name, version FROM {tags}"
+            " WHERE name = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
+        )
+        params.append(json.dumps(names))
+    elif names:
         sql += f" UNION ALL SELECT name, version FROM {tags} WHERE name IN ({', '.join(['%s'] * len(names))})"
-    with connections[router.db_for_read(CacheTag)].cursor() as cursor:
-        cursor.execute(sql, [_SEQUENCE, *names])
+        params += names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         found = dict(cursor.fetchall())
     found.setdefault(_SEQUENCE, 0)
     for name in names:

@@ -23,7 +23,9 @@ from events import aggregates, filters, revisions, signals, widget_memo
 from events.caching import (
     CACHE_ALIAS,
     RANGE_BOUNDS,
+    bump,
     content_version,
+    current_versions,
     range_tag,
     range_tags,
     tags_of_models,
@@ -720,6 +722,22 @@ def test_writes_without_signals_and_loads_drop_what_they_may_have_changed(client
 
 
 # Numbers compared with a bound: a list of incidents with at least N killed ---------------------------------
+
+
+@pytest.mark.django_db
+def test_versions_are_read_for_any_tag_name_in_one_query_however_many():
+    """A tag can name a value a reader typed (a filter's), so any character may be in it; on PostgreSQL the names go
+    to the server as one JSON array (events/caching.py, `_read`)."""
+    odd = ["events.incident.place=a,b", 'events.incident.q="x"\ny', "events.incident.q=\\{}[]'", "events.place:Kermān"]
+    many = [f"events.incident:{n}" for n in range(400)]
+    bump(odd[:2] + many[::2])
+    with CaptureQueriesContext(connection) as queries:
+        versions = current_versions([*odd, *many, "never.moved"])
+    assert len(queries.captured_queries) == 1
+    moved = {name for name, version in versions.items() if version}
+    assert moved == set(odd[:2] + many[::2])
+    assert len(set(versions[name] for name in moved)) == 1
+    assert versions["never.moved"] == 0
 
 
 def test_a_numbers_change_moves_the_spans_between_its_old_and_new_value():

@@ -695,10 +695,11 @@ def _read(names):
         # The names as one JSON array: the statement is the same text for every page, so psycopg parses it once
         # and the server prepares it once. With a placeholder per name, the Kerman page's 340 made psycopg parse a
         # statement too long for its cache on every warm request (1.6 of its 3.9 ms of CPU); as a Python list,
-        # psycopg quoted each name for an array literal (1.5 ms); json.dumps is C.
+        # psycopg quoted each name for an array literal (1.5 ms); json.dumps is C. IN (SELECT ...), not
+        # = ANY(ARRAY(...)): a semi-join (hashed, or index lookups on a big table), where ANY compared each row
+        # with every name (1.8 ms of the server's time for 340 names).
         sql += (
-            f" UNION ALL SELECT name, version FROM {tags}"
-            " WHERE name = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
+            f" UNION ALL SELECT name, version FROM {tags} WHERE name IN (SELECT jsonb_array_elements_text(%s::jsonb))"
         )
         params.append(json.dumps(names))
     elif names:

@@ -11,6 +11,7 @@ from django.urls import resolve, reverse
 from events import exports, registry, revisions, search, search_index
 from events.models import Incident, Organization, Person, Place, Reaction
 from events.templatetags.archive import nav_items
+from tests.conftest import fresh, module_rows
 
 from .factories import IncidentFactory, OrganizationFactory, PersonFactory, PlaceFactory, ReactionFactory
 
@@ -29,9 +30,9 @@ TYPES = registry.RECORD_TYPES
 by_key = pytest.mark.parametrize("record_type", TYPES, ids=[record_type.key for record_type in TYPES])
 
 
-@pytest.fixture
-def records():
-    """{key: one published record of each type}, its first search field holding WORD."""
+@module_rows
+def made_records():
+    """{key: one published record of each type}, its first search field holding WORD: made once for the module."""
     made = {}
     for record_type in TYPES:
         assert record_type.model in FACTORIES, f"tests/test_registry.py needs a factory for {record_type.key}"
@@ -40,6 +41,11 @@ def records():
             fields[record_type.search_fields[0]] = f"{WORD} {record_type.key}"
         made[record_type.key] = FACTORIES[record_type.model](**fields)
     return made
+
+
+@pytest.fixture
+def records(made_records):
+    return fresh(made_records)
 
 
 def test_keys_prefixes_and_models_are_declared_once():

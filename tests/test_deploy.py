@@ -110,6 +110,7 @@ def test_the_production_stack_answers_as_it_should(prod_site):
 def test_postgres_connections_prepare_the_statements_they_repeat_unless_told_not_to():
     postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "kerman"}
     assert postgres_tuned(dict(postgres), {})["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    assert postgres_tuned(dict(postgres), {})["ENGINE"] == "kerman_site.postgresql"  # tests/test_postgresql.py
     assert postgres_tuned(dict(postgres), {"DATABASE_PREPARE_THRESHOLD": "2"})["OPTIONS"]["prepare_threshold"] == 2
     # A pooler that moves transactions between server connections cannot keep prepared statements.
     assert "OPTIONS" not in postgres_tuned(dict(postgres), {"DATABASE_PREPARE_THRESHOLD": "0"})

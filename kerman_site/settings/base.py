@@ -109,6 +109,8 @@ def postgres_tuned(database, environ=os.environ):
     where that plans better (plan_cache_mode auto). DATABASE_PREPARE_THRESHOLD=0 turns it off, as a pooler
     that hands each transaction another server connection (PgBouncer in transaction mode) needs."""
     if database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that needs no round trip while the connection is quiet.
+        database["ENGINE"] = "kerman_site.postgresql"
         threshold = environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip()
         if not threshold.isdigit():
             raise ValueError(f"DATABASE_PREPARE_THRESHOLD must be a whole number (0 turns it off), not {threshold!r}")

@@ -20,7 +20,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if connection is None or connection.closed or connection.broken:
             return False
         if connection.info.transaction_status == pq.TransactionStatus.IDLE:
-            readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
-            if not readable:
+            # poll(), not select(): a worker's descriptors can number past select()'s 1,024. A hang-up or an
+            # error is reported even though only input was asked for.
+            socket = select.poll()
+            socket.register(connection.fileno(), select.POLLIN)
+            if not socket.poll(0):
                 return True
         return super().is_usable()

@@ -100,7 +100,9 @@ def sqlite_tuned(database):
 
 
 def postgres_tuned(database, environ=os.environ):
-    """A PostgreSQL database's connection options; any other engine is returned unchanged.
+    """A PostgreSQL database's backend and connection options; any other engine is returned unchanged.
+
+    The backend is Django's, through kerman_site/postgresql (a health check without a round trip).
 
     A page runs the same few queries every time, several of them over seven or eight joined tables, which
     PostgreSQL took longer to plan than to run (an organization page's attributions: 6-7 ms of planning, 0.7 ms of
@@ -109,7 +111,6 @@ def postgres_tuned(database, environ=os.environ):
     where that plans better (plan_cache_mode auto). DATABASE_PREPARE_THRESHOLD=0 turns it off, as a pooler
     that hands each transaction another server connection (PgBouncer in transaction mode) needs."""
     if database["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend with a health check that needs no round trip while the connection is quiet.
         database["ENGINE"] = "kerman_site.postgresql"
         threshold = environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip()
         if not threshold.isdigit():

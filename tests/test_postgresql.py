@@ -77,3 +77,54 @@ def test_a_connection_inside_a_transaction_gets_djangos_own_check(other, checks)
     assert len(checks) == 1
     other.rollback()
     other.set_autocommit(True)
+
+
+def test_timestamps_are_read_by_the_fast_loader_as_djangos_would_read_them(db):
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg.pq import Format
+
+    from kerman_site.postgresql.base import TimestamptzLoader
+
+    connection.ensure_connection()
+    oid = connection.connection.adapters.types["timestamptz"].oid
+    assert issubclass(connection.connection.adapters.get_loader(oid, Format.TEXT), TimestamptzLoader)
+    djangos = type("DjangosLoader", (BaseTzLoader,), {"timezone": connection.timezone})(oid, connection.connection)
+    ours = connection.connection.adapters.get_loader(oid, Format.TEXT)(oid, connection.connection)
+    written = [
+        "2024-01-03 14:45:00+00",
+        "2024-01-03 14:45:00.5+00",
+        "2024-01-03 14:45:00.123456+03:30",
+        "0001-01-01 00:00:00+00",
+        "9999-12-31 23:59:59.999999+00",
+        "2000-02-29 12:00:00-08",
+    ]
+    with connection.cursor() as cursor:
+        texts = []
+        for value in written:
+            cursor.execute("SELECT %s::timestamptz::text", [value])
+            texts.append(cursor.fetchone()[0].encode())
+        # What PostgreSQL writes that fromisoformat cannot read: the old way gives the value or the error.
+        cursor.execute("SELECT '0044-03-15 12:00:00+00 BC'::timestamptz::text, 'infinity'::timestamptz::text")
+        texts.extend(text.encode() for text in cursor.fetchone())
+    for text in texts:
+        try:
+            expected = djangos.load(text)
+        except Exception as error:  # noqa: BLE001 (the same error, whatever it is)
+            with pytest.raises(type(error)):
+                ours.load(text)
+            continue
+        got = ours.load(text)
+        assert (got, got.tzinfo, got.utcoffset()) == (expected, expected.tzinfo, expected.utcoffset()), text
+    assert ours.load(texts[1]).microsecond == 500000
+
+
+@pytest.mark.django_db
+def test_a_saved_time_reads_back_the_same(seeded):
+    import datetime
+
+    from events.models import Incident
+
+    written = datetime.datetime(2024, 1, 3, 14, 45, 7, 250001, tzinfo=datetime.UTC)
+    Incident.objects.filter(slug="2024-kerman-bombings").update(updated_at=written)
+    read = Incident.objects.values_list("updated_at", flat=True).get(slug="2024-kerman-bombings")
+    assert read == written and read.tzinfo is datetime.UTC

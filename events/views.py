@@ -248,7 +248,7 @@ class ExportView(View):
                 content_type="text/plain; charset=utf-8",
             )
         exporter = EXPORTERS[list_view.export_key](request)
-        records = exporter.records(filterset.qs)
+        records = exporter.records(filterset.qs, format)
         if format == "csv":
             content = exporter.csv_rows(records)
         else:

@@ -415,13 +415,8 @@ class IncidentExporter(Exporter):
         return self.place_names[key]
 
     def perpetrators(self, incident):
-        seen, names = set(), []
-        for attribution in incident.perpetrator_attributions:
-            name = public_names.responsible(attribution)
-            if name not in seen:
-                seen.add(name)
-                names.append(attribution)
-        return names
+        """The public names of who the incident is attributed to, each once, in order."""
+        return list(dict.fromkeys(map(public_names.responsible, incident.perpetrator_attributions)))
 
     def place_chain(self, incident):
         chain = []
@@ -453,7 +448,7 @@ class IncidentExporter(Exporter):
             ("Other reported death tolls", lambda i: joined(map(figure_summary, self.other_figures(i, "killed")))),
             ("Injured", lambda i: i.injured if i.injured is not None else ""),
             ("Injured (as reported)", lambda i: i.injured_display),
-            ("Perpetrators", lambda i: joined(map(public_names.responsible, self.perpetrators(i)))),
+            ("Perpetrators", lambda i: joined(self.perpetrators(i))),
             ("Target", lambda i: i.target),
             ("Method", lambda i: i.method),
             ("Summary", lambda i: i.summary),

@@ -206,6 +206,21 @@ def test_a_first_view_after_an_editors_save_is_timed_after_each_of_the_two_saves
     ]
 
 
+def test_the_first_view_after_a_bulk_write_is_timed_once_both_workers_have_drawn_the_page(monkeypatch):
+    """A worker's first view of a page (templates compiled, widgets remembered) is not what a bulk write costs."""
+    done = []
+    monkeypatch.setattr(bench, "warm_up", lambda url, cookie=None: done.append(("warm", url)))
+    monkeypatch.setattr(bench, "probe", lambda env, *args: done.append(args))
+    monkeypatch.setattr(bench, "first_request", lambda url: done.append(("first", url)) or 40.0)
+    monkeypatch.setattr(bench, "load_with_cpu", lambda url, seconds, pids, cookie=None: done.append("wrk") or {})
+    monkeypatch.setattr(bench, "after_editors_saves", lambda env, url, slug: 50.0)
+
+    figures = bench.measure_page(100_000, {}, None, 8001, "/incidents/", None, 5, cold=True)
+    assert figures == {"first_ms": 40.0, "edit_ms": 50.0}
+    url = "http://127.0.0.1:8001/incidents/"
+    assert done == [("warm", url), ("bump",), ("first", url), "wrk"]
+
+
 def test_two_databases_are_measured_side_by_side_page_by_page_taking_turns_to_go_first(monkeypatch):
     monkeypatch.setattr(bench, "pages", lambda size: [("a", "/a/", False), ("b", "/b/", False), ("c", "/c/", True)])
     monkeypatch.setattr(bench, "free_port", iter([8001, 8002]).__next__)

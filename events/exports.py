@@ -6,10 +6,10 @@ with a quote (events/spreadsheet.py). JSON is for programs: slugs, URLs, codes w
 their labels, and nested casualty figures, perpetrators and roles.
 
 Rows are read from the database in chunks and written out as they come, so an export never holds the whole
-list in memory. Incidents, the largest list, are read as values() rows, not model instances: building the
+list in memory. Incidents, the largest list, are read as values_list() tuples, not model instances: building the
 instances of an incident, its place chain, figures and attributions cost more than everything else its row
-does (the 100,000-incident CSV took 37.6 s; see benchmarks/export_bench.py). The rows are read like the
-instances would be (`Row`, `Related`), so the columns, the JSON shape and the public-name rule
+does (the 100,000-incident CSV took 37.6 s; see benchmarks/export_bench.py). The tuples are read like the
+instances would be (`tuple_row`, `Related`), so the columns, the JSON shape and the public-name rule
 (events/public_names.py, which needs a related record's status) are the same code for both.
 """
 

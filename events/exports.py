@@ -300,14 +300,14 @@ def of_incidents(manager, ids):
     return manager.extra(where=[f'"{table}"."incident_id" IN ({listed})'])
 
 
-def incident_rows(queryset, changed=True):
+def incident_rows(queryset, with_updated_at=True):
     """The incidents of `queryset` (filtered and ordered) as `IncidentRow`s with their place chain, casualty
     figures and perpetrator attributions: three queries a chunk, as for_export()'s prefetches make, and one for each
-    type of record they name that the chunks before did not (`RelatedRecords`). Without `changed`, the rows'
+    type of record they name that the chunks before did not (`RelatedRecords`). Without `with_updated_at`, the rows'
     `updated_at` is None."""
     # `updated_at` only where asked for (the JSON shows it, the CSV does not): parsing 100,000 of them was a
     # twentieth of the SQLite export.
-    fields = [name if changed or name != "updated_at" else NO_TIME for name in INCIDENT_FIELDS]
+    fields = [name if with_updated_at or name != "updated_at" else NO_TIME for name in INCIDENT_FIELDS]
     rows = queryset.prefetch_related(None).values_list(*fields, "place_id").iterator(chunk_size=CHUNK_SIZE)
     # Place id → its chain, read once per place: thousands of places for a hundred thousand incidents, so
     # joining the place and its parents to every incident's row read the same few thousand places again and
@@ -405,7 +405,7 @@ class IncidentExporter(Exporter):
         return super().url(record)
 
     def records(self, queryset, format="json"):
-        return incident_rows(queryset, changed=format == "json")
+        return incident_rows(queryset, with_updated_at=format == "json")
 
     def place_names_of(self, incident):
         """The published places up the incident's chain, joined; remembered per place."""

@@ -132,20 +132,16 @@ def choice_display(field, choices):
     return display
 
 
-class Row:
-    """A values() row that reads like its model instance for the exporters: the model's own display
-    properties are borrowed, so a date or a figure is written exactly as the instance writes it."""
-
-    def __init__(self, values):
-        self.__dict__.update(values)
-
-
-def tuple_row(name, base, fields):
+def tuple_row(name, bases, fields):
     """A class of rows that are tuples of `fields` (a values_list() row and what the export adds to it), read
-    by name like `base`'s model instance. Building a dict and an object for each of the 400,000 rows of a
+    by name like a model instance; `bases` borrow the model's own display properties, so a date or a figure is
+    written exactly as the instance writes it. Building a dict and an object for each of the 400,000 rows of a
     100,000-incident export cost more CPU than reading them from the database."""
     namespace = {field: property(operator.itemgetter(index)) for index, field in enumerate(fields)}
-    return type(name, (base, tuple), {**namespace, "__slots__": (), "__module__": __name__})
+    return type(name, (*bases, tuple), {**namespace, "__slots__": (), "__module__": __name__})
+
+
+DateRow = tuple_row("DateRow", (), ["date", "date_precision", "end_date"])
 
 
 class Related:
@@ -195,7 +191,7 @@ def related_fields(model, prefix):
 def incident_dates(date, precision, end_date):
     """Incident.date_display, remembered: a hundred thousand incidents share a few thousand dates, and month
     names are translated per call."""
-    return Incident.date_display.fget(Row({"date": date, "date_precision": precision, "end_date": end_date}))
+    return Incident.date_display.fget(DateRow((date, precision, end_date)))
 
 
 class IncidentDisplay:
@@ -263,12 +259,12 @@ A_PERSON, A_ORGANIZATION, A_COUNTRY = (
     ATTRIBUTION_FIELDS.index(f"responsible_{name}_id") for name in ("person", "organization", "country")
 )
 IncidentRow = tuple_row(
-    "IncidentRow", IncidentDisplay, [*INCIDENT_FIELDS, "place", "casualty_figures", "perpetrator_attributions"]
+    "IncidentRow", (IncidentDisplay,), [*INCIDENT_FIELDS, "place", "casualty_figures", "perpetrator_attributions"]
 )
-FigureRow = tuple_row("FigureRow", FigureDisplay, [*FIGURE_FIELDS, "reported_by_person", "reported_by_organization"])
+FigureRow = tuple_row("FigureRow", (FigureDisplay,), [*FIGURE_FIELDS, "reported_by_person", "reported_by_organization"])
 AttributionRow = tuple_row(
     "AttributionRow",
-    AttributionDisplay,
+    (AttributionDisplay,),
     [*ATTRIBUTION_FIELDS, "responsible_person", "responsible_organization", "responsible_country"],
 )
 

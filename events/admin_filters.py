@@ -5,15 +5,16 @@ import functools
 
 import django_filters
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import BigIntegerField, Case, CharField, IntegerField, Value, When
+from django.db.models import BigIntegerField, Case, CharField, IntegerField, Max, Min, Value, When
 from django.db.models.functions import Cast, Substr
 
 from . import search
 from .aggregates import LISTS
-from .models import FacetCount
+from .models import FacetCount, cached_reverse
 
 
 class BusiestRelatedFilter(admin.RelatedFieldListFilter):
@@ -119,6 +120,15 @@ class _PeriodDates:
         )
         return [datetime.date(int(text[:4]), int(text[5:7]) if kind == "month" else 1, 1) for text in periods]
 
+    def aggregate(self, *args, **kwargs):
+        """The date drill-down's first and last date (Min and Max of one column) as a query each: SQLite steps
+        to one end of the column's index only when the query holds a single MIN() or MAX(), and with both it
+        read every row (41 ms of the incident changelist's 146 at 100,000 incidents, against 0.02 ms)."""
+        ends = (Min, Max)
+        if args or len(kwargs) < 2 or not all(type(value) in ends and not value.filter for value in kwargs.values()):
+            return super().aggregate(*args, **kwargs)
+        return {name: super(_PeriodDates, self).aggregate(**{name: value})[name] for name, value in kwargs.items()}
+
     def _years_by_index(self, field_name):
         """The years of a whole table's dates, one step through the field's index per year (the earliest date
         from the next 1 January on) instead of reading every row: the unfiltered incident changelist's years
@@ -146,7 +156,28 @@ def _with_period_dates(queryset_class):
 
 
 class ArchiveChangeList(ChangeList):
-    """The changelist, its date drill-down (date_hierarchy) read as _PeriodDates reads it."""
+    """The changelist, its date drill-down (date_hierarchy) read as _PeriodDates reads it, and its rows'
+    links made without resolving each one.
+
+    Django adds the changelist's filters to each row's link by resolving the link's path to learn whether it
+    is the changelist's own (it never is: it is a change page), a walk of every admin URL pattern for each of
+    the 50 rows of a searched or filtered changelist. Here the link is made with its filters already on it
+    (as `_changelist_filters`, as Django writes them), and the rows are handed no filters to add."""
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.row_filters = self.preserved_filters  # "_changelist_filters=...", as get_preserved_filters() writes it
+        # Read only by the rows' links (django.contrib.admin.templatetags.admin_list.items_for_result); the page's
+        # other links take the filters from the view's context.
+        self.preserved_filters = ""
+
+    def url_for_result(self, result):
+        url = cached_reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(quote(getattr(result, self.pk_attname)),),
+            current_app=self.model_admin.admin_site.name,
+        )
+        return f"{url}?{self.row_filters}" if self.row_filters else url
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)

@@ -3,10 +3,11 @@ what they offer from an index."""
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Count, Value
+from django.db.models import Count, Q, Value
 
 from events.filters import IncidentFilter
-from events.models import Incident, Reaction, counted_as_text
+from events.models import Attribution, CasualtyFigure, Incident, Reaction, counted_as_text
+from tests.factories import AttributionFactory, IncidentFactory, PersonFactory
 
 ORDERS_WITH_AN_INDEX = ["newest", "oldest", "most-killed", "most-injured"]
 
@@ -152,3 +153,41 @@ def test_the_admins_incident_list_is_read_in_index_order(rf, admin_user):
         assert "Sort" not in text and "incident_pg_admin_idx" in text, text
     else:
         assert "USING INDEX events_incident_date" in text, text  # NULL sorts lowest: DESC is NULLS LAST
+
+
+# The pointers most rows leave empty (events.models.base.indexed_where_set).
+OPTIONAL_POINTERS = {
+    CasualtyFigure: ["reported_by_organization", "reported_by_person"],
+    Attribution: [
+        *("responsible_organization", "responsible_person", "responsible_country"),
+        *("by_organization", "by_person", "by_country", "reaction"),
+    ],
+}
+
+
+def test_the_optional_pointers_are_indexed_only_where_set():
+    for model, fields in OPTIONAL_POINTERS.items():
+        partial = {index.fields[0]: index.condition for index in model._meta.indexes if index.condition is not None}
+        for name in fields:
+            field = model._meta.get_field(name)
+            assert field.null and not field.db_index, (model.__name__, name)
+            assert partial.get(name) == Q(**{f"{name}__isnull": False}), (model.__name__, name)
+
+
+@pytest.mark.django_db
+def test_a_persons_attributions_are_read_through_the_person_when_most_rows_name_nobody():
+    # Most attributions name an organization or a label, not a person: indexed whole, the empty rows made
+    # SQLite's planner expect thousands of rows per person and walk every attribution in the incident order.
+    incident = IncidentFactory()
+    person = PersonFactory()
+    Attribution.objects.bulk_create(
+        Attribution(incident=incident, kind="claimed", key=f"row-{number}", responsible_label="Someone")
+        for number in range(3000)
+    )
+    AttributionFactory(incident=incident, responsible_person=person)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with transaction.atomic():
+        text = plan(Attribution.objects.filter(responsible_person=person).select_related("incident"))
+    assert "attribution_resp_person_set" in text, text
+    assert list(person.attributed_incidents.values_list("responsible_person", flat=True)) == [person.pk]

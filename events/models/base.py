@@ -136,6 +136,28 @@ class PublishableQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
+def indexed_where_set(prefix, *fields):
+    """Indexes over only the rows where each of these optional pointers is set (`field IS NOT NULL`), for pointers
+    that most rows leave empty: who reported a figure, who made or was named by an attribution. The fields are
+    declared with db_index=False.
+
+    Indexed whole, the empty rows count in SQLite's statistics (ANALYZE averages the rows per value over them:
+    25,007 of 100,025 attributions "per person"), so for a person's attributions, which are read sorted by
+    incident, the planner walked the whole table in the incident order instead of reading a person's few rows:
+    22 ms on every person page at 100,000 incidents, 0.01 ms through the partial index. A lookup of one value
+    (`= x`, `IN (...)`) uses such an index on both databases."""
+    short = {"responsible_": "resp_", "reported_by_": "by_", "organization": "org"}
+    indexes = []
+    for field in fields:
+        name = field
+        for long, abbreviation in short.items():
+            name = name.replace(long, abbreviation)
+        indexes.append(
+            models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=f"{prefix}_{name}_set")
+        )
+    return indexes
+
+
 def format_partial_date(value, precision):
     """Show a date only as precisely as it is known: '1978', 'January 2024', '3 January 2024'."""
     if value is None:

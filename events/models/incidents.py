@@ -22,6 +22,7 @@ from .base import (
     date_precision_constraints,
     date_precision_pair_constraint,
     format_partial_date,
+    indexed_where_set,
     related_model,
 )
 from .places import Place
@@ -361,10 +362,10 @@ class CasualtyFigure(SourcedStatement, KeyedRecord):
     )
     reported_on = models.DateField(null=True, blank=True, help_text="When the figure was reported, if known.")
     reported_by_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_figures"
+        Organization, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="reported_figures"
     )
     reported_by_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_figures"
+        Person, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="reported_figures"
     )
     reported_by_label = models.CharField(
         max_length=200,
@@ -379,6 +380,7 @@ class CasualtyFigure(SourcedStatement, KeyedRecord):
     class Meta(KeyedRecord.Meta):
         # Undated reports first on every database (SQLite and PostgreSQL order NULLs differently).
         ordering = ["incident_id", "kind", "group", models.F("reported_on").asc(nulls_first=True), "-value"]
+        indexes = indexed_where_set("figure", "reported_by_organization", "reported_by_person")
         constraints = [
             models.CheckConstraint(
                 condition=Q(value__gte=0),
@@ -434,15 +436,21 @@ class Attribution(SourcedStatement, KeyedRecord):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attributions")
     kind = models.CharField(max_length=12, choices=Kind.choices, db_index=True)
     responsible_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="attributed_incidents"
+        Organization,
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="attributed_incidents",
     )
     responsible_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attributed_incidents"
+        Person, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="attributed_incidents"
     )
     responsible_country = models.ForeignKey(
         Place,
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="attributed_incidents",
         limit_choices_to={"kind": Place.Kind.COUNTRY},
@@ -456,15 +464,16 @@ class Attribution(SourcedStatement, KeyedRecord):
         max_length=100, blank=True, help_text="Their part, as the source says: 'mastermind', 'suicide bomber'."
     )
     by_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="attributions_made"
+        Organization, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="attributions_made"
     )
     by_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="attributions_made"
+        Person, null=True, blank=True, db_index=False, on_delete=models.PROTECT, related_name="attributions_made"
     )
     by_country = models.ForeignKey(
         Place,
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="attributions_made",
         limit_choices_to={"kind": Place.Kind.COUNTRY},
@@ -480,6 +489,7 @@ class Attribution(SourcedStatement, KeyedRecord):
         "events.Reaction",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="attributions",
         help_text="The reaction in which this was said, if it was a public statement (an accusation, a denial). "
@@ -491,6 +501,11 @@ class Attribution(SourcedStatement, KeyedRecord):
 
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", models.F("date").asc(nulls_last=True), "kind", "key"]
+        indexes = indexed_where_set(
+            "attribution",
+            *("responsible_organization", "responsible_person", "responsible_country"),
+            *("by_organization", "by_person", "by_country", "reaction"),
+        )
         constraints = [
             models.CheckConstraint(
                 condition=Q(reaction__isnull=True) | (Q(summary="") & Q(quote="")),

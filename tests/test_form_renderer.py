@@ -69,7 +69,7 @@ def test_djangos_widget_templates_and_the_admins_busiest_come_from_jinja2_the_re
     assert renderer.get_template("admin/widgets/split_datetime.html").backend is renderer.django.engine
 
 
-def test_the_copied_wrapper_draws_its_links_as_djangos_does(seeded):
+def test_the_copied_wrapper_draws_its_links_as_djangos_does():
     from django.contrib.admin import site
     from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
     from django.forms import Select

@@ -183,6 +183,25 @@ def test_the_site_search_makes_one_query_per_kind_whatever_the_matches(client, d
         assert client.get(reverse("events:search"), {"q": "condemned"}).status_code == 200
 
 
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL shows the best ranked first")
+def test_the_site_search_shows_a_kinds_first_matches_in_its_lists_order_with_their_places(
+    client, django_assert_num_queries
+):
+    import datetime as dt
+
+    place = f.PlaceFactory(name="Sistan")
+    for year in (2019, 2023, 2017, 2024, 2021, 2018, 2022):
+        f.IncidentFactory(title=f"Bazaar blast {year}", date=dt.date(year, 3, 1), place=place)
+    f.IncidentFactory(title="Bazaar fire", date=dt.date(2020, 3, 1), status=Status.DRAFT)
+    response = client.get(reverse("events:search"), {"q": "bazaar"})
+    group = {g["key"]: g for g in response.context["groups"]}["incident"]
+    assert group["total"] == 7
+    # Newest first, as the incident list, the draft nowhere; each row's place came with it.
+    assert [i.title for i in group["results"]] == [f"Bazaar blast {year}" for year in (2024, 2023, 2022, 2021, 2019)]
+    with django_assert_num_queries(0):
+        assert {i.place.name for i in group["results"]} == {"Sistan"}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL ranks by its stored tsvector")
 def test_postgresql_ranks_a_title_match_above_one_in_the_description(client):
     import datetime as dt

@@ -2,8 +2,10 @@
 own template language would."""
 
 import re
+from unittest.mock import patch
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.forms import renderers
 from django.test import override_settings
@@ -56,6 +58,75 @@ def test_a_form_with_errors_draws_them_as_djangos_own_templates(staff_client):
     ours, django = comparable(ours.content.decode()), comparable(django.content.decode())
     assert 'class="errorlist' in ours and "This field is required." in ours
     assert ours == django, first_difference(ours, django)
+
+
+@pytest.mark.django_db
+def test_inline_rows_with_errors_draw_as_with_djangos_own_templates(staff_client):
+    from django.contrib.auth.models import Permission
+
+    from tests import factories
+    from tests.test_admin import add_inline_row, page_data, preferred_killed
+
+    incident = factories.IncidentFactory()
+    factories.CasualtyFigureFactory(incident=incident, value=84, rank="preferred")
+    factories.ReactionFactory(incident=incident)
+    url = admin_url(incident)
+    data = page_data(staff_client.get(url))
+    add_inline_row(data, "casualty_figures", **{**preferred_killed(95), "value": "-3"})  # a tabular row
+    add_inline_row(data, "reactions", summary="Condemned it.")  # a stacked row without who reacted
+    add_inline_row(data, "links_out", kind="see_also", to_incident=str(incident.pk))  # an error of the whole row
+    ours = staff_client.post(url, data)
+    with override_settings(FORM_RENDERER=DJANGO_RENDERER):
+        django = staff_client.post(url, data)
+    assert ours.status_code == django.status_code == 200
+    ours, django = comparable(ours.content.decode()), comparable(django.content.decode())
+    errors = [m.start() for m in re.finditer('class="errorlist', ours)]
+    assert any(at > ours.index('id="casualty_figures-group"') for at in errors)
+    assert any(at > ours.index('id="reactions-group"') for at in errors)
+    assert 'class="row-form-errors"' in ours and "An incident cannot be linked to itself." in ours
+    assert ours == django, first_difference(ours, django)
+
+    # Someone who may look but not change: the inline rows link to their records to view, not to change.
+    viewer = get_user_model().objects.create_user("viewer", "viewer@example.org", "correct horse battery")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_incident", "view_casualtyfigure", "view_reaction"])
+    )
+    staff_client.force_login(viewer)
+    ours = staff_client.get(url)
+    with override_settings(FORM_RENDERER=DJANGO_RENDERER):
+        django = staff_client.get(url)
+    assert ours.status_code == django.status_code == 200
+    ours, django = comparable(ours.content.decode()), comparable(django.content.decode())
+    assert 'class="inlineviewlink"' in ours and 'class="inlinechangelink"' not in ours
+    assert ours == django, first_difference(ours, django)
+
+
+@pytest.mark.django_db
+def test_the_admins_fieldsets_and_inlines_are_drawn_by_their_jinja2_copies(staff_client):
+    drawn = []
+    original = FormRenderer.render_admin_layout
+
+    def counted(renderer, name, context):
+        drawn.append(name)
+        return original(renderer, name, context)
+
+    from tests import factories
+
+    incident = factories.IncidentFactory()
+    with patch.object(FormRenderer, "render_admin_layout", counted):
+        assert staff_client.get(admin_url(incident)).status_code == 200
+    # The main form's fieldsets, the stacked inlines (each row's fieldsets inside them) and the tabular ones.
+    assert {"admin/includes/fieldset.html", "admin/edit_inline/stacked.html", "admin/edit_inline/tabular.html"} == set(
+        drawn
+    )
+    with (
+        override_settings(FORM_RENDERER=DJANGO_RENDERER),
+        patch.object(FormRenderer, "render_admin_layout") as not_used,
+    ):
+        page = staff_client.get(admin_url(incident)).content.decode()
+    assert not not_used.called and 'data-inline-type="stacked"' in page and 'data-inline-type="tabular"' in page
 
 
 def test_djangos_widget_templates_and_the_admins_busiest_come_from_jinja2_the_rest_from_djangos_language():

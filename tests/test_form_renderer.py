@@ -104,6 +104,30 @@ def test_inline_rows_with_errors_draw_as_with_djangos_own_templates(staff_client
 
 
 @pytest.mark.django_db
+def test_the_admin_index_and_its_sidebar_draw_as_with_djangos_own_templates(staff_client):
+    from django.contrib.auth.models import Permission
+
+    pages = [reverse("admin:index"), reverse("admin:events_incident_changelist")]
+    viewer = get_user_model().objects.create_user("viewer", "viewer@example.org", "correct horse battery")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_incident", "add_reaction"]))
+    for user, link in (("editor", 'class="changelink"'), (viewer, 'class="viewlink"')):
+        if user != "editor":  # every model's links; then a model to view only and one to add only
+            staff_client.force_login(user)
+        for url in pages:
+            ours = staff_client.get(url)
+            with override_settings(FORM_RENDERER=DJANGO_RENDERER):
+                django = staff_client.get(url)
+            assert ours.status_code == django.status_code == 200
+            ours, django = comparable(ours.content.decode()), comparable(django.content.decode())
+            assert ours == django, (url, first_difference(ours, django))
+        index, changelist = (comparable(staff_client.get(url).content.decode()) for url in pages)
+        assert link in index and 'class="addlink"' in index
+        assert 'id="nav-sidebar"' in changelist and 'class="model-incident current-model"' in changelist
+
+
+@pytest.mark.django_db
 def test_the_admins_fieldsets_and_inlines_are_drawn_by_their_jinja2_copies(staff_client):
     drawn = []
     original = FormRenderer.render_admin_layout
@@ -117,10 +141,14 @@ def test_the_admins_fieldsets_and_inlines_are_drawn_by_their_jinja2_copies(staff
     incident = factories.IncidentFactory()
     with patch.object(FormRenderer, "render_admin_layout", counted):
         assert staff_client.get(admin_url(incident)).status_code == 200
-    # The main form's fieldsets, the stacked inlines (each row's fieldsets inside them) and the tabular ones.
-    assert {"admin/includes/fieldset.html", "admin/edit_inline/stacked.html", "admin/edit_inline/tabular.html"} == set(
-        drawn
-    )
+    # The main form's fieldsets, the stacked inlines (each row's fieldsets inside them), the tabular ones and
+    # the sidebar's list of records.
+    assert set(drawn) == {
+        "admin/includes/fieldset.html",
+        "admin/edit_inline/stacked.html",
+        "admin/edit_inline/tabular.html",
+        "admin/app_list.html",
+    }
     with (
         override_settings(FORM_RENDERER=DJANGO_RENDERER),
         patch.object(FormRenderer, "render_admin_layout") as not_used,

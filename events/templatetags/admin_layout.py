@@ -1,10 +1,11 @@
 """The admin's fieldset, inline and sidebar templates, drawn by the site's form renderer.
 
 kerman_site/templates/admin/ stands in for Django's admin/includes/fieldset.html,
-admin/edit_inline/{stacked,tabular}.html and admin/app_list.html with a line that calls `admin_layout`: with the site's renderer
-(events/form_renderer.py) their Jinja2 copies in events/jinja2/admin/ draw them, three to four times faster
-than Django's language draws the originals (most of an inline-heavy change page); with any other FORM_RENDERER,
-such as Django's own that tests/test_form_renderer.py compares pages with, Django's own templates do.
+admin/edit_inline/{stacked,tabular}.html and admin/app_list.html with a line that calls `admin_layout`: with
+the site's renderer (events/form_renderer.py) their Jinja2 copies in events/jinja2/admin/ draw them, three to
+four times faster than Django's language draws the originals (most of an inline-heavy change page); with any
+other FORM_RENDERER, such as Django's own that tests/test_form_renderer.py compares pages with, Django's own
+templates do.
 """
 
 from functools import lru_cache

@@ -118,6 +118,6 @@ class FormRenderer(renderers.BaseRenderer):
         return super().render(template_name, context, request)
 
     def render_admin_layout(self, template_name, context):
-        """One of the admin's fieldset and inline templates (kerman_site/templates/admin/), drawn by its Jinja2
-        copy with the variables of the Django template that includes it."""
+        """One of the admin's fieldset, inline and sidebar templates (kerman_site/templates/admin/), drawn by its
+        Jinja2 copy with the variables of the Django template that includes it."""
         return Markup(self.jinja2.engine.env.get_template(template_name).render(context))

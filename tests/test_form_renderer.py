@@ -62,7 +62,6 @@ def test_a_form_with_errors_draws_them_as_djangos_own_templates(staff_client):
 
 @pytest.mark.django_db
 def test_inline_rows_with_errors_draw_as_with_djangos_own_templates(staff_client):
-    from django.contrib.auth.models import Permission
 
     from tests import factories
     from tests.test_admin import add_inline_row, page_data, preferred_killed
@@ -87,13 +86,7 @@ def test_inline_rows_with_errors_draw_as_with_djangos_own_templates(staff_client
     assert ours == django, first_difference(ours, django)
 
     # Someone who may look but not change: the inline rows link to their records to view, not to change.
-    viewer = get_user_model().objects.create_user("viewer", "viewer@example.org", "correct horse battery")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_incident", "view_casualtyfigure", "view_reaction"])
-    )
-    staff_client.force_login(viewer)
+    staff_client.force_login(staff_with("view_incident", "view_casualtyfigure", "view_reaction"))
     ours = staff_client.get(url)
     with override_settings(FORM_RENDERER=DJANGO_RENDERER):
         django = staff_client.get(url)
@@ -105,13 +98,9 @@ def test_inline_rows_with_errors_draw_as_with_djangos_own_templates(staff_client
 
 @pytest.mark.django_db
 def test_the_admin_index_and_its_sidebar_draw_as_with_djangos_own_templates(staff_client):
-    from django.contrib.auth.models import Permission
 
     pages = [reverse("admin:index"), reverse("admin:events_incident_changelist")]
-    viewer = get_user_model().objects.create_user("viewer", "viewer@example.org", "correct horse battery")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_incident", "add_reaction"]))
+    viewer = staff_with("view_incident", "add_reaction")
     for user, link in (("editor", 'class="changelink"'), (viewer, 'class="viewlink"')):
         if user != "editor":  # every model's links; then a model to view only and one to add only
             staff_client.force_login(user)
@@ -191,6 +180,15 @@ def test_the_copied_wrapper_draws_its_links_as_djangos_does():
     for link in ("change-related", "add-related", "delete-related", "view-related"):
         assert link in ours
     assert 'title="Add another person"' in ours and "/static/admin/img/icon-addlink" in ours
+
+
+def staff_with(*codenames):
+    """A staff user whose only rights are the permissions `codenames`."""
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user("viewer", "viewer@example.org", "correct horse battery", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
 
 
 def admin_url(record):

@@ -37,6 +37,36 @@ def examples(count):
     return count
 
 
+class DeferredFieldRead(AssertionError):
+    """A field a query left out (only()/defer()) was read afterwards: a query for each row that reads it."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_deferred_field_reads():
+    """Pages load the records they join with only the columns they show (events/models/base.py, `shown`); a
+    template or method that reads another column would quietly cost a query per row. Every test fails on such
+    a read instead: Django calls DeferredAttribute.__get__ only for a value missing from the row it loaded."""
+    from django.db.models.query_utils import DeferredAttribute
+
+    original = DeferredAttribute.__get__
+
+    def guarded(self, instance, cls=None):
+        if (
+            instance is not None
+            and not instance._state.adding
+            and self.field.attname not in instance.__dict__
+            and self._check_parent_chain(instance) is None
+        ):
+            raise DeferredFieldRead(
+                f"{type(instance).__name__}.{self.field.attname} was left out of the query that loaded the row"
+            )
+        return original(self, instance, cls)
+
+    DeferredAttribute.__get__ = guarded
+    yield
+    DeferredAttribute.__get__ = original
+
+
 # Rows made once for a whole module (see `module_rows`), by fixture name.
 MODULE_ROWS = set()
 

@@ -1,10 +1,13 @@
-"""The suite's own machinery (tests/conftest.py): which tests the PostgreSQL run leaves to the SQLite one, and
-how the browser tests are dealt to a test process."""
+"""The suite's own machinery (tests/conftest.py): which tests the PostgreSQL run leaves to the SQLite one, how
+the browser tests are dealt to a test process, and the check that no test reads a column its query left out."""
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from tests import conftest
+import pytest
+
+from events.models import Person
+from tests import conftest, factories
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "same_on_every_database"
@@ -70,3 +73,14 @@ def test_the_browser_package_is_handed_out_first():
     assert list(chosen.assigned_work[worker]) == ["tests/browser"]
     assert worker.sent == [[3]]
     assert list(chosen.workqueue) == ["tests/test_admin.py", "tests/test_views.py"]
+
+
+@pytest.mark.django_db
+def test_reading_a_column_the_query_left_out_fails_the_test():
+    person = factories.PersonFactory(description="A person.")
+    narrow = Person.objects.only("name").get(pk=person.pk)
+    assert narrow.name == person.name
+    with pytest.raises(conftest.DeferredFieldRead, match=r"Person\.description was left out"):
+        narrow.description  # noqa: B018 (the read is the point)
+    assert Person.objects.get(pk=person.pk).description == "A person."
+    assert Person(name="Unsaved").description == ""

@@ -442,3 +442,19 @@ def test_str_fields_name_every_column_str_reads(django_assert_num_queries):
         "Abu Somebody (alias)",
         "Qasem Soleimani",
     ]
+
+
+def test_a_page_reads_of_the_records_it_joins_only_what_names_or_links_them():
+    from events.models import Attribution
+    from events.models.base import shown_joins
+
+    sql = str(shown_joins(Attribution.objects.select_related("responsible_person", "reaction__country")).query)
+
+    def read(model):
+        return set(re.findall(rf'"{model._meta.db_table}"\."(\w+)"', sql))
+
+    assert {f.column for f in Attribution._meta.concrete_fields} <= read(Attribution)
+    assert read(Person) == {"id", "name", "name_is_alias", "slug", "status"}
+    # A joined record that names nothing itself (the reaction) comes whole, with the pointer to what it joins.
+    assert {f.column for f in Reaction._meta.concrete_fields} <= read(Reaction)
+    assert read(Place) == {"id", "name", "kind", "slug", "status"}

@@ -18,6 +18,7 @@ from .base import (
     date_precision_pair_constraint,
     format_partial_date,
     related_model,
+    shown_joins,
 )
 from .places import Place
 from .sources import Source
@@ -38,12 +39,14 @@ class OrganizationQuerySet(PublishableQuerySet):
             self.visible(include_unpublished)
             .select_related("country", "parent")
             .prefetch_related(
-                Prefetch("branches", queryset=self.model.objects.published().select_related("country")),
+                Prefetch("branches", queryset=shown_joins(self.model.objects.published().select_related("country"))),
                 Prefetch(
                     "roles",
-                    queryset=Role.objects.filter(person__status=Status.PUBLISHED)
-                    .select_related("person", "country")
-                    .order_by(models.F("start_date").desc(nulls_last=True), "person__name"),
+                    queryset=shown_joins(
+                        Role.objects.filter(person__status=Status.PUBLISHED)
+                        .select_related("person", "country")
+                        .order_by(models.F("start_date").desc(nulls_last=True), "person__name")
+                    ),
                 ),
                 Prefetch("reactions", queryset=reactions.for_list().order_by("incident__date", "slug")),
                 Prefetch("attributed_incidents", queryset=_public_attributions(self.model)),
@@ -113,6 +116,8 @@ class Organization(Publishable):
 
     objects = OrganizationQuerySet.as_manager()
     _history_m2m_fields = ["sources"]
+    # What naming or linking it reads, where another record's page joins it (`shown_joins`).
+    NAMED_BY = ("name", "short_name", "slug", "status")
 
     class Meta:
         ordering = ["name"]
@@ -169,8 +174,10 @@ class PersonQuerySet(PublishableQuerySet):
             Prefetch("nationalities", queryset=Place.objects.published()),
             Prefetch(
                 "roles",
-                queryset=Role.objects.select_related("organization", "country").order_by(
-                    models.F("start_date").desc(nulls_last=True), "title"
+                queryset=shown_joins(
+                    Role.objects.select_related("organization", "country").order_by(
+                        models.F("start_date").desc(nulls_last=True), "title"
+                    )
                 ),
             ),
             Prefetch("reactions", queryset=reactions.for_list().order_by("incident__date", "slug")),
@@ -205,6 +212,7 @@ class Person(Publishable):
 
     objects = PersonQuerySet.as_manager()
     _history_m2m_fields = ["nationalities", "sources"]
+    NAMED_BY = ("name", "name_is_alias", "slug", "status")
 
     class Meta:
         ordering = ["name"]
@@ -314,7 +322,7 @@ class Role(KeyedRecord):
 def _public_attributions(actor_model):
     """Attributions of published incidents, with everyone they name joined in (reached from an organization or
     a person: attributions live with incidents, which import this module)."""
-    return (
+    return shown_joins(
         related_model(actor_model, "attributed_incidents")
         .objects.filter(incident__status=Status.PUBLISHED)
         .select_related(

@@ -29,12 +29,34 @@ def related_model(model, relation):
     return model._meta.get_field(relation).related_model
 
 
+def shown_joins(queryset):
+    """`queryset` reading every column of its own rows and, of each record it joins (select_related) whose model
+    names its NAMED_BY fields, only those: what a link to it or its name in a sentence reads. Compiling and
+    reading a joined record's every column was most of a record page's time (the attributions' nine joins: 184
+    columns); the tests fail on any later read of a column left out (tests/conftest.py)."""
+    joined = queryset.query.select_related
+    if not isinstance(joined, dict) or not joined:
+        return queryset
+    columns = [field.name for field in queryset.model._meta.concrete_fields]
+
+    def add(model, prefix, tree):
+        for name, further in tree.items():
+            target = model._meta.get_field(name).related_model
+            named_by = getattr(target, "NAMED_BY", None)
+            wanted = [f.name for f in target._meta.concrete_fields] if named_by is None else [*named_by, *further]
+            columns.extend(f"{prefix}{name}__{column}" for column in wanted)
+            add(target, f"{prefix}{name}__", further)
+
+    add(queryset.model, "", joined)
+    return queryset.only(*columns)
+
+
 def claims_prefetch(model):
     """A record's claims as its page shows them: who made each and the place it names (the page fetches their
     sources with everything else's, in prefetch_sources()). The claim tables live in models/claims.py, which
     imports this module's users."""
     claims = related_model(model, "claims").objects.select_related("place", "by_person", "by_organization")
-    return models.Prefetch("claims", queryset=claims)
+    return models.Prefetch("claims", queryset=shown_joins(claims))
 
 
 def union_all(querysets, shared=None):

@@ -24,6 +24,7 @@ from .base import (
     format_partial_date,
     indexed_where_set,
     related_model,
+    shown_joins,
 )
 from .places import Place
 from .sources import Source
@@ -54,29 +55,35 @@ class IncidentQuerySet(PublishableQuerySet):
             .prefetch_related(
                 Prefetch(
                     "casualty_figures",
-                    queryset=CasualtyFigure.objects.select_related("reported_by_organization", "reported_by_person"),
+                    queryset=shown_joins(
+                        CasualtyFigure.objects.select_related("reported_by_organization", "reported_by_person")
+                    ),
                 ),
                 Prefetch("timeline", queryset=self._timeline_queryset()),
                 Prefetch(
                     "attributions",
-                    queryset=Attribution.objects.select_related(
-                        "reaction__person",
-                        "reaction__organization",
-                        "reaction__country",
-                        "responsible_organization",
-                        "responsible_person",
-                        "responsible_country",
-                        "by_organization",
-                        "by_person",
-                        "by_country",
+                    queryset=shown_joins(
+                        Attribution.objects.select_related(
+                            "reaction__person",
+                            "reaction__organization",
+                            "reaction__country",
+                            "responsible_organization",
+                            "responsible_person",
+                            "responsible_country",
+                            "by_organization",
+                            "by_person",
+                            "by_country",
+                        )
                     ),
                 ),
                 Prefetch(
                     "reactions",
-                    queryset=reactions.published()
-                    .select_related("person", "organization", "country")
-                    .prefetch_related("stances")
-                    .order_by("category", "slug"),
+                    queryset=shown_joins(
+                        reactions.published()
+                        .select_related("person", "organization", "country")
+                        .prefetch_related("stances")
+                        .order_by("category", "slug")
+                    ),
                 ),
                 claims_prefetch(self.model),
             )
@@ -178,6 +185,8 @@ class Incident(Publishable):
 
     objects = IncidentQuerySet.as_manager()
     _history_m2m_fields = ["sources"]
+    # What naming or linking it reads, where another record's page joins it (`shown_joins`): its title and date.
+    NAMED_BY = ("title", "slug", "status", "date", "date_precision", "end_date")
 
     class Meta:
         ordering = [models.F("date").desc(nulls_last=True), "title"]

@@ -142,6 +142,8 @@ class Place(Publishable):
 
     objects = PlaceQuerySet.as_manager()
     _history_m2m_fields = ["sources"]
+    # What naming or linking it reads, where another record's page joins it (`shown_joins`).
+    NAMED_BY = ("name", "kind", "slug", "status")
 
     class Meta:
         ordering = ["name"]

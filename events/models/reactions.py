@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from ..choices import Status
 from .actors import Organization, Person
-from .base import NaturalKeyManager, Publishable, PublishableQuerySet, Versioned, cached_reverse
+from .base import NaturalKeyManager, Publishable, PublishableQuerySet, Versioned, cached_reverse, shown_joins
 from .incidents import Incident
 from .places import Place
 from .sources import Source
@@ -37,14 +37,14 @@ class ReactionQuerySet(PublishableQuerySet):
         return self.filter(status=Status.PUBLISHED, incident__status=Status.PUBLISHED)
 
     def for_detail(self, include_unpublished=False):
-        return (
+        return shown_joins(
             self.visible(include_unpublished)
             .select_related("incident__place", "person", "organization", "country")
             .prefetch_related("stances", "sources")
         )
 
     def for_list(self):
-        return (
+        return shown_joins(
             self.published().select_related("incident", "person", "organization", "country").prefetch_related("stances")
         )
 

@@ -74,6 +74,7 @@ from redis.exceptions import RedisError
 
 from . import search_index
 from .models import BOOKKEEPING_MODELS, ArchiveState, CacheTag
+from .models.base import loading_instances
 
 CACHE_ALIAS = "pages"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
@@ -354,12 +355,14 @@ class Analysis(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def tags_of_sql(sql):
+def tags_of_sql(sql, instances=False):
     """The tags a query's answer depends on, from its SQL (parameters apart, so the answer is remembered).
 
     Every archive table it names gives its rows tag. Every column named after the main FROM (joined, filtered,
     sorted, grouped on) gives its column tag, and so does every column selected, unless the query selects every
-    column of that table: then it loads model instances, each of which notes its own record tag.
+    column of that table: then it loads model instances, each of which notes its own record tag. A query of
+    `shown_joins()` (`instances`) loads instances while selecting only some columns of the records it joins:
+    its main table and the tables it joins by their primary key alone are read as instances too.
 
     A query whose WHERE keeps only the rows of one table that point to given records (`"incident_id" IN (...)`,
     ANDed with the rest: a record's reactions, figures, sources) depends instead on the pointer tags of those
@@ -372,7 +375,7 @@ def tags_of_sql(sql):
     """
     parts = _compound_parts(sql)
     if len(parts) == 1:
-        return _tags_of_select(sql)
+        return _tags_of_select(sql, instances)
     tags, keys, bounds = set(), [], []
     for start, part in parts:
         found = _tags_of_select(part)
@@ -419,7 +422,7 @@ def _closing(sql):
     return None
 
 
-def _tags_of_select(sql):
+def _tags_of_select(sql, instances=False):
     """tags_of_sql() of one SELECT."""
     tables = _tables()
     aliases = defaultdict(set)
@@ -463,9 +466,15 @@ def _tags_of_select(sql):
                 selected[table].add(column)
             else:
                 tags.add(column_tag(known.model, column))
+    main_table = _TABLE.search(sql, main_from)
+    as_instances = {
+        table
+        for table, count in named.items()
+        if instances and (joined[table] == count or (count == 1 and main_table and main_table[1] == table))
+    }
     for table, columns in selected.items():
         known = tables[table]
-        if columns != known.columns:
+        if columns != known.columns and table not in as_instances:
             tags |= {column_tag(known.model, column) for column in columns}
     key = _key(sql, main_from, named)
     if key is None:
@@ -612,7 +621,7 @@ def reading():
 
 
 def _note_query(execute, sql, params, many, context):
-    found = tags_of_sql(sql)
+    found = tags_of_sql(sql, instances=loading_instances())
     tags = found.tags
     if found.keys and not many:
         tags = tags | {

@@ -24,6 +24,7 @@ from events.caching import (
     CACHE_ALIAS,
     RANGE_BOUNDS,
     bump,
+    column_tag,
     content_version,
     current_versions,
     range_tag,
@@ -574,6 +575,39 @@ def test_an_edit_leaves_pages_that_do_not_show_it_cached(client, archive, worker
             if response["X-Page-Cache"] != "hit" or len(queries) != 1:
                 missed.append((page, name))
     assert missed == [], missed
+
+
+def test_renaming_a_record_leaves_pages_naming_other_records_of_its_kind_cached(client, archive, workers):
+    """A page names the people, organizations and places its rows join by loading those records, each noting its
+    own record tag; that it reads only their names (`shown_joins`) does not make it read every row's name."""
+    others = [
+        f.PersonFactory(name="Sam Other"),
+        f.OrganizationFactory(name="Group Two"),
+        f.PlaceFactory(name="Otherton"),
+    ]
+    addresses = pages(archive)
+    # (A person's page sorts their nationalities by name: a rename of any place may reorder it.)
+    shown = [addresses["alpha"], addresses["reaction"]]
+    served(client, shown, workers)
+    for record in others:
+        record.name += " Renamed"
+        record.save()
+    for name in workers:
+        assert [read(client, address, name)["X-Page-Cache"] for address in shown] == ["hit", "hit"], name
+    archive.person.name = "Pat Renamed"
+    archive.person.save()
+    for name in workers:
+        assert all("Pat Renamed" in body(read(client, address, name)) for address in shown), name
+
+
+def test_a_narrowed_join_depends_on_the_records_it_loads_not_on_their_columns():
+    from events.models import Attribution, Person
+    from events.models.base import shown_joins
+
+    sql, _params = shown_joins(Attribution.objects.select_related("responsible_person")).query.sql_with_params()
+    assert column_tag(Person, "name") not in tags_of_sql(sql, instances=True).tags
+    # The same SQL from values() would give rows, not instances: then the column is what was read.
+    assert column_tag(Person, "name") in tags_of_sql(sql).tags
 
 
 def test_the_read_apis_answers_stay_cached_and_current_until_an_edit_changes_them(client, archive, workers):

@@ -26,7 +26,7 @@ from .sources import Source
 
 class OrganizationQuerySet(PublishableQuerySet):
     def for_list(self):
-        return self.published().select_related("country", "parent")
+        return shown_joins(self.published().select_related("country", "parent"))
 
     def for_export(self):
         return self.for_list()

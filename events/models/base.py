@@ -6,6 +6,7 @@ reaches it through its own model's relation (`related_model()`), so no module im
 """
 
 import functools
+import threading
 import uuid
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
+from django.db.models.query import ModelIterable
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -48,7 +50,37 @@ def shown_joins(queryset):
             add(target, f"{prefix}{name}__", further)
 
     add(queryset.model, "", joined)
-    return queryset.only(*columns)
+    narrowed = queryset.only(*columns)
+    # Django's own hook for what rows become (values() sets it too); a values() call later still replaces it.
+    narrowed._iterable_class = ShownInstances
+    return narrowed
+
+
+_loading = threading.local()
+
+
+def loading_instances():
+    """Whether the query running now is a shown_joins() query making model instances (events/caching.py: each
+    instance notes its own record, so the columns it leaves out of a joined record are not what it read)."""
+    return getattr(_loading, "instances", False)
+
+
+class ShownInstances(ModelIterable):
+    """Model instances, saying so while their query runs (`loading_instances`); rows are fetched after it."""
+
+    def __iter__(self):
+        rows = super().__iter__()
+        _loading.instances = True
+        try:
+            first = next(rows, _NO_ROW)
+        finally:
+            _loading.instances = False
+        if first is not _NO_ROW:
+            yield first
+            yield from rows
+
+
+_NO_ROW = object()
 
 
 def claims_prefetch(model):

@@ -32,7 +32,7 @@ from .sources import Source
 
 class IncidentQuerySet(PublishableQuerySet):
     def for_list(self):
-        return self.published().select_related("place")
+        return shown_joins(self.published().select_related("place"))
 
     def attributed_to(self, organization):
         """Incidents whose attributions name `organization` as behind them (claimed, assessed, stated, identified)."""
@@ -111,7 +111,7 @@ class IncidentQuerySet(PublishableQuerySet):
 
     @staticmethod
     def _timeline_queryset():
-        return TimelineEntry.objects.select_related("place").order_by("date", "sequence")
+        return shown_joins(TimelineEntry.objects.select_related("place").order_by("date", "sequence"))
 
 
 def public_timeline_entries():
@@ -120,7 +120,7 @@ def public_timeline_entries():
     # incident and sorted all entries (90 ms at 100,000 incidents); EXISTS keeps the walk down the date index
     # that stops at the page's last entry (4 ms).
     published = Incident.objects.filter(pk=OuterRef("incident_id"), status=Status.PUBLISHED)
-    return TimelineEntry.objects.filter(Exists(published)).select_related("incident", "place")
+    return shown_joins(TimelineEntry.objects.filter(Exists(published)).select_related("incident", "place"))
 
 
 def related_links(incident):
@@ -129,7 +129,7 @@ def related_links(incident):
         Q(from_incident=incident, to_incident__status=Status.PUBLISHED)
         | Q(to_incident=incident, from_incident__status=Status.PUBLISHED)
     ).select_related("from_incident", "to_incident")
-    links = list(links)
+    links = list(shown_joins(links))
     return [link for link in links if link.from_incident_id == incident.pk], [
         link for link in links if link.to_incident_id == incident.pk
     ]

@@ -437,10 +437,12 @@ def _tags_of_select(sql, instances=False):
             aliases[alias].add(table)
     # A table joined only by its primary key (select_related, a filter on the record a row points to) gives
     # the rows the joining rows point to: a row added to it changes nothing until one points to it.
-    joined = defaultdict(int)
-    for table, _alias, column in _PK_JOIN.findall(sql):
+    joined, joined_outside_subqueries = defaultdict(int), defaultdict(int)
+    for match in _PK_JOIN.finditer(sql):
+        table, _alias, column = match.groups()
         if table in tables and column == tables[table].model._meta.pk.column:
             joined[table] += 1
+            joined_outside_subqueries[table] += _depth(sql, 0, match.start()) == 0
     for table, count in named.items():
         known = tables[table]
         if known.columns is None:
@@ -466,11 +468,14 @@ def _tags_of_select(sql, instances=False):
                 selected[table].add(column)
             else:
                 tags.add(column_tag(known.model, column))
+    # A shown_joins() query makes instances of its main table and of what it joins by primary key, outside any
+    # subquery (a subquery's columns are values, even in such a query); a table also named elsewhere is not one.
     main_table = _TABLE.search(sql, main_from)
     as_instances = {
         table
         for table, count in named.items()
-        if instances and (joined[table] == count or (count == 1 and main_table and main_table[1] == table))
+        if instances
+        and (joined_outside_subqueries[table] == count or (count == 1 and main_table and main_table[1] == table))
     }
     for table, columns in selected.items():
         known = tables[table]

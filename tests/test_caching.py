@@ -601,13 +601,21 @@ def test_renaming_a_record_leaves_pages_naming_other_records_of_its_kind_cached(
 
 
 def test_a_narrowed_join_depends_on_the_records_it_loads_not_on_their_columns():
-    from events.models import Attribution, Person
+    from django.db.models import OuterRef, Subquery
+
+    from events.models import Attribution, Organization, Person, Reaction
     from events.models.base import shown_joins
 
     sql, _params = shown_joins(Attribution.objects.select_related("responsible_person")).query.sql_with_params()
     assert column_tag(Person, "name") not in tags_of_sql(sql, instances=True).tags
     # The same SQL from values() would give rows, not instances: then the column is what was read.
     assert column_tag(Person, "name") in tags_of_sql(sql).tags
+    # So does a subquery of such a query, though it joins the person by primary key too.
+    said_by = Subquery(Reaction.objects.filter(pk=OuterRef("reaction_id")).values("person__name")[:1])
+    annotated = shown_joins(Attribution.objects.select_related("responsible_organization").annotate(by=said_by))
+    sql, _params = annotated.query.sql_with_params()
+    assert column_tag(Person, "name") in tags_of_sql(sql, instances=True).tags
+    assert column_tag(Organization, "name") not in tags_of_sql(sql, instances=True).tags
 
 
 def test_the_read_apis_answers_stay_cached_and_current_until_an_edit_changes_them(client, archive, workers):

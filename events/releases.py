@@ -295,12 +295,7 @@ TABLES = (
         "Who is said to be behind published incidents, and who says so: claims, assessments, accusations, denials.",
         lambda: incident_children(
             Attribution,
-            "responsible_organization",
-            "responsible_person",
-            "responsible_country",
-            "by_organization",
-            "by_person",
-            "by_country",
+            *Attribution.NAMED,
         ),
         [
             key_column("attribution"),

@@ -923,7 +923,7 @@ def test_incident_times_are_edited_in_the_incidents_own_time_zone(staff_client):
 
 
 @pytest.mark.django_db
-def test_the_action_checkbox_and_status_column_draw_as_djangos_own_and_are_remembered(staff_client):
+def test_the_action_checkbox_and_status_column_draw_as_djangos_own_and_the_status_is_remembered(staff_client):
     from events import widget_memo
 
     incident = factories.IncidentFactory(title="Bombing <near> the cemetery")

@@ -107,12 +107,7 @@ OWN_TYPES = (
             Attribution.objects.filter(incident__status=PUBLISHED)
             .select_related(
                 "incident",
-                "responsible_organization",
-                "responsible_person",
-                "responsible_country",
-                "by_organization",
-                "by_person",
-                "by_country",
+                *Attribution.NAMED,
             )
             .prefetch_related("sources")
             .order_by("pk")

@@ -322,16 +322,7 @@ class Role(KeyedRecord):
 def _public_attributions(actor_model):
     """Attributions of published incidents, with everyone they name joined in (reached from an organization or
     a person: attributions live with incidents, which import this module)."""
+    attribution = related_model(actor_model, "attributed_incidents")
     return shown_joins(
-        related_model(actor_model, "attributed_incidents")
-        .objects.filter(incident__status=Status.PUBLISHED)
-        .select_related(
-            "incident",
-            "responsible_organization",
-            "responsible_person",
-            "responsible_country",
-            "by_organization",
-            "by_person",
-            "by_country",
-        )
+        attribution.objects.filter(incident__status=Status.PUBLISHED).select_related("incident", *attribution.NAMED)
     )

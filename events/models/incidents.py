@@ -67,12 +67,7 @@ class IncidentQuerySet(PublishableQuerySet):
                             "reaction__person",
                             "reaction__organization",
                             "reaction__country",
-                            "responsible_organization",
-                            "responsible_person",
-                            "responsible_country",
-                            "by_organization",
-                            "by_person",
-                            "by_country",
+                            *Attribution.NAMED,
                         )
                     ),
                 ),
@@ -507,6 +502,15 @@ class Attribution(SourcedStatement, KeyedRecord):
     sources = models.ManyToManyField(Source, blank=True, related_name="attributions")
 
     _history_m2m_fields = ["sources"]
+    # The records an attribution names: who is said to be behind the incident, and who says so.
+    NAMED = (
+        "responsible_organization",
+        "responsible_person",
+        "responsible_country",
+        "by_organization",
+        "by_person",
+        "by_country",
+    )
 
     class Meta(KeyedRecord.Meta):
         ordering = ["incident_id", models.F("date").asc(nulls_last=True), "kind", "key"]

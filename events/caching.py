@@ -470,13 +470,14 @@ def _tags_of_select(sql, instances=False):
                 tags.add(column_tag(known.model, column))
     # A shown_joins() query makes instances of its main table and of what it joins by primary key, outside any
     # subquery (a subquery's columns are values, even in such a query); a table also named elsewhere is not one.
-    main_table = _TABLE.search(sql, main_from)
-    as_instances = {
-        table
-        for table, count in named.items()
-        if instances
-        and (joined_outside_subqueries[table] == count or (count == 1 and main_table and main_table[1] == table))
-    }
+    as_instances = set()
+    if instances:
+        main_table = _TABLE.search(sql, main_from)
+        as_instances = {
+            table
+            for table, count in named.items()
+            if joined_outside_subqueries[table] == count or (count == 1 and main_table and main_table[1] == table)
+        }
     for table, columns in selected.items():
         known = tables[table]
         if columns != known.columns and table not in as_instances:

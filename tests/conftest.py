@@ -43,7 +43,7 @@ class DeferredFieldRead(AssertionError):
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_deferred_field_reads():
-    """Pages load the records they join with only the columns they show (events/models/base.py, `shown`); a
+    """Pages load the records they join with only the columns they show (`shown_joins`, events/models/base.py); a
     template or method that reads another column would quietly cost a query per row. Every test fails on such
     a read instead: Django calls DeferredAttribute.__get__ only for a value missing from the row it loaded."""
     from django.db.models.query_utils import DeferredAttribute

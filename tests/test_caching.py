@@ -14,6 +14,7 @@ from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import caches
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -32,7 +33,8 @@ from events.caching import (
     tags_of_models,
     tags_of_sql,
 )
-from events.models import CasualtyFigure, Incident, Status
+from events.models import Attribution, CasualtyFigure, Incident, Organization, Person, Reaction, Status
+from events.models.base import shown_joins
 from kerman_site.settings.base import shared_caches
 from tests import factories as f
 from tests.conftest import fresh, module_rows
@@ -601,11 +603,6 @@ def test_renaming_a_record_leaves_pages_naming_other_records_of_its_kind_cached(
 
 
 def test_a_narrowed_join_depends_on_the_records_it_loads_not_on_their_columns():
-    from django.db.models import OuterRef, Subquery
-
-    from events.models import Attribution, Organization, Person, Reaction
-    from events.models.base import shown_joins
-
     sql, _params = shown_joins(Attribution.objects.select_related("responsible_person")).query.sql_with_params()
     assert column_tag(Person, "name") not in tags_of_sql(sql, instances=True).tags
     # The same SQL from values() would give rows, not instances: then the column is what was read.

@@ -6,7 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from events.models import CasualtyFigure, DatePrecision, Incident, Person, Place, Reaction, Role, format_partial_date
+from events.models import (
+    Attribution,
+    CasualtyFigure,
+    DatePrecision,
+    Incident,
+    Person,
+    Place,
+    Reaction,
+    Role,
+    format_partial_date,
+)
+from events.models.base import shown_joins
 from tests.factories import (
     AttributionFactory,
     CasualtyFigureFactory,
@@ -445,9 +456,6 @@ def test_str_fields_name_every_column_str_reads(django_assert_num_queries):
 
 
 def test_a_page_reads_of_the_records_it_joins_only_what_names_or_links_them():
-    from events.models import Attribution
-    from events.models.base import shown_joins
-
     sql = str(shown_joins(Attribution.objects.select_related("responsible_person", "reaction__country")).query)
 
     def read(model):

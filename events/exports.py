@@ -39,7 +39,7 @@ from .models import (
     format_partial_date,
 )
 from .public_names import public_name, public_or_nothing
-from .spreadsheet import neutralise
+from .spreadsheet import neutralised_line
 
 CHUNK_SIZE = 1000
 
@@ -102,7 +102,7 @@ class Exporter:
         columns = self.columns()
         yield writer.writerow([header for header, _value in columns])
         for record in records:
-            yield writer.writerow([neutralise(value(record)) for _header, value in columns])
+            yield neutralised_line(writer, [value(record) for _header, value in columns])
 
     def json_chunks(self, records, filters):
         head = {
@@ -430,25 +430,27 @@ class IncidentExporter(Exporter):
         # Labels translated once per file, not for each row (two lazy translations a row, 200,000 a file).
         kinds = {value: str(label) for value, label in Incident.Kind.choices}
         precisions = {value: str(label) for value, label in DatePrecision.choices}
+        # A field read as it is through attrgetter (no Python call a cell); csv writes None as an empty cell.
+        field = operator.attrgetter
         return [
-            ("Title", lambda i: i.title),
+            ("Title", field("title")),
             ("URL", self.url),
-            ("Date", lambda i: i.date_display),
+            ("Date", field("date_display")),
             ("Date (ISO 8601, as precise as known)", lambda i: partial_iso(i.date, i.date_precision)),
             ("Date precision", lambda i: precisions.get(i.date_precision, i.date_precision)),
-            ("Time (local)", lambda i: i.time_display),
+            ("Time (local)", field("time_display")),
             ("Type", lambda i: kinds.get(i.kind, i.kind)),
             ("Place", self.place_names_of),
-            ("Killed", lambda i: i.killed if i.killed is not None else ""),
-            ("Killed (as reported)", lambda i: i.killed_display),
+            ("Killed", field("killed")),
+            ("Killed (as reported)", field("killed_display")),
             ("Other reported death tolls", lambda i: joined(map(figure_summary, self.other_figures(i, "killed")))),
-            ("Injured", lambda i: i.injured if i.injured is not None else ""),
-            ("Injured (as reported)", lambda i: i.injured_display),
+            ("Injured", field("injured")),
+            ("Injured (as reported)", field("injured_display")),
             ("Perpetrators", lambda i: joined(self.perpetrators(i))),
-            ("Target", lambda i: i.target),
-            ("Method", lambda i: i.method),
-            ("Summary", lambda i: i.summary),
-            ("Slug", lambda i: i.slug),
+            ("Target", field("target")),
+            ("Method", field("method")),
+            ("Summary", field("summary")),
+            ("Slug", field("slug")),
         ]
 
     def item(self, incident):

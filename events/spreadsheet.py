@@ -40,6 +40,25 @@ def neutralise(value):
     return value
 
 
+# Where a line that csv's default (excel) dialect wrote could hold a cell starting as a formula: at the line's
+# start or after a comma, inside the quote the writer may have opened. A comma inside a quoted cell matches too,
+# which only costs that line the cell-by-cell look; no formula cell can start anywhere else. Two patterns, as
+# one starting `(?:^|,)` is tried at every character of the line (five times slower).
+_RISKY_FIRST_CELL = re.compile(r'"?[=+\-@\t\r\']')
+_RISKY_LATER_CELL = re.compile(r',"?[=+\-@\t\r\']')
+
+
+def neutralised_line(writer, cells):
+    """`writer.writerow([neutralise(cell) for cell in cells])`, for a csv.writer of the default dialect that
+    returns what it writes. The line is written first and the cells looked at one by one only where the line
+    shows a cell that may start as a formula: nearly no line of an archive's export does, and the cell-by-cell
+    look was a seventh of a 100,000-incident CSV."""
+    line = writer.writerow(cells)
+    if _RISKY_FIRST_CELL.match(line) or _RISKY_LATER_CELL.search(line):
+        line = writer.writerow([neutralise(cell) for cell in cells])
+    return line
+
+
 def restore(value):
     """What `neutralise()` was given, for a cell read back from a file the site wrote."""
     if isinstance(value, str) and _QUOTED_FORMULA.match(value):

@@ -9,8 +9,9 @@ import tablib
 from django.urls import reverse
 
 from events import models, registry
+from events.exports import Echo
 from events.resources import IncidentResource, OrganizationResource, PersonResource, ReactionResource
-from events.spreadsheet import SafeCSV, SafeXLSX, neutralise, restore
+from events.spreadsheet import SafeCSV, SafeXLSX, neutralise, neutralised_line, restore
 from tests import factories
 from tests.test_admin import admin_url
 
@@ -46,6 +47,37 @@ PAYLOAD = '=HYPERLINK("http://x","y")'
 def test_a_formula_cell_starts_with_a_quote_and_reads_back_as_it_was(value, written):
     assert neutralise(value) == written
     assert restore(neutralise(value)) == value
+
+
+# Cells that start as a formula, that only look like one from inside a quoted cell, and the characters the CSV
+# writer quotes or doubles.
+LINE_CELLS = [
+    PAYLOAD,
+    "'=1+1",
+    "\t=1",
+    "\r=1",
+    "-57.08",
+    -5,
+    None,
+    "",
+    "plain",
+    "Kerman, =city",
+    'said "=x"',
+    '"=x"',
+    "two\n=lines",
+    "a,'b",
+    "'tis",
+]
+
+
+@pytest.mark.parametrize("cell", LINE_CELLS)
+@pytest.mark.parametrize("position", [0, 1, 3])
+def test_a_written_line_is_the_cells_neutralised_one_by_one(cell, position):
+    writer = csv.writer(Echo())
+    cells = ["first", 2, "third, with a comma", "last"]
+    cells[position] = cell
+    assert neutralised_line(writer, cells) == writer.writerow([neutralise(c) for c in cells])
+    assert neutralised_line(writer, [cell]) == writer.writerow([neutralise(cell)])
 
 
 @pytest.fixture

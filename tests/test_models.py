@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from events.models import (
     Attribution,
@@ -55,6 +56,15 @@ def assert_rejected_by_database(make):
 )
 def test_partial_dates_are_shown_only_as_precisely_as_known(value, precision, shown):
     assert format_partial_date(value, precision) == shown
+
+
+def test_a_partial_date_names_its_month_in_the_active_language():
+    day = dt.date(2024, 1, 3)
+    assert format_partial_date(day, DatePrecision.DAY) == "3 January 2024"
+    with translation.override("fr"):
+        assert format_partial_date(day, DatePrecision.DAY) == "3 janvier 2024"
+        assert format_partial_date(day, DatePrecision.MONTH) == "janvier 2024"
+    assert format_partial_date(day, DatePrecision.MONTH) == "January 2024"
 
 
 def test_incident_time_is_shown_in_its_local_zone_with_offset():

@@ -16,7 +16,7 @@ from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.db.models.query import ModelIterable
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from simple_history.models import HistoricalRecords
 
@@ -220,9 +220,17 @@ def format_partial_date(value, precision):
     # and a list page shows dozens of dates.
     if precision == DatePrecision.YEAR:
         return str(value.year)
+    month = month_names(translation.get_language())[value.month]
     if precision == DatePrecision.MONTH:
-        return f"{MONTHS[value.month]} {value.year}"
-    return f"{value.day} {MONTHS[value.month]} {value.year}"
+        return f"{month} {value.year}"
+    return f"{value.day} {month} {value.year}"
+
+
+@functools.cache
+def month_names(language):
+    """Django's month names in `language` (the active one when called): a lazy name is translated again each
+    time it is shown, 10 us, and an export of 100,000 incidents shows 20,000 different dates."""
+    return {number: str(name) for number, name in MONTHS.items()}
 
 
 def cached_reverse(view_name, slug=None, *, args=(), current_app=None):

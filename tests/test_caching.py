@@ -39,7 +39,7 @@ from events.models import Attribution, CasualtyFigure, Incident, Organization, P
 from events.models.base import shown_joins
 from kerman_site.settings.base import shared_caches
 from tests import factories as f
-from tests.conftest import fresh, module_rows
+from tests.conftest import fresh, member_of, module_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -420,7 +420,7 @@ def archive_rows():
     a = f.IncidentFactory(title="Incident Alpha", place=near, date=dt.date(2024, 1, 3), sources=[source])
     b = f.IncidentFactory(title="Incident Bravo", place=far, date=dt.date(2023, 5, 1))
     reaction = f.ReactionFactory(
-        incident=a, category="person", person=person, country=None, summary="Said something", sources=[source]
+        incident=a, category="domestic", person=person, country=None, summary="Said something", sources=[source]
     )
     figure = f.CasualtyFigureFactory(incident=a, value=42, rank="preferred", sources=[source])
     attribution = f.AttributionFactory(incident=a, responsible_organization=organization, summary="Claimed it")
@@ -647,32 +647,81 @@ def pages_before_any_change():
     return copy
 
 
-@pytest.mark.parametrize("change", CHANGES)
-def test_after_any_change_every_cached_page_is_the_page_drawn_afresh(
-    client, archive, workers, pages_before_any_change, settings, change
-):
-    addresses = [
+def every_page(archive):
+    return [
         *pages(archive).values(),
         url("search", q="Alpha"),
         url("timeline"),
         url("incident-list", ordering="most-killed"),
     ]
+
+
+def stale_pages(client, addresses, reader, settings):
+    """The addresses `reader` serves from its cache as something else than the page drawn afresh with every
+    cache off (whole, the CSP nonce aside), and how many it served from its cache."""
     stale, compared = [], 0
+    for address in addresses:
+        cached = read_any(client, address, reader)
+        if cached.get("X-Page-Cache") != "hit":
+            continue
+        compared += 1
+        settings.PAGE_CACHE = settings.COUNT_CACHE = False
+        with worker("afresh"):
+            caches[CACHE_ALIAS].clear()
+            drawn = client.get(address)
+        settings.PAGE_CACHE = settings.COUNT_CACHE = True
+        if as_drawn(cached) != as_drawn(drawn):
+            stale.append(address)
+    return stale, compared
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_after_any_change_every_cached_page_is_the_page_drawn_afresh(
+    client, archive, workers, pages_before_any_change, settings, change
+):
+    addresses = every_page(archive)
     with pages_before_any_change(addresses) as reader:
         CHANGES[change](archive)
-        for address in addresses:
-            cached = read_any(client, address, reader)
-            if cached.get("X-Page-Cache") != "hit":
-                continue
-            compared += 1
-            settings.PAGE_CACHE = settings.COUNT_CACHE = False
-            with worker("afresh"):
-                caches[CACHE_ALIAS].clear()
-                drawn = client.get(address)
-            settings.PAGE_CACHE = settings.COUNT_CACHE = True
-            if as_drawn(cached) != as_drawn(drawn):
-                stale.append(address)
+        stale, compared = stale_pages(client, addresses, reader, settings)
     assert stale == [] and compared, (stale, compared)
+
+
+def test_a_pending_revision_shows_nowhere_and_a_published_or_restored_one_everywhere(
+    client, archive, workers, settings
+):
+    """The review workflow writes through revisions: an editor's change is rolled back into a pending revision,
+    a reviewer's publishing or restoring applies a whole snapshot (rows deleted, ranks rewritten by an UPDATE,
+    the headline figures recomputed). Pages cached before each step are the pages drawn afresh after it."""
+    reviewer, editor = member_of("Reviewer", "rev"), member_of("Editor", "ed")
+    first = revisions.record_if_changed(archive.a, reason="As first published")
+    with revisions.reviewed_write(reviewer, reason="A second toll"):
+        CasualtyFigure.objects.filter(pk=archive.figure.pk).update(rank="reported")
+        f.CasualtyFigureFactory(incident=archive.a, value=120, rank="preferred")
+        archive.figure.refresh_from_db()
+        archive.figure.save()
+    addresses = [*every_page(archive), url("incident-list", min_killed=50), url("incident-list", min_killed=100)]
+    reader = workers[0]
+
+    def check(step):
+        stale, compared = stale_pages(client, addresses, reader, settings)
+        assert stale == [] and compared, (step, stale, compared)
+        for address in addresses:  # cached again, for the next step
+            read_any(client, address, reader)
+
+    served(client, addresses, [reader])
+    with revisions.reviewed_write(editor, reason="Retitled") as scope:
+        incident = Incident.objects.get(pk=archive.a.pk)
+        incident.title = "Incident Unapproved"
+        incident.save()
+    assert len(scope.pending) == 1
+    check("an editor's pending change")
+    assert all("Incident Unapproved" not in body(read_any(client, address, reader)) for address in addresses)
+    revisions.publish(scope.pending[0], reviewer)
+    check("the pending change published")
+    assert "Incident Unapproved" in body(read_any(client, archive.a.get_absolute_url(), reader))
+    revisions.restore(first, reviewer)
+    check("the first revision restored")
+    assert Incident.objects.get(pk=archive.a.pk).killed == 42
 
 
 def read_any(client, url, name):
@@ -779,7 +828,7 @@ def test_a_new_reaction_shows_on_its_incident_and_its_person_and_a_deleted_one_g
     elsewhere = [addresses[name] for name in ("bravo", "farville", "person-list")]
     served(client, [*shown_on, addresses["home"], *elsewhere], workers)
     reaction = f.ReactionFactory(
-        incident=archive.a, category="person", person=archive.person, country=None, summary="Spoke again"
+        incident=archive.a, category="domestic", person=archive.person, country=None, summary="Spoke again"
     )
     for name in workers:
         assert read(client, addresses["home"], name)["X-Page-Cache"] == "miss"  # it counts reactions

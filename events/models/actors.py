@@ -156,14 +156,18 @@ class PersonQuerySet(PublishableQuerySet):
         return self.published().prefetch_related(Prefetch("nationalities", queryset=Place.objects.published()))
 
     def for_export(self):
-        """Published people with their public nationalities and their roles."""
-        return self.for_list().prefetch_related(
+        """Published people with their public nationalities and their roles, as lists (`nationality_list`,
+        `role_list`: prefetched into the related managers, Django made a manager and a queryset for each person
+        and relation, two thirds of the export)."""
+        return self.published().prefetch_related(
+            Prefetch("nationalities", queryset=Place.objects.published(), to_attr="nationality_list"),
             Prefetch(
                 "roles",
                 queryset=Role.objects.select_related("organization", "country").order_by(
                     models.F("start_date").asc(nulls_first=True), "title"
                 ),
-            )
+                to_attr="role_list",
+            ),
         )
 
     def for_detail(self, include_unpublished=False):

@@ -7,13 +7,14 @@ import json
 
 import pytest
 from django.db import connection
+from django.db.models import Prefetch
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import exports, registry
-from events.exports import Exporter, IncidentExporter
-from events.models import Attribution, Incident, Status
+from events.exports import Exporter, IncidentExporter, ReactionExporter
+from events.models import Attribution, Incident, Reaction, Status
 from tests import factories as f
 from tests.conftest import fresh, module_rows
 from tests.test_views import add_more_of_everything, build_drafts, build_kerman
@@ -167,7 +168,8 @@ def test_export_query_count_does_not_grow_with_rows(client, kerman_and_more_rows
     # incidents' places are read in a query of their own (each place once, not joined to every incident's row),
     # and so are the people, organizations and countries their figures and attributions name (at most 3 more).
     # Every list at once: the rows are added once for all of them.
-    expected = {"incident": 7, "person": 3, "organization": 1, "place": 1, "reaction": 3}
+    # A reaction's stances, sources, incident, person, organization and country likewise.
+    expected = {"incident": 7, "person": 3, "organization": 1, "place": 1, "reaction": 7}
     assert set(expected) == set(LISTS)
     for batch in range(2):
         if batch:
@@ -211,6 +213,44 @@ def test_incident_rows_write_exactly_what_the_instances_write_drafts_unnamed(rf,
     assert "an unpublished person" in body and "an unpublished organization" in body
     assert "Draft reporter" not in body and "Draft claimant" not in body and "Draft district" not in body
     assert "North gate; Kerman Martyrs’ Cemetery; Kerman; Kerman Province; Iran" in body
+
+
+def test_reaction_rows_write_exactly_what_the_instances_write_drafts_unnamed(rf, kerman):
+    """The values() rows the reaction export reads give every column and field that model instances give: a
+    draft person, organization or country named by the neutral phrase (a country's office alone), stances and
+    sources in their models' order."""
+    draft = Status.DRAFT
+    later, earlier = f.SourceFactory(title="Zulu Times"), f.SourceFactory(title="Alpha Post", url="https://a.example/")
+    stances = [f.StanceFactory(name="Stance zulu"), f.StanceFactory(name="Stance alpha")]
+    named = [
+        {"person": f.PersonFactory(name="Draft speaker", status=draft), "country": None, "category": "domestic"},
+        {"organization": f.OrganizationFactory(name="Draft body", status=draft), "country": None},
+        {"country": f.CountryFactory(name="Draft land", status=draft), "actor_label": "Foreign minister"},
+        {"country": f.CountryFactory(name="Draft island", status=draft)},
+        {"person": f.PersonFactory(name="Abu Example", name_is_alias=True), "country": kerman.iran},
+    ]
+    for n, actor in enumerate(named):
+        f.ReactionFactory(
+            incident=kerman.incident, summary=f"Said {n}", stances=stances, sources=[later, earlier], **actor
+        )
+    add_more_of_everything(kerman)
+    exporter = ReactionExporter(rf.get("/reactions.csv"))
+    queryset = Reaction.objects.for_export()
+    as_lists = queryset.prefetch_related(
+        Prefetch("stances", to_attr="stance_list"), Prefetch("sources", to_attr="source_list")
+    )
+
+    def outputs(records, queryset):
+        return list(exporter.csv_rows(records(queryset, "csv"))), [exporter.item(r) for r in records(queryset, "json")]
+
+    fast = outputs(exporter.records, queryset)
+    assert fast == outputs(functools.partial(Exporter.records, exporter), as_lists)
+    body = "".join(fast[0])
+    assert "an unpublished person" in body and "an unpublished organization" in body
+    assert "Foreign minister" in body and "an unpublished place" in body
+    assert not any(name in body for name in ("Draft speaker", "Draft body", "Draft land", "Draft island"))
+    assert "Stance alpha; Stance zulu" in body and "https://a.example/; Zulu Times" in body
+    assert "Abu Example (alias)" not in body  # the CSV names a person by name, as their page's heading does
 
 
 def test_the_people_organizations_and_countries_an_export_names_are_read_once_not_per_chunk(rf, kerman, monkeypatch):

@@ -1,7 +1,7 @@
 """Reactions to incidents, and the stances they take."""
 
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from ..choices import Status
 from .actors import Organization, Person
@@ -49,14 +49,8 @@ class ReactionQuerySet(PublishableQuerySet):
         )
 
     def for_export(self):
-        """Published reactions with their stances and sources as lists (`stance_list`, `source_list`): prefetched
-        into the related managers, Django made a manager and a queryset for each reaction and relation, a quarter
-        of a 300,000-reaction export."""
-        return (
-            self.for_list()
-            .prefetch_related(None)
-            .prefetch_related(Prefetch("stances", to_attr="stance_list"), Prefetch("sources", to_attr="source_list"))
-        )
+        """What the export reads, as rows (events/exports.py, `reaction_rows`)."""
+        return self.for_list()
 
     def in_article_order(self):
         """Incident by incident, newest first; within one, Domestic, then countries, supranational organizations

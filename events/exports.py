@@ -307,10 +307,10 @@ class RelatedRecords:
         return known
 
 
-def of_incidents(manager, ids, column="incident_id"):
-    """The rows of `manager` belonging to the incidents `ids` (integers the database gave; or to the records
-    `column` points to): written into the SQL as they are, since Django's `__in` prepared each of the 100,000
-    keys one by one (a tenth of the export)."""
+def rows_of(manager, ids, column="incident_id"):
+    """The rows of `manager` whose `column` points to one of `ids` (integers the database gave; by default the
+    incidents'): written into the SQL as they are, since Django's `__in` prepared each of the 100,000 keys one by
+    one (a tenth of the incident export)."""
     table = manager.model._meta.db_table
     listed = ",".join(str(int(pk)) for pk in ids)
     return manager.extra(where=[f'"{table}"."{column}" IN ({listed})'])
@@ -333,11 +333,11 @@ def incident_rows(queryset, with_updated_at=True, figures_shown=None):
     while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
         ids = [values[0] for values in chunk]
         places.update(place_chains({values[-1] for values in chunk} - places.keys()))
-        figure_rows = of_incidents(CasualtyFigure.objects, ids)
+        figure_rows = rows_of(CasualtyFigure.objects, ids)
         if figures_shown is not None:
             figure_rows = figure_rows.filter(figures_shown)
         figure_rows = list(figure_rows.values_list(*FIGURE_FIELDS))
-        perpetrators = of_incidents(Attribution.objects, ids).filter(kind__in=PERPETRATOR_KINDS)
+        perpetrators = rows_of(Attribution.objects, ids).filter(kind__in=PERPETRATOR_KINDS)
         attribution_rows = list(perpetrators.values_list(*ATTRIBUTION_FIELDS))
         people = named.of(Person, [v[F_PERSON] for v in figure_rows] + [v[A_PERSON] for v in attribution_rows])
         organizations = named.of(
@@ -710,13 +710,13 @@ def reaction_rows(queryset, with_updated_at=True):
         ids = [values[0] for values in chunk]
         stances, sources = {}, {}
         for v in (
-            of_incidents(stance_links, ids, "reaction_id")
+            rows_of(stance_links, ids, "reaction_id")
             .order_by(*(f"stance__{field}" for field in Stance._meta.ordering))
             .values_list("reaction_id", "stance__slug", "stance__name")
         ):
             stances.setdefault(v[0], []).append(StanceRow(v))
         for v in (
-            of_incidents(source_links, ids, "reaction_id")
+            rows_of(source_links, ids, "reaction_id")
             .order_by(*(f"source__{field}" for field in Source._meta.ordering))
             .values_list("reaction_id", "source__title", "source__publisher", "source__url", "source__published_on")
         ):

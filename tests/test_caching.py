@@ -584,7 +584,7 @@ def test_an_edit_leaves_pages_that_do_not_show_it_cached(client, archive, worker
 # Every page against itself drawn afresh after each kind of change, publishing among them: whatever a page shows
 # of the changed record, a worker that cached the page before the change does not serve that copy unless it is
 # what a fresh draw shows. (A page the worker draws anew is the database's as it is now; its counts and filter
-# form follow the tests above.) Renames of each kind are test_an_edit_shows_at_once_on_every_page_that_shows_it's.
+# form follow the tests above.) Renames of every kind: test_an_edit_shows_at_once_on_every_page_that_shows_it.
 def _save(row, **values):
     def change(archive):
         record = getattr(archive, row)
@@ -695,10 +695,9 @@ def test_a_pending_revision_shows_nowhere_and_a_published_or_restored_one_everyw
     reviewer, editor = member_of("Reviewer", "rev"), member_of("Editor", "ed")
     first = revisions.record_if_changed(archive.a, reason="As first published")
     with revisions.reviewed_write(reviewer, reason="A second toll"):
-        CasualtyFigure.objects.filter(pk=archive.figure.pk).update(rank="reported")
-        f.CasualtyFigureFactory(incident=archive.a, value=120, rank="preferred")
-        archive.figure.refresh_from_db()
+        archive.figure.rank = "reported"
         archive.figure.save()
+        f.CasualtyFigureFactory(incident=archive.a, value=120, rank="preferred")
     addresses = [*every_page(archive), url("incident-list", min_killed=50), url("incident-list", min_killed=100)]
     reader = workers[0]
 

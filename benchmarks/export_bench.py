@@ -1,12 +1,13 @@
-"""The incident CSV export at archive scale: in process (rows/s, CPU, peak heap) and under `make serve`.
+"""A list's CSV or JSON export at archive scale (the incidents' by default): in process (rows/s, CPU, peak heap)
+and under `make serve`.
 
-    .venv/bin/python -m benchmarks.export_bench [--size 100000] [--format csv]
+    .venv/bin/python -m benchmarks.export_bench [--size 100000] [--format csv] [--list reaction]
 
 Uses the database `make bench` builds (benchmarks/.data/archive-<size>.sqlite3; built here if missing).
 In process, the export view runs twice: once timed (wall and CPU), once under tracemalloc for the peak
 Python heap. Then gunicorn serves it with `make serve`'s worker settings (SERVE_FLAGS, kept in step with the
 Makefile) and the file is downloaded whole and checked: its length against Content-Length, its rows against
-the published incidents. Last, a worker killed while it writes the file (a sync worker with a 2 s timeout,
+the published records. Last, a worker killed while it writes the file (a sync worker with a 2 s timeout,
 as the 30 s timeout killed the old export) must leave the client with an error, not a 200 and a short file.
 """
 
@@ -28,27 +29,35 @@ from benchmarks import bench
 SERVE_FLAGS = ["--worker-class", "gthread", "--threads", "4", "--timeout", "30", "--no-control-socket"]
 
 
-def in_process(fmt):
+def export_path(key, fmt):
+    from django.urls import reverse
+
+    return reverse(f"events:{key}-export", kwargs={"format": fmt})
+
+
+def in_process(key, fmt):
     import django
 
     django.setup()
     from django.test import RequestFactory
+    from django.urls import resolve
 
-    from events.models import Incident
+    from events import registry
     from events.urls import urlpatterns  # noqa: F401 (the URLconf the views reverse with)
-    from events.views import ExportView, IncidentListView
 
-    view = ExportView.as_view(list_view=IncidentListView)
+    path = export_path(key, fmt)
+    match = resolve(path)
 
     def download():
-        response = view(RequestFactory().get(f"/incidents.{fmt}", HTTP_HOST="127.0.0.1"), format=fmt)
+        response = match.func(RequestFactory().get(path, HTTP_HOST="127.0.0.1"), **match.kwargs)
         size = 0
         for chunk in response.streaming_content:
             size += len(chunk)
         response.close()
         return response, size
 
-    published = Incident.objects.published().count()
+    model = next(record_type.model for record_type in registry.RECORD_TYPES if record_type.key == key)
+    published = model.objects.published().count()
     download()  # warm: URL cache, SQLite page cache
     wall, cpu = time.perf_counter(), time.process_time()
     response, size = download()
@@ -58,7 +67,7 @@ def in_process(fmt):
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "incidents": published,
+        "records": published,
         "status": response.status_code,
         "bytes": size,
         "wall_s": wall,
@@ -87,14 +96,14 @@ def serve(env, flags):
     raise SystemExit("gunicorn did not come up")
 
 
-def served(env, fmt, expected):
+def served(env, path, fmt, expected):
     """The whole file over HTTP/1.1 from gunicorn with make serve's flags; checked complete."""
     server, port = serve(env, SERVE_FLAGS)
     try:
         pids = bench.workers(server)
         started = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        connection.request("GET", f"/incidents.{fmt}")
+        connection.request("GET", path)
         response = connection.getresponse()
         first_byte = time.monotonic() - started
         body = response.read()  # raises IncompleteRead if fewer bytes come than Content-Length announced
@@ -116,12 +125,12 @@ def served(env, fmt, expected):
         server.wait(timeout=60)
 
 
-def killed(env, fmt):
+def killed(env, path):
     """A worker killed while it writes the file: what the client is left with."""
     server, port = serve(env, ["--timeout", "2", "--no-control-socket"])
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        connection.request("GET", f"/incidents.{fmt}")
+        connection.request("GET", path)
         try:
             response = connection.getresponse()
             body = response.read()
@@ -137,6 +146,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000, help="incidents in the database (default 100,000)")
     parser.add_argument("--format", choices=["csv", "json"], default="csv")
+    parser.add_argument("--list", default="incident", help="the list whose export to measure (a registry key)")
     parser.add_argument("--no-serve", action="store_true", help="only the in-process figures")
     parser.add_argument(
         "--database", type=Path, help="an SQLite file built as `make bench` builds it (default: its own)"
@@ -148,12 +158,13 @@ def main():
     else:
         env = bench.build(args.size, rebuild=False)
     os.environ.update(env)
-    figures = in_process(args.format)
-    print(f"in process, {args.format}: " + ", ".join(f"{k} {v:,.3f}" for k, v in figures.items()), flush=True)
+    figures = in_process(args.list, args.format)
+    path = export_path(args.list, args.format)
+    print(f"in process, {path}: " + ", ".join(f"{k} {v:,.3f}" for k, v in figures.items()), flush=True)
     if not args.no_serve:
-        result = served(env, args.format, figures["incidents"])
-        print(f"make serve's workers, {args.format}: {result}", flush=True)
-        print(f"a worker killed while writing: {killed(env, args.format)}", flush=True)
+        result = served(env, path, args.format, figures["records"])
+        print(f"make serve's workers, {path}: {result}", flush=True)
+        print(f"a worker killed while writing: {killed(env, path)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -41,11 +41,13 @@ def neutralise(value):
 
 
 # Where a line that csv's default (excel) dialect wrote could hold a cell starting as a formula: at the line's
-# start or after a comma, inside the quote the writer may have opened. A comma inside a quoted cell matches too,
-# which only costs that line the cell-by-cell look; no formula cell can start anywhere else. Two patterns, as
-# one starting `(?:^|,)` is tried at every character of the line (five times slower).
-_RISKY_FIRST_CELL = re.compile(r'"?[=+\-@\t\r\']')
-_RISKY_LATER_CELL = re.compile(r',"?[=+\-@\t\r\']')
+# start or after a comma, inside the quote the writer may have opened, one of the characters neutralise() looks
+# at. A comma inside a quoted cell matches too, which only costs that line the cell-by-cell look; no formula cell
+# can start anywhere else. Two patterns, as one starting `(?:^|,)` is tried at every character of the line (five
+# times slower).
+_RISKY_START = '"?[' + "".join(re.escape(character) for character in sorted(_RISKY_FIRST)) + "]"
+_RISKY_FIRST_CELL = re.compile(_RISKY_START)
+_RISKY_LATER_CELL = re.compile("," + _RISKY_START)
 
 
 def neutralised_line(writer, cells):

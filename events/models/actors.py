@@ -151,16 +151,21 @@ class Organization(Publishable):
         return [a.strip() for a in self.aliases.splitlines() if a.strip()]
 
 
+def public_nationalities(to_attr=None):
+    """A person's nationalities as the public sees them: the published countries only."""
+    return Prefetch("nationalities", queryset=Place.objects.published(), to_attr=to_attr)
+
+
 class PersonQuerySet(PublishableQuerySet):
     def for_list(self):
-        return self.published().prefetch_related(Prefetch("nationalities", queryset=Place.objects.published()))
+        return self.published().prefetch_related(public_nationalities())
 
     def for_export(self):
         """Published people with their public nationalities and their roles, as lists (`nationality_list`,
         `role_list`: prefetched into the related managers, Django made a manager and a queryset for each person
         and relation, two thirds of the export)."""
         return self.published().prefetch_related(
-            Prefetch("nationalities", queryset=Place.objects.published(), to_attr="nationality_list"),
+            public_nationalities(to_attr="nationality_list"),
             Prefetch(
                 "roles",
                 queryset=Role.objects.select_related("organization", "country").order_by(
@@ -175,7 +180,7 @@ class PersonQuerySet(PublishableQuerySet):
         the person and their claims come from prefetch_sources() (one query instead of two)."""
         reactions = related_model(self.model, "reactions").objects
         return self.visible(include_unpublished).prefetch_related(
-            Prefetch("nationalities", queryset=Place.objects.published()),
+            public_nationalities(),
             Prefetch(
                 "roles",
                 queryset=shown_joins(

@@ -206,3 +206,97 @@ def test_error_lists_draw_as_djangos_own_with_and_without_errors():
             drawn = errors.render(template, renderer=ours)
             assert drawn == errors.render(template, renderer=django), (template, list(errors))
             assert bool(drawn) == bool(errors), (template, drawn)
+
+
+def drawn_by_template(renderer, template_name, context):
+    """What Django's Jinja2 template draws for the context, as the renderer hands it on (stripped)."""
+    return renderer.jinja2.get_template(template_name).render(context).strip()
+
+
+def awkward_widgets():
+    """Widgets of every template drawn in Python, with values and attributes that test its escaping and its
+    `if`s: None, empty, zero, False and True, quotes and markup, safe and lazy strings, option groups."""
+    from django import forms
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    attrs = {"class": 'a "quoted" <b> & co', "required": True, "disabled": False, "maxlength": 0, "data-x": None}
+    for value in (None, "", 0, "0", False, 'it\'s <b>bold</b> & "quoted"', mark_safe("<i>safe</i>"), 3.5):
+        for widget in (
+            forms.TextInput(),
+            forms.NumberInput(),
+            forms.EmailInput(),
+            forms.URLInput(),
+            forms.PasswordInput(render_value=True),
+            forms.HiddenInput(),
+            forms.DateInput(),
+            forms.DateTimeInput(),
+            forms.TimeInput(),
+            forms.Textarea(),
+            type("SearchInput", (forms.widgets.Input,), {"input_type": "search"})(),  # input.html itself
+        ):
+            yield widget, value, attrs
+        yield forms.CheckboxInput(), value, attrs
+    choices = [
+        ("", "---------"),
+        ("Group <one>", [("a", 'Option "A"'), ("b", mark_safe("<em>B</em>"))]),
+        (0, gettext_lazy("Yes")),
+        ("c&d", "C & D"),
+    ]
+    for value in (None, "a", 0, "missing", True):
+        yield forms.Select(choices=choices), value, attrs
+        yield forms.SelectMultiple(choices=choices), [value, "c&d"], {}
+        yield forms.NullBooleanSelect(), value, {}
+
+
+def test_widgets_drawn_in_python_equal_their_templates_byte_for_byte():
+    renderer = FormRenderer()
+    drawn = set()
+    for widget, value, attrs in awkward_widgets():
+        context = widget.get_context("field", value, attrs)
+        name = widget.template_name
+        assert name in renderer.fast_widgets, name
+        ours = renderer.render(name, context)
+        assert ours == drawn_by_template(renderer, name, context), (name, value)
+        drawn.add(name)
+    assert len(drawn) == 13
+
+
+@pytest.mark.django_db
+def test_every_widget_of_the_busiest_admin_page_draws_as_its_template(staff_client, seeded):
+    renderer = FormRenderer()
+    contexts = []
+    original = FormRenderer.render
+
+    def noted(self, template_name, context, request=None):
+        if template_name in renderer.fast_widgets:
+            contexts.append((template_name, context))
+        return original(self, template_name, context, request)
+
+    record = Incident.objects.annotate(rows=Count("reactions")).order_by("-rows").first()
+    with patch.object(FormRenderer, "render", noted):
+        assert staff_client.get(admin_url(record)).status_code == 200
+    assert len(contexts) > 1000
+    assert {name.rsplit("/", 1)[1] for name, _ in contexts} >= {"select.html", "text.html", "textarea.html"}
+    for name, context in contexts:
+        assert renderer.render(name, context) == drawn_by_template(renderer, name, context), name
+
+
+def test_a_widget_template_that_django_changed_is_drawn_by_the_template_again():
+    from django import forms
+
+    from events import form_renderer
+
+    with patch.dict(form_renderer.FAST_WIDGETS, {"text.html": ("<input {{ widget.name }}>", form_renderer._input)}):
+        renderer = FormRenderer()
+        assert "django/forms/widgets/text.html" not in renderer.fast_widgets
+        assert "django/forms/widgets/number.html" in renderer.fast_widgets
+    with patch.dict(form_renderer.FAST_PARTS, {"attrs.html": "{{ widget.attrs }}"}):
+        assert FormRenderer().fast_widgets == {}
+    # An option drawn by a template of its own: the whole <select> is drawn by the templates.
+    select = forms.Select(choices=[("a", "A")])
+    select.option_template_name = "django/forms/widgets/radio_option.html"
+    context = select.get_context("field", "a", {})
+    renderer = FormRenderer()
+    assert renderer.render(select.template_name, context) == drawn_by_template(renderer, select.template_name, context)
+    assert '<label><input type="select"' in renderer.render(select.template_name, context)

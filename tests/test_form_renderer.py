@@ -249,17 +249,40 @@ def awkward_widgets():
         yield forms.NullBooleanSelect(), value, {}
 
 
-def test_widgets_drawn_in_python_equal_their_templates_byte_for_byte():
+def test_widgets_and_labels_drawn_in_python_equal_their_templates_byte_for_byte():
+    from django.utils.safestring import mark_safe
+
     renderer = FormRenderer()
     drawn = set()
     for widget, value, attrs in awkward_widgets():
         context = widget.get_context("field", value, attrs)
         name = widget.template_name
-        assert name in renderer.fast_widgets, name
+        assert name in renderer.fast_templates, name
         ours = renderer.render(name, context)
         assert ours == drawn_by_template(renderer, name, context), (name, value)
         drawn.add(name)
     assert len(drawn) == 13
+
+    from django import forms
+
+    class Awkward(forms.Form):
+        plain = forms.CharField(label="Name")
+        quoted = forms.CharField(label='It\'s "<b>bold</b>" & more')
+        safe = forms.CharField(label=mark_safe("<i>Safe</i>"))
+
+    contexts = []
+    for form in (Awkward(), Awkward(auto_id=False), Awkward(label_suffix=" →")):
+        for field in form:
+            for options in ({}, {"attrs": {"class": "x <y>", "hidden": True, "off": False}}, {"tag": "legend"}):
+                with patch.object(
+                    FormRenderer, "render", lambda self, name, context, request=None: contexts.append(context)
+                ):
+                    field.label_tag(**options)
+    assert len(contexts) == 27 and {c["use_tag"] for c in contexts} == {True, False}
+    for context in contexts:
+        assert renderer.render("django/forms/label.html", context) == drawn_by_template(
+            renderer, "django/forms/label.html", context
+        ), context
 
 
 @pytest.mark.django_db
@@ -269,7 +292,7 @@ def test_every_widget_of_the_busiest_admin_page_draws_as_its_template(staff_clie
     original = FormRenderer.render
 
     def noted(self, template_name, context, request=None):
-        if template_name in renderer.fast_widgets:
+        if template_name in renderer.fast_templates:
             contexts.append((template_name, context))
         return original(self, template_name, context, request)
 
@@ -277,7 +300,12 @@ def test_every_widget_of_the_busiest_admin_page_draws_as_its_template(staff_clie
     with patch.object(FormRenderer, "render", noted):
         assert staff_client.get(admin_url(record)).status_code == 200
     assert len(contexts) > 1000
-    assert {name.rsplit("/", 1)[1] for name, _ in contexts} >= {"select.html", "text.html", "textarea.html"}
+    assert {name.rsplit("/", 1)[1] for name, _ in contexts} >= {
+        "select.html",
+        "text.html",
+        "textarea.html",
+        "label.html",
+    }
     for name, context in contexts:
         assert renderer.render(name, context) == drawn_by_template(renderer, name, context), name
 
@@ -287,12 +315,15 @@ def test_a_widget_template_that_django_changed_is_drawn_by_the_template_again():
 
     from events import form_renderer
 
-    with patch.dict(form_renderer.FAST_WIDGETS, {"text.html": ("<input {{ widget.name }}>", form_renderer._input)}):
+    with patch.dict(
+        form_renderer.FAST_TEMPLATES,
+        {"django/forms/widgets/text.html": ("<input {{ widget.name }}>", form_renderer._input)},
+    ):
         renderer = FormRenderer()
-        assert "django/forms/widgets/text.html" not in renderer.fast_widgets
-        assert "django/forms/widgets/number.html" in renderer.fast_widgets
-    with patch.dict(form_renderer.FAST_PARTS, {"attrs.html": "{{ widget.attrs }}"}):
-        assert FormRenderer().fast_widgets == {}
+        assert "django/forms/widgets/text.html" not in renderer.fast_templates
+        assert "django/forms/widgets/number.html" in renderer.fast_templates
+    with patch.dict(form_renderer.FAST_PARTS, {"django/forms/widgets/attrs.html": "{{ widget.attrs }}"}):
+        assert FormRenderer().fast_templates == {}
     # An option drawn by a template of its own: the whole <select> is drawn by the templates.
     select = forms.Select(choices=[("a", "A")])
     select.option_template_name = "django/forms/widgets/radio_option.html"

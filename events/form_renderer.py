@@ -152,8 +152,8 @@ def _label(context):
     return f"<{escape(context['tag'])}{attrs}>{escape(context['label'])}</{escape(context['tag'])}>"
 
 
-# Django's plainest widget templates, drawn in Python: each is a line of Jinja2 that drew ~1,500 times on the
-# Kerman bombings' admin page, a third of its CPU. Each function draws exactly what the template it names
+# Django's plainest widget templates and its label template, drawn in Python: lines of Jinja2 drawn ~2,500 times
+# on the Kerman bombings' admin page, a third of its CPU. Each function draws exactly what the template it names
 # draws (tests/test_form_renderer.py compares them byte for byte on every widget of that page and on awkward
 # values), and is used only while Django's template still reads as below, so a Django upgrade that changes a
 # template falls back to drawing it.
@@ -186,15 +186,14 @@ FAST_TEMPLATES = {
         _label,
     ),
 }
+# The templates those include, which must read as written too.
 FAST_PARTS = {
     "django/forms/attrs.html": "{% for name, value in attrs.items() %}{% if value is not sameas False %} {{ name }}"
     '{% if value is not sameas True %}="{{ value }}"{% endif %}{% endif %}{% endfor %}',
-    WIDGETS
-    + "attrs.html": "{% for name, value in widget.attrs.items() %}{% if value is not sameas False %} {{ name }}{% if "
-    'value is not sameas True %}="{{ value }}"{% endif %}{% endif %}{% endfor %}',
-    WIDGETS
-    + "select_option.html": '<option value="{{ widget.value }}"{% include "django/forms/widgets/attrs.html" %}>{{ '
-    "widget.label }}</option>",
+    "django/forms/widgets/attrs.html": "{% for name, value in widget.attrs.items() %}{% if value is not sameas False %}"
+    ' {{ name }}{% if value is not sameas True %}="{{ value }}"{% endif %}{% endif %}{% endfor %}',
+    "django/forms/widgets/select_option.html": '<option value="{{ widget.value }}"{% include '
+    '"django/forms/widgets/attrs.html" %}>{{ widget.label }}</option>',
 }
 
 

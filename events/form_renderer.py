@@ -158,12 +158,12 @@ def _label(context):
 # values), and is used only while Django's template still reads as below, so a Django upgrade that changes a
 # template falls back to drawing it.
 _INPUT = '{% include "django/forms/widgets/input.html" %}'
+_INPUT_SOURCE = (
+    '<input type="{{ widget.type }}" name="{{ widget.name }}"{% if widget.value != None %} value="{{ widget.value }}"'
+    '{% endif %}{% include "django/forms/widgets/attrs.html" %}>'
+)
 FAST_TEMPLATES = {
-    WIDGETS + "input.html": (
-        '<input type="{{ widget.type }}" name="{{ widget.name }}"{% if widget.value != None %} value="{{ widget.value '
-        '}}"{% endif %}{% include "django/forms/widgets/attrs.html" %}>',
-        _input,
-    ),
+    WIDGETS + "input.html": (_INPUT_SOURCE, _input),
     **{
         f"{WIDGETS}{kind}.html": (_INPUT, _input)
         for kind in ("text", "number", "email", "url", "password", "hidden", "checkbox", "date", "datetime", "time")
@@ -186,8 +186,10 @@ FAST_TEMPLATES = {
         _label,
     ),
 }
-# The templates those include, which must read as written too.
+# The templates those include, which must read as written too: one that does not turns every function off (the
+# input types only include input.html, so input.html changed alone would leave them drawing the old markup).
 FAST_PARTS = {
+    "django/forms/widgets/input.html": _INPUT_SOURCE,
     "django/forms/attrs.html": "{% for name, value in attrs.items() %}{% if value is not sameas False %} {{ name }}"
     '{% if value is not sameas True %}="{{ value }}"{% endif %}{% endif %}{% endfor %}',
     "django/forms/widgets/attrs.html": "{% for name, value in widget.attrs.items() %}{% if value is not sameas False %}"

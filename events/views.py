@@ -35,6 +35,7 @@ from .models import (
     Place,
     Reaction,
     Revision,
+    prefetch_record,
     prefetch_sources,
     public_timeline_entries,
     related_links,
@@ -461,6 +462,11 @@ class DraftPreviewMixin:
 
     def get_queryset(self):
         return self.model.objects.for_detail(include_unpublished=self.staff_preview())
+
+    def get_object(self, queryset=None):
+        record = super().get_object(queryset)
+        prefetch_record(record, "page", self.model.objects.page_prefetches)
+        return record
 
     def staff_preview(self):
         user = self.request.user

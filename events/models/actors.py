@@ -32,28 +32,27 @@ class OrganizationQuerySet(PublishableQuerySet):
         return self.for_list()
 
     def for_detail(self, include_unpublished=False):
-        """Published organizations with their public branches, people, reactions and attributions; the sources of
-        the organization and its claims come from prefetch_sources() (one query instead of two)."""
+        return self.visible(include_unpublished).select_related("country", "parent")
+
+    def page_prefetches(self):
+        """An organization's public branches, people, reactions and attributions; the sources of the organization
+        and its claims come from prefetch_sources() (one query instead of two)."""
         reactions = related_model(self.model, "reactions").objects
-        return (
-            self.visible(include_unpublished)
-            .select_related("country", "parent")
-            .prefetch_related(
-                Prefetch("branches", queryset=shown_joins(self.model.objects.published().select_related("country"))),
-                Prefetch(
-                    "roles",
-                    queryset=shown_joins(
-                        Role.objects.filter(person__status=Status.PUBLISHED)
-                        .select_related("person", "country")
-                        .order_by(models.F("start_date").desc(nulls_last=True), "person__name")
-                    ),
+        return [
+            Prefetch("branches", queryset=shown_joins(self.model.objects.published().select_related("country"))),
+            Prefetch(
+                "roles",
+                queryset=shown_joins(
+                    Role.objects.filter(person__status=Status.PUBLISHED)
+                    .select_related("person", "country")
+                    .order_by(models.F("start_date").desc(nulls_last=True), "person__name")
                 ),
-                Prefetch("reactions", queryset=reactions.for_list().order_by("incident__date", "slug")),
-                Prefetch("attributed_incidents", queryset=_public_attributions(self.model)),
-                Prefetch("attributions_made", queryset=_public_attributions(self.model)),
-                claims_prefetch(self.model),
-            )
-        )
+            ),
+            Prefetch("reactions", queryset=reactions.for_list().order_by("incident__date", "slug")),
+            Prefetch("attributed_incidents", queryset=_public_attributions(self.model)),
+            Prefetch("attributions_made", queryset=_public_attributions(self.model)),
+            claims_prefetch(self.model),
+        ]
 
     def named_perpetrators(self):
         """Published organizations named as behind a published incident (claimed, assessed, stated, identified)."""
@@ -176,10 +175,13 @@ class PersonQuerySet(PublishableQuerySet):
         )
 
     def for_detail(self, include_unpublished=False):
-        """Published people with their public nationalities, roles, reactions and attributions; the sources of
-        the person and their claims come from prefetch_sources() (one query instead of two)."""
+        return self.visible(include_unpublished)
+
+    def page_prefetches(self):
+        """A person's public nationalities, roles, reactions and attributions; the sources of the person and their
+        claims come from prefetch_sources() (one query instead of two)."""
         reactions = related_model(self.model, "reactions").objects
-        return self.visible(include_unpublished).prefetch_related(
+        return [
             public_nationalities(),
             Prefetch(
                 "roles",
@@ -193,7 +195,7 @@ class PersonQuerySet(PublishableQuerySet):
             Prefetch("attributed_incidents", queryset=_public_attributions(self.model)),
             Prefetch("attributions_made", queryset=_public_attributions(self.model)),
             claims_prefetch(self.model),
-        )
+        ]
 
 
 class Person(Publishable):

@@ -46,43 +46,42 @@ class IncidentQuerySet(PublishableQuerySet):
         return self.filter(place__in=Place.objects.descendant_ids(place))
 
     def for_detail(self, include_unpublished=False):
-        """With everything the incident's page shows; the sources of all of it come from prefetch_sources(),
+        return self.visible(include_unpublished).select_related("place__parent__parent__parent")
+
+    def page_prefetches(self):
+        """Everything else the incident's page shows; the sources of all of it come from prefetch_sources(),
         and the related incidents from related_links() (one query each instead of seven)."""
         reactions = related_model(self.model, "reactions").objects
-        return (
-            self.visible(include_unpublished)
-            .select_related("place__parent__parent__parent")
-            .prefetch_related(
-                Prefetch(
-                    "casualty_figures",
-                    queryset=shown_joins(
-                        CasualtyFigure.objects.select_related("reported_by_organization", "reported_by_person")
-                    ),
+        return [
+            Prefetch(
+                "casualty_figures",
+                queryset=shown_joins(
+                    CasualtyFigure.objects.select_related("reported_by_organization", "reported_by_person")
                 ),
-                Prefetch("timeline", queryset=self._timeline_queryset()),
-                Prefetch(
-                    "attributions",
-                    queryset=shown_joins(
-                        Attribution.objects.select_related(
-                            "reaction__person",
-                            "reaction__organization",
-                            "reaction__country",
-                            *Attribution.NAMED,
-                        )
-                    ),
+            ),
+            Prefetch("timeline", queryset=self._timeline_queryset()),
+            Prefetch(
+                "attributions",
+                queryset=shown_joins(
+                    Attribution.objects.select_related(
+                        "reaction__person",
+                        "reaction__organization",
+                        "reaction__country",
+                        *Attribution.NAMED,
+                    )
                 ),
-                Prefetch(
-                    "reactions",
-                    queryset=shown_joins(
-                        reactions.published()
-                        .select_related("person", "organization", "country")
-                        .prefetch_related("stances")
-                        .order_by("category", "slug")
-                    ),
+            ),
+            Prefetch(
+                "reactions",
+                queryset=shown_joins(
+                    reactions.published()
+                    .select_related("person", "organization", "country")
+                    .prefetch_related("stances")
+                    .order_by("category", "slug")
                 ),
-                claims_prefetch(self.model),
-            )
-        )
+            ),
+            claims_prefetch(self.model),
+        ]
 
     def for_export(self):
         """Published incidents with what an export row carries: the place chain, every figure, the perpetrators."""

@@ -1,7 +1,7 @@
 """Reactions to incidents, and the stances they take."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from ..choices import Status
 from .actors import Organization, Person
@@ -38,10 +38,11 @@ class ReactionQuerySet(PublishableQuerySet):
 
     def for_detail(self, include_unpublished=False):
         return shown_joins(
-            self.visible(include_unpublished)
-            .select_related("incident__place", "person", "organization", "country")
-            .prefetch_related("stances", "sources")
+            self.visible(include_unpublished).select_related("incident__place", "person", "organization", "country")
         )
+
+    def page_prefetches(self):
+        return [Prefetch("stances"), Prefetch("sources")]
 
     def for_list(self):
         return shown_joins(

@@ -15,8 +15,10 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models.sql import Query
 
-# A key no record has, put where the real key goes when the statement is compiled.
+# A key no record has, put where the real key goes when the statement is compiled; a text key (a slug) for
+# the querysets keyed by one.
 KEY_MARK = -7_304_118_262_939
+TEXT_KEY_MARK = "\x00key-mark-7304118262939"
 _compiled = {}
 
 
@@ -36,7 +38,7 @@ def compiled(name, build, using):
 def run_keyed(name, build, key, using):
     """Run `build`'s statement (see `compiled`) for the key `key`; the rows it changed. None, with nothing
     run, where it cannot be keyed: a key that is not an integer, or a statement whose mark was not found."""
-    statement = compiled(name, build, using) if _is_key(key) else None
+    statement = compiled(name, build, using) if _is_integer(key) else None
     if statement is None:
         return None
     sql, params, place = statement
@@ -52,18 +54,20 @@ _MISSING = object()
 
 def keyed_queryset(name, build, key, using):
     """The queryset `build(key)` returns, on the database `using`, whose statement was compiled once per `name`
-    and database from `build(KEY_MARK)`: evaluating it runs that statement with `key` in the mark's place and
-    makes its rows into instances as Django does (joined records, nested prefetches, post_init). Anything that
+    and database from `build(mark)`: evaluating it runs that statement with `key` in the mark's place and makes
+    its rows into instances as Django does (joined records, nested prefetches, post_init). Anything that
     changes it (filter(), count() before it is read...) works on `build(key)`'s own query. `build` must make
-    the same query for every key, as a record page's relations do; where the mark is not found exactly once in
-    the statement's parameters, or `key` is not an integer, it is `build(key)` itself."""
-    if not _is_key(key):
+    the same query for every key, as a record page's relations do. The key is an integer (KEY_MARK) or a text
+    (TEXT_KEY_MARK); where the mark is not found exactly once in the statement's parameters, or the key is
+    neither, it is `build(key)` itself."""
+    mark = KEY_MARK if _is_integer(key) else TEXT_KEY_MARK if isinstance(key, str) else None
+    if mark is None:
         return build(key).using(using)
     connection = connections[using]
-    cache_key = ("queryset", name, connection.alias, connection.vendor)
+    cache_key = ("queryset", name, type(mark), connection.alias, connection.vendor)
     entry = _compiled.get(cache_key, _MISSING)
     if entry is _MISSING:
-        entry = _compiled[cache_key] = _compile_queryset(build, using)
+        entry = _compiled[cache_key] = _compile_queryset(build, mark, using)
     if entry is None:
         return build(key).using(using)
     template, compiler, sql, params, place = entry
@@ -80,12 +84,15 @@ def keyed_queryset(name, build, key, using):
     return queryset
 
 
-def _is_key(key):
+def _is_integer(key):
     return isinstance(key, int) and not isinstance(key, bool)
 
 
-def _compile_queryset(build, using):
-    template = build(KEY_MARK).using(using)
+def _compile_queryset(build, mark, using):
+    try:
+        template = build(mark).using(using)
+    except (TypeError, ValueError):  # a text mark where the key must be a number
+        return None
     if type(template.query) is not Query:
         return None
     compiler = template.query.get_compiler(using=using)
@@ -93,7 +100,7 @@ def _compile_queryset(build, using):
         sql, params = compiler.as_sql()
     except EmptyResultSet:
         return None
-    places = [index for index, param in enumerate(params) if param == KEY_MARK]
+    places = [index for index, param in enumerate(params) if type(param) is type(mark) and param == mark]
     return (template, compiler, sql, tuple(params), places[0]) if len(places) == 1 else None
 
 

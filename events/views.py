@@ -10,8 +10,9 @@ import datetime as dt
 from collections import Counter, OrderedDict
 
 from django.conf import settings
+from django.db import router
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -43,6 +44,7 @@ from .models import (
 from .pagination import ArchivePaginator, PageMissing, first_matches, page_number
 from .search import search_words, site_search
 from .search import summary as search_summary
+from .statements import keyed_queryset
 
 KERMAN_SLUG = "2024-kerman-bombings"
 
@@ -464,7 +466,23 @@ class DraftPreviewMixin:
         return self.model.objects.for_detail(include_unpublished=self.staff_preview())
 
     def get_object(self, queryset=None):
-        record = super().get_object(queryset)
+        """The record named by the address, its query compiled once per process and view (the record with its
+        joins and current revision, as get_queryset() builds it for any slug), then the relations its page
+        shows (`prefetch_record`)."""
+        if queryset is not None:
+            return super().get_object(queryset)
+        preview = self.staff_preview()
+        found = list(
+            keyed_queryset(
+                ("record page", type(self).__module__, type(self).__qualname__, preview),
+                lambda slug: self.get_queryset().filter(slug=slug).order_by()[:2],
+                self.kwargs[self.slug_url_kwarg],
+                router.db_for_read(self.model),
+            )
+        )
+        if len(found) != 1:
+            raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
+        record = found[0]
         prefetch_record(record, "page", self.model.objects.page_prefetches)
         return record
 

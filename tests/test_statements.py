@@ -133,6 +133,18 @@ def test_where_the_key_cannot_be_marked_the_queryset_is_the_built_one(db):
     assert not isinstance(keyed_queryset(("test", "true"), reactions_of, True, "default").query, CompiledQuery)
 
 
+def test_a_queryset_keyed_by_text_runs_with_each_text(seeded):
+    name = ("incident by slug", next(names))
+    by_slug = lambda slug: Incident.objects.filter(slug=slug).order_by()[:2]  # noqa: E731
+    for slug in ["2024-kerman-bombings", "2020-kerman-stampede", "no-such-incident"]:
+        keyed = keyed_queryset(name, by_slug, slug, "default")
+        assert isinstance(keyed.query, CompiledQuery)
+        assert list(keyed) == list(by_slug(slug))
+    assert [i.slug for i in keyed_queryset(name, by_slug, "2024-kerman-bombings", "default")] == [
+        "2024-kerman-bombings"
+    ]
+
+
 def test_a_keyed_queryset_read_in_another_thread_uses_that_threads_connection(db):
     name = ("reactions of an incident", next(names))
     list(keyed_queryset(name, reactions_of, 1, "default"))  # compiled on this thread's connection

@@ -58,8 +58,8 @@ def keyed_queryset(name, build, key, using):
     its rows into instances as Django does (joined records, nested prefetches, post_init). Anything that
     changes it (filter(), count() before it is read...) works on `build(key)`'s own query. `build` must make
     the same query for every key, as a record page's relations do. The key is an integer (KEY_MARK) or a text
-    (TEXT_KEY_MARK); where the mark is not found exactly once in the statement's parameters, or the key is
-    neither, it is `build(key)` itself."""
+    (TEXT_KEY_MARK), which may appear more than once ("links from or to this incident"); where the mark is not
+    found in the statement's parameters, or the key is neither, it is `build(key)` itself."""
     mark = KEY_MARK if _is_integer(key) else TEXT_KEY_MARK if isinstance(key, str) else None
     if mark is None:
         return build(key).using(using)
@@ -70,9 +70,10 @@ def keyed_queryset(name, build, key, using):
         entry = _compiled[cache_key] = _compile_queryset(build, mark, using)
     if entry is None:
         return build(key).using(using)
-    template, compiler, sql, params, place = entry
+    template, compiler, sql, params, places = entry
     params = list(params)
-    params[place] = key
+    for place in places:
+        params[place] = key
     answering = copy.copy(compiler)
     answering.__class__ = _answering(type(compiler))
     answering.connection = connection  # this thread's: the compiled one may belong to another thread
@@ -101,7 +102,7 @@ def _compile_queryset(build, mark, using):
     except EmptyResultSet:
         return None
     places = [index for index, param in enumerate(params) if type(param) is type(mark) and param == mark]
-    return (template, compiler, sql, tuple(params), places[0]) if len(places) == 1 else None
+    return (template, compiler, sql, tuple(params), places) if places else None
 
 
 @cache

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.sql import UpdateQuery
 from django.test.utils import CaptureQueriesContext
 
@@ -125,12 +125,33 @@ def test_a_keyed_queryset_changed_before_it_is_read_is_the_built_querysets_chang
 
 
 def test_where_the_key_cannot_be_marked_the_queryset_is_the_built_one(db):
-    both = lambda key: Reaction.objects.filter(incident_id=key, person_id=key)  # noqa: E731
     nowhere = lambda key: Reaction.objects.all()  # noqa: E731
-    assert not isinstance(keyed_queryset(("test", "twice"), both, 3, "default").query, CompiledQuery)
     assert not isinstance(keyed_queryset(("test", "nowhere"), nowhere, 3, "default").query, CompiledQuery)
     assert not isinstance(keyed_queryset(("test", "text key"), reactions_of, "3", "default").query, CompiledQuery)
     assert not isinstance(keyed_queryset(("test", "true"), reactions_of, True, "default").query, CompiledQuery)
+
+
+def test_a_key_in_several_places_goes_in_each_as_the_links_of_an_incident_do(seeded):
+    """An incident's related links are those from it or to it: the key twice in one statement."""
+    from events.models.incidents import IncidentLink, _links_of, related_links
+
+    linked = {link.from_incident_id for link in IncidentLink.objects.all()} | {
+        link.to_incident_id for link in IncidentLink.objects.all()
+    }
+    assert len(linked) > 3
+    name = ("either end", next(names))
+    either = lambda key: Reaction.objects.filter(Q(incident_id=key) | Q(person_id=key)).order_by("pk")  # noqa: E731
+    for incident in Incident.objects.all():
+        keyed = keyed_queryset(name, either, incident.pk, "default")
+        assert isinstance(keyed.query, CompiledQuery)
+        assert list(keyed) == list(either(incident.pk))
+        links = list(_links_of(incident.pk))
+        expected = (
+            [link for link in links if link.from_incident_id == incident.pk],
+            [link for link in links if link.to_incident_id == incident.pk],
+        )
+        assert related_links(incident) == expected
+    assert sum(len(sum(related_links(i), [])) for i in Incident.objects.filter(pk__in=linked)) >= len(linked)
 
 
 def test_a_queryset_keyed_by_text_runs_with_each_text(seeded):

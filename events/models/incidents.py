@@ -4,11 +4,12 @@ import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from ..choices import DatePrecision, Status
+from ..statements import keyed_queryset
 from .actors import Organization, Person
 from .base import (
     PERPETRATOR_KINDS,
@@ -118,15 +119,22 @@ def public_timeline_entries():
 
 
 def related_links(incident):
-    """(links from `incident`, links to it) with published incidents at the other end, in one query."""
-    links = IncidentLink.objects.filter(
-        Q(from_incident=incident, to_incident__status=Status.PUBLISHED)
-        | Q(to_incident=incident, from_incident__status=Status.PUBLISHED)
-    ).select_related("from_incident", "to_incident")
-    links = list(shown_joins(links))
+    """(links from `incident`, links to it) with published incidents at the other end, in one query (compiled
+    once per process: events/statements.py)."""
+    links = keyed_queryset(
+        ("related links",), _links_of, incident.pk, router.db_for_read(IncidentLink, instance=incident)
+    )
     return [link for link in links if link.from_incident_id == incident.pk], [
         link for link in links if link.to_incident_id == incident.pk
     ]
+
+
+def _links_of(key):
+    links = IncidentLink.objects.filter(
+        Q(from_incident=key, to_incident__status=Status.PUBLISHED)
+        | Q(to_incident=key, from_incident__status=Status.PUBLISHED)
+    ).select_related("from_incident", "to_incident")
+    return shown_joins(links)
 
 
 class Incident(Publishable):

@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.cache.backends import locmem
 from django.db import connection
 from django.db.models import OuterRef, Subquery
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import parse_http_date
@@ -1050,6 +1050,24 @@ def test_a_page_rendered_while_an_edit_commits_is_not_kept(client, archive, work
     assert "Incident Bravo" in body(first) and "ETag" not in first  # what it read, but not stored
     monkeypatch.undo()
     assert "Incident Whiskey" in body(read(client, address, "worker-a"))
+
+
+def test_a_page_stored_in_an_older_shape_is_drawn_afresh_and_stored_again(client, archive, workers):
+    """A release that stores pages differently can meet the entries of the one before in a shared cache."""
+    from events import caching
+
+    address = pages(archive)["bravo"]
+    first = read(client, address, "worker-a")
+    key = f"page:{caching.address_key(RequestFactory().get(address))}"
+    with worker("worker-a"):
+        entry = caching.cache().get(key)
+        assert len(entry) == 6 and entry[5] == first["ETag"]
+        caching.cache().set(key, entry[:5])  # as the release before stored it
+    again = read(client, address, "worker-a")
+    assert again["X-Page-Cache"] == "miss" and again["ETag"] == first["ETag"]
+    unnonced = lambda response: re.sub(r'nonce="[^"]*"', "", body(response))  # noqa: E731
+    assert unnonced(again) == unnonced(first)
+    assert read(client, address, "worker-a")["X-Page-Cache"] == "hit"
 
 
 def test_a_pages_etag_changes_with_what_it_shows_and_only_then(client, archive, workers):

@@ -131,3 +131,10 @@ class CompiledQuery(Query):
 
     def clone(self):
         return self.compiled[2]().clone()
+
+    def __reduce_ex__(self, protocol):  # pickled (a record with its relations, say) as the query it stands for
+        return _as_is, (self.compiled[2](),)
+
+
+def _as_is(query):
+    return query

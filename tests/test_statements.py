@@ -3,6 +3,7 @@ of saves, and the querysets of record pages' relations (`prefetch_record`, event
 give the same rows, instances and SQL as Django's own."""
 
 import itertools
+import pickle
 import threading
 
 import pytest
@@ -122,6 +123,11 @@ def test_a_keyed_queryset_changed_before_it_is_read_is_the_built_querysets_chang
     assert list(keyed().order_by("-slug")) == list(plain.order_by("-slug"))
     assert list(keyed().values_list("slug", flat=True)) == list(plain.values_list("slug", flat=True))
     assert keyed()[1] == plain[1]
+    # A record with its relations can be pickled (a cache, a session) and still reads them.
+    read = keyed()
+    list(read)
+    again = pickle.loads(pickle.dumps(read))
+    assert list(again) == list(plain) and list(again.filter(**domestic)) == list(plain.filter(**domestic))
 
 
 def test_where_the_key_cannot_be_marked_the_queryset_is_the_built_one(db):
@@ -217,6 +223,11 @@ def test_a_records_page_relations_are_what_djangos_prefetch_gives(seeded):
                         ]
                     checked += len(rows)
             assert len(read) == 0, (record, [q["sql"][:80] for q in read])
+        # A record can be pickled with its relations (a cache, a session) and read them back.
+        copy = pickle.loads(pickle.dumps(record))
+        assert [[row.pk for row in getattr(copy, name).all()] for name in names] == [
+            [row.pk for row in getattr(record, name).all()] for name in names
+        ]
     assert checked > 250
 
 

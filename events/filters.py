@@ -78,6 +78,14 @@ def read_place_parents():
     return dict(Place.objects.order_by().values_list("pk", "parent_id"))
 
 
+def remembered_place_parents():
+    """read_place_parents(), remembered with the count cache on until a place is added, removed or moved (the
+    caller notes that it read it, so what it computes from it is dropped with it); read afresh without."""
+    if settings.COUNT_CACHE:
+        return cached("place-tree", "parents", read_place_parents)
+    return read_place_parents()
+
+
 class FacetedFilterSet(django_filters.FilterSet):
     """A FilterSet whose choice filters carry counts, whose active filters can be listed and removed one by one,
     and which sorts by one of `ORDERINGS` (key → (label, order_by arguments))."""
@@ -111,7 +119,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         notes that it read it (a cached count or a map's points computed from it is dropped with it); without,
         it is read once for this filterset."""
         if settings.COUNT_CACHE:
-            return cached("place-tree", "parents", read_place_parents)
+            return remembered_place_parents()
         if self._place_parents is None:
             self._place_parents = read_place_parents()
         return self._place_parents

@@ -23,7 +23,7 @@ def parents(place):
 
 def descendant_ids(places, place):
     """Primary keys of `place` and every place of `places` inside it, however deep: one query for the tree."""
-    return descendants_in(dict(places.values_list("pk", "parent_id")), place.pk)
+    return descendants_in(dict(places.order_by().values_list("pk", "parent_id")), place.pk)
 
 
 def descendants_in(parent_ids, root):

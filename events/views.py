@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import aggregates, caching, charts, filters, linked_data, registry, revisions, search
+from . import aggregates, caching, charts, filters, linked_data, place_tree, registry, revisions, search
 from .caching import cached, cached_count, content_version
 from .exports import EXPORTERS, written_out
 from .forms import TimelineForm
@@ -36,6 +36,7 @@ from .models import (
     Place,
     Reaction,
     Revision,
+    first_timeline_entries_in,
     prefetch_record,
     prefetch_sources,
     public_timeline_entries,
@@ -707,15 +708,15 @@ class PlaceDetailView(CurrentRevisionMixin, DraftPreviewMixin, SectionMixin, Det
 
     def get_context_data(self, **kwargs):
         place = self.object
-        below = Place.objects.descendant_ids(place)
+        # The place tree as the lists' place filters read it: remembered until a place is added, removed or moved
+        # (a place page read every place, sorted by name, on each view: 1.8 ms of SQL at 100,000 incidents).
+        below = place_tree.descendants_in(filters.remembered_place_parents(), place.pk)
         kwargs.update(
             ancestors=[p for p in reversed(place.ancestors()) if p.is_published],
             children=place.children.published(),
             incidents=Incident.objects.for_list().filter(place__in=below)[: settings.EVENTS_PAGE_SIZE + 1],
             incidents_shown=settings.EVENTS_PAGE_SIZE,
-            timeline_entries=public_timeline_entries()
-            .filter(place__in=below)
-            .order_by("date", "sequence")[: settings.EVENTS_PAGE_SIZE],
+            timeline_entries=first_timeline_entries_in(below, settings.EVENTS_PAGE_SIZE),
             organizations=place.organizations.for_list() if place.kind == Place.Kind.COUNTRY else [],
             json_ld=linked_data.place_data(self.request, place),
         )

@@ -37,3 +37,22 @@ def test_parents_and_descendants_follow_the_tree():
     assert [p.name for p in place_tree.parents(site)] == ["Kerman", "Kerman Province", "Iran"]
     assert place_tree.descendant_ids(Place.objects.all(), province) == {province.pk, city.pk, site.pk}
     assert site.country == country
+
+
+@pytest.mark.parametrize("few", [1000, 1], ids=["read by key", "walked by date"])
+def test_a_places_first_timeline_entries_are_its_public_entries_by_date_either_way(seeded, db, monkeypatch, few):
+    """A place's page shows the first public timeline entries in it or below it: read by key when its places
+    hold few (a country with none walked the whole timeline), down the date index when they hold many."""
+    from events import filters
+    from events.models import first_timeline_entries_in, incidents, public_timeline_entries
+
+    monkeypatch.setattr(incidents, "FEW_TIMELINE_ENTRIES", few)
+    parents = filters.read_place_parents()
+    shown = 0
+    for place in Place.objects.all():
+        below = place_tree.descendants_in(parents, place.pk)
+        expected = list(public_timeline_entries().filter(place__in=below).order_by("date", "sequence")[:20])
+        assert list(first_timeline_entries_in(below, 20)) == expected, place
+        assert list(first_timeline_entries_in(below, 2)) == expected[:2], place
+        shown += len(expected)
+    assert shown > 5

@@ -45,6 +45,7 @@ from .incidents import (
     IncidentQuerySet,
     TimelineEntry,
     figure_display,
+    first_timeline_entries_in,
     public_timeline_entries,
     related_links,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "format_partial_date",
     "prefetch_record",
     "prefetch_sources",
+    "first_timeline_entries_in",
     "public_timeline_entries",
     "related_links",
     "related_model",

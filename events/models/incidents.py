@@ -118,6 +118,22 @@ def public_timeline_entries():
     return shown_joins(TimelineEntry.objects.filter(Exists(published)).select_related("incident", "place"))
 
 
+def first_timeline_entries_in(place_ids, limit):
+    """The first `limit` public timeline entries, by date, in the places `place_ids` (a place and all inside it).
+
+    The entries in those places are read first by the place index, up to a thousand: a country's page walked
+    the whole timeline down the date index looking for its twenty (150 ms at 100,000 incidents for a country
+    with none; SQLite's statistics give every place the same share of entries). Those are then sorted by key;
+    places holding more than a thousand take the walk down the date index, which soon finds twenty of them."""
+    some = TimelineEntry.objects.filter(place__in=place_ids).order_by().values_list("pk", flat=True)
+    keys = list(some[: FEW_TIMELINE_ENTRIES + 1])
+    chosen = Q(pk__in=keys) if len(keys) <= FEW_TIMELINE_ENTRIES else Q(place__in=place_ids)
+    return public_timeline_entries().filter(chosen).order_by("date", "sequence")[:limit]
+
+
+FEW_TIMELINE_ENTRIES = 1000
+
+
 def related_links(incident):
     """(links from `incident`, links to it) with published incidents at the other end, in one query (compiled
     once per process: events/statements.py)."""

@@ -609,6 +609,11 @@ CHANGES = {
     "attribution deleted": lambda archive: archive.attribution.delete(),
     "claim edited": _save("claim", value="a zulu bomb"),
     "timeline entry edited": _save("entry", title="Zulu roads closed"),
+    # A place's page reads the entries in its places by key first (events/models/incidents.py).
+    "timeline entry placed": lambda archive: _save("entry", place=archive.near)(archive),
+    "timeline entry added in a place": lambda archive: f.TimelineEntryFactory(
+        incident=archive.a, place=archive.near, title="Zulu checkpoint"
+    ),
     "incident link deleted": lambda archive: archive.link.delete(),
     "source no longer cited": lambda archive: archive.a.sources.remove(archive.source),
 }

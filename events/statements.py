@@ -30,7 +30,7 @@ def compiled(name, build, using):
     if cache_key not in _compiled:
         sql, params = build(KEY_MARK)
         params = list(params)
-        places = [index for index, param in enumerate(params) if param == KEY_MARK]
+        places = _mark_places(params, KEY_MARK)
         _compiled[cache_key] = (sql, params, places[0]) if len(places) == 1 else None
     return _compiled[cache_key]
 
@@ -101,8 +101,13 @@ def _compile_queryset(build, mark, using):
         sql, params = compiler.as_sql()
     except EmptyResultSet:
         return None
-    places = [index for index, param in enumerate(params) if type(param) is type(mark) and param == mark]
+    places = _mark_places(params, mark)
     return (template, compiler, sql, tuple(params), places) if places else None
+
+
+def _mark_places(params, mark):
+    """Where `mark` stands in `params` (of its own type: True is not the key 1)."""
+    return [index for index, param in enumerate(params) if type(param) is type(mark) and param == mark]
 
 
 @cache

@@ -474,12 +474,14 @@ class DraftPreviewMixin:
         """The record named by the address, its query compiled once per process and view (the record with its
         joins and current revision, as get_queryset() builds it for any slug), then the relations its page
         shows (`prefetch_record`)."""
-        if queryset is not None:
-            return super().get_object(queryset)
-        preview = self.staff_preview()
+        record = super().get_object(queryset) if queryset is not None else self._record_named()
+        prefetch_record(record, "page", self.model.objects.page_prefetches)
+        return record
+
+    def _record_named(self):
         found = list(
             keyed_queryset(
-                ("record page", type(self).__module__, type(self).__qualname__, preview),
+                ("record page", type(self).__module__, type(self).__qualname__, self.staff_preview()),
                 lambda slug: self.get_queryset().filter(slug=slug).order_by()[:2],
                 self.kwargs[self.slug_url_kwarg],
                 router.db_for_read(self.model),
@@ -487,9 +489,7 @@ class DraftPreviewMixin:
         )
         if len(found) != 1:
             raise Http404(f"No {self.model._meta.verbose_name} found matching the query")
-        record = found[0]
-        prefetch_record(record, "page", self.model.objects.page_prefetches)
-        return record
+        return found[0]
 
     def staff_preview(self):
         user = self.request.user

@@ -241,3 +241,21 @@ def test_prefetch_record_reads_only_relations_pointing_to_the_record(seeded):
     ]:
         with pytest.raises(ValueError, match="reverse foreign keys and many-to-many fields"):
             prefetch_record(record, "test", lambda prefetch=prefetch: [prefetch])
+
+
+def test_a_record_page_fills_its_relations_from_the_address_or_a_queryset_given(seeded, rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from events.views import PersonDetailView
+
+    person = Person.objects.filter(reactions__isnull=False).first()
+    request = rf.get(person.get_absolute_url())
+    request.user = AnonymousUser()
+    view = PersonDetailView(request=request, kwargs={"slug": person.slug})
+    expected = list(person.reactions.for_list().order_by("incident__date", "slug"))
+    assert expected
+    for record in (view.get_object(), view.get_object(Person.objects.for_detail())):
+        assert record == person
+        with CaptureQueriesContext(connection) as read:
+            assert list(record.reactions.all()) == expected
+        assert len(read) == 0

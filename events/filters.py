@@ -474,6 +474,12 @@ class FacetedFilterSet(django_filters.FilterSet):
         """What the rendered form depends on: the filters and the chosen sort (the form has a sort field)."""
         return f"{self.filter_state()}|{self.data.get('ordering', '') if self.is_bound else ''}"
 
+    @property
+    def has_choices(self):
+        """Whether the address chooses a filter or a sort: what the form's "Clear all filters" clears. A page
+        number or a parameter that filters nothing is no choice (and the cached form does not depend on it)."""
+        return self.form_state() != "|"
+
     def choose_options(self, name, field, counts):
         """The options of a choice of records, from one query: every option when there are at most
         MAX_OPTIONS, else the MAX_OPTIONS that give the most rows, and the chosen one, with a word on how many

@@ -192,6 +192,27 @@ def test_page_parameter_is_replaced_not_repeated(client, settings):
     assert "page=2&amp;page" not in content
 
 
+@pytest.mark.parametrize("count_cache", [False, True])
+def test_clear_all_filters_is_offered_for_a_filter_or_a_sort_not_for_a_page_number(client, settings, count_cache):
+    """The filter form is remembered per filter state and sort (its page number aside): the form drawn afresh and
+    the form remembered from page 1 must agree on page 2, and on a parameter that filters nothing."""
+    settings.EVENTS_PAGE_SIZE = 1
+    settings.COUNT_CACHE = count_cache
+    for n in range(3):
+        incident(f"Bombing {n}")
+    clear = '<a href="/incidents/">Clear all filters</a>'
+    offered = {}
+    for query in ({}, {"page": 2}, {"utm_source": "mail"}, {"kind": "bombing"}, {"ordering": "most-killed"}):
+        offered[str(query)] = clear in client.get(reverse("events:incident-list"), query).content.decode()
+    assert offered == {
+        "{}": False,
+        "{'page': 2}": False,
+        "{'utm_source': 'mail'}": False,
+        "{'kind': 'bombing'}": True,
+        "{'ordering': 'most-killed'}": True,
+    }
+
+
 def test_a_page_beyond_the_end_is_404(client):
     assert client.get(reverse("events:incident-list"), {"page": 99}).status_code == 404
 

@@ -14,6 +14,9 @@ What a cached thing shows is noted while it is made, as tags (events.models.Cach
 - a query that keeps only the rows pointing to given records ("WHERE incident_id IN (...)": a record's
   reactions, figures, sources) depends on their pointer tags ("events.reaction.incident_id=42") instead of
   that table's rows and columns; a table joined only by its primary key adds no rows tag;
+- record and pointer tags are moved by each row's save or delete, never by writes that send no signals
+  (`events.signals.after_bulk_write`): what depends on any of a kind's depends on its bulk tag too
+  ("events.incident.!"), which only those writes move;
 - a search (its index holds every text of a record and the names it mentions) depends on the any-change tags
   of the kinds it reads; a history table on its record kind's;
 - and every entry on "archive", which `bump_content_version()` moves: fixture loads, imports, flush.
@@ -199,6 +202,12 @@ def any_change_tag(model):
     return f"{model._meta.label_lower}.*"
 
 
+def bulk_tag(model):
+    """Moved only by writes that sent no signals (tags_of_models), which move no record's tag nor any pointer tag:
+    whatever depends on one of those depends on its kind's bulk tag too."""
+    return f"{model._meta.label_lower}.!"
+
+
 # The spans a number column's values fall in, by their lower bound: a range tag names one. Bounds of lists'
 # minimums are small numbers, and a figure corrected by one or two rarely leaves its span.
 RANGE_BOUNDS = (0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000, 1_000_000)
@@ -306,7 +315,7 @@ def model_tags():
     names = {GENERATION}
     for table in _tables().values():
         if table.columns is not None:
-            names |= {rows_tag(table.model), any_change_tag(table.model)}
+            names |= {rows_tag(table.model), any_change_tag(table.model), bulk_tag(table.model)}
             names |= {column_tag(table.model, column) for column in table.columns}
     # Range tags are left to the few pages that compare a number with a bound (one more small read of
     # versions there): up front, their 85 names would be read by every cold page.
@@ -598,6 +607,7 @@ class Reading:
                 tags.add(any_change_tag(model))
             else:
                 tags.update(record_tag(model, pk) for pk in pks)
+                tags.add(bulk_tag(model))  # a write without signals moves no record's tag
         return tags
 
 
@@ -635,6 +645,8 @@ def _note_query(execute, sql, params, many, context):
             for key in found.keys
             for value in params[key.first : key.first + key.count]
         }
+        # A write without signals moves no pointer tag: only the tags of its whole table (tags_of_models).
+        tags |= {bulk_tag(key.model) for key in found.keys}
     if found.bounds:
         tags = tags | {_bound_tag(bound, None if many else params) for bound in found.bounds}
     for seen in _readings():
@@ -862,7 +874,7 @@ def tags_of_models(models):
     depends on no rows tag of it."""
     tags = set()
     for model in models:
-        tags |= {rows_tag(model), any_change_tag(model)}
+        tags |= {rows_tag(model), any_change_tag(model), bulk_tag(model)}
         table = _tables().get(model._meta.db_table)
         if table is not None and table.columns is not None:
             tags |= {column_tag(model, column) for column in table.columns}

@@ -1,4 +1,5 @@
-"""Caches that an edit invalidates where it shows: whole public pages, list and facet counts, fragments.
+"""Caches that an edit invalidates where it shows: whole public pages, list and facet counts, fragments (the
+filter form), and each record drawn as a row of a list (`drawn_records`).
 
 What a cached thing shows is noted while it is made, as tags (events.models.CacheTag):
 - a record tag, "events.incident:42", for every archive row loaded as a model instance (post_init, connected by
@@ -962,6 +963,114 @@ def cached_count(queryset, key=None):
         except EmptyResultSet:  # .none(): nothing to count
             return 0
     return cached("count", key, queryset.count)
+
+
+# Records drawn one by one (a list's rows, a search's results) ---------------------------------------------
+
+# Read by a query for its order alone, never drawn.
+UNDRAWN_ANNOTATIONS = frozenset({"search_rank"})
+PREFETCH_KEY = "_prefetch_related_val_"
+
+
+def carried_tags(record):
+    """The tags of what a record drawn on its own can show: the record tag of it and of every record it carries
+    (joined, or read into it before) with their kinds' bulk tags, and for each collection prefetched into any of
+    them the any-change tags of the collection's kind and of its link table: which rows a collection holds is
+    decided by their own columns (a status) and by link rows, whose writes move those tags from either side.
+    None when a record carries
+    anything else (a value a query computed, a list prefetched under a name of its own, a kind no write tags):
+    what that depends on is not known here."""
+    tags, stack, seen = set(), [record], set()
+    while stack:
+        instance = stack.pop()
+        model = type(instance)
+        if (model, instance.pk) in seen:
+            continue
+        seen.add((model, instance.pk))
+        if instance.pk is None or not is_archive_model(model):
+            return None
+        tags |= {record_tag(model, instance.pk), bulk_tag(model)}
+        stack.extend(related for related in instance._state.fields_cache.values() if related is not None)
+        fields = _attnames(model)
+        for name, value in instance.__dict__.items():
+            # Django's own: the link row's key a many-to-many prefetch reads beside each related row.
+            if name in fields or name == "_state" or name in UNDRAWN_ANNOTATIONS or name.startswith(PREFETCH_KEY):
+                continue
+            if name != "_prefetched_objects_cache":
+                return None
+            for relation, collection in value.items():
+                kinds = _collection_kinds(model, relation)
+                if kinds is None or not isinstance(collection, models.QuerySet) or collection._result_cache is None:
+                    return None
+                tags.update(map(any_change_tag, kinds))
+                stack.extend(collection._result_cache)
+    return tags
+
+
+@memoize
+def _collection_kinds(model, name):
+    """The kinds whose writes change which rows the relation `name` of `model` holds: its rows' own, and for a
+    many-to-many relation its link table's."""
+    relation = next(
+        (
+            field
+            for field in model._meta.get_fields()
+            if (field.name if field.concrete else getattr(field, "get_accessor_name", lambda: None)()) == name
+        ),
+        None,
+    )
+    if relation is None or not (relation.one_to_many or relation.many_to_many):
+        return None
+    if relation.many_to_many:
+        through = relation.remote_field.through if relation.concrete else relation.through
+        return (relation.related_model, through)
+    return (relation.related_model,)
+
+
+@memoize
+def _attnames(model):
+    return frozenset(field.attname for field in model._meta.concrete_fields)
+
+
+def drawn_records(kind, records, draw, parts=()):
+    """[draw(record) for each of `records`], each remembered while settings.COUNT_CACHE is on, under `kind`,
+    `parts` (what else the drawing depends on: its template, a heading level) and the record, until a tag of what
+    it shows moves: carried_tags() and whatever the drawing read. A record seen by another page (another
+    filter, sort or page of a list, a search) is not drawn again: the many addresses the page cache cannot hold
+    share their rows. One cache read and at most two reads of versions for all the records.
+
+    `draw` must depend on the record alone (no request, no page context): the template is given the record
+    and `parts`. What encloses it (a cached page) is told what a drawing read, whether drawn now or remembered;
+    the carried records it already read itself, by the queries that loaded them, which say more precisely what
+    changes its rows (carried_tags stands for a collection by its whole kind)."""
+    if not settings.COUNT_CACHE or not records:
+        return [draw(record) for record in records]
+    keys = [_entry_key(kind, (parts, record._meta.label, record.pk)) for record in records]
+    entries = cache().get_many(keys)
+    current = current_versions({name for _value, versions, _read in entries.values() for name, _version in versions})
+    start = starting_sequence()
+    drawn, fresh = [], {}
+    for key, record in zip(keys, records, strict=True):
+        entry = entries.get(key)
+        if entry is not None and all(current[name] == version for name, version in entry[1]):
+            note(entry[2])
+            drawn.append(entry[0])
+            continue
+        carried = carried_tags(record)
+        with reading() as seen:  # what it reads is noted by what encloses it as well
+            drawn.append(draw(record))
+        if carried is not None:
+            fresh[key] = (drawn[-1], seen.all_tags(), carried)
+    if fresh:
+        versions = current_versions({name for _value, read, carried in fresh.values() for name in read | carried})
+        stored = {}
+        for key, (value, read, carried) in fresh.items():
+            these = {name: versions[name] for name in read | carried}
+            # Drawn after the request's first versions were read: stored only if nothing it read moved since.
+            if max(these.values()) <= start:
+                stored[key] = (value, tuple(sorted(these.items())), tuple(sorted(read)))
+        cache().set_many(stored, PAGE_TIMEOUT)
+    return drawn
 
 
 # Whole pages -------------------------------------------------------------------------------------------

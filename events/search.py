@@ -131,14 +131,13 @@ def text_search(queryset, fields, value):
 
 
 def search_groups():
-    """(key, label, queryset, list url name, item template) for each kind of record the site-wide search covers."""
+    """(key, label, queryset, list url name) for each kind of record the site-wide search covers."""
     return [
         (
             record_type.key,
             record_type.label,
             record_type.search_queryset(record_type.model),
             record_type.url_name("list"),
-            record_type.item_template,
         )
         for record_type in registry.searchable()
     ]
@@ -225,7 +224,7 @@ def site_search(value, limit=5):
     kinds = search_groups()
     found = first_match_keys_of(text_search(queryset, SEARCH_FIELDS[key], value) for key, _, queryset, *_ in kinds)
     groups = []
-    for (key, label, queryset, url_name, item_template), keys in zip(kinds, found, strict=True):
+    for (key, label, queryset, url_name), keys in zip(kinds, found, strict=True):
         fields = SEARCH_FIELDS[key]
         total = len(keys)
         if not keys:
@@ -242,7 +241,6 @@ def site_search(value, limit=5):
                 "total_capped": total > MAX_COUNTED,
                 "results": rows,
                 "list_url": f"{reverse(url_name)}?{urlencode({'q': value})}",
-                "item_template": item_template,
             }
         )
     return groups

@@ -120,6 +120,8 @@ class RecordListView(SectionMixin, FilterView):
 
     intro = ""
     export_key = ""
+    # One layout for every list: each row is drawn by its record type's item template.
+    template_name = "events/list_base.html"
 
     paginator_class = ArchivePaginator
 

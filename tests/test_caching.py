@@ -16,7 +16,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import caches
 from django.core.cache.backends import locmem
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -27,6 +27,7 @@ from events.caching import (
     CACHE_ALIAS,
     RANGE_BOUNDS,
     bump,
+    carried_tags,
     column_tag,
     content_version,
     current_versions,
@@ -37,6 +38,7 @@ from events.caching import (
 )
 from events.models import Attribution, CasualtyFigure, Incident, Organization, Person, Reaction, Status
 from events.models.base import shown_joins
+from events.templatetags import fragments
 from kerman_site.settings.base import shared_caches
 from tests import factories as f
 from tests.conftest import fresh, member_of, module_rows
@@ -422,6 +424,10 @@ def archive_rows():
     reaction = f.ReactionFactory(
         incident=a, category="domestic", person=person, country=None, summary="Said something", sources=[source]
     )
+    # Collections a list's rows show (a reaction's stances, a person's nationalities), each through a link table.
+    stance, country = f.StanceFactory(name="Concern", slug="concern"), f.CountryFactory(name="Ruritania")
+    reaction.stances.add(stance)
+    person.nationalities.add(country)
     figure = f.CasualtyFigureFactory(incident=a, value=42, rank="preferred", sources=[source])
     attribution = f.AttributionFactory(incident=a, responsible_organization=organization, summary="Claimed it")
     claim = f.IncidentClaimFactory(incident=a, value="a truck bomb", sources=[source])
@@ -616,6 +622,15 @@ CHANGES = {
     ),
     "incident link deleted": lambda archive: archive.link.delete(),
     "source no longer cited": lambda archive: archive.a.sources.remove(archive.source),
+    # What a list's rows carry (drawn once per record and remembered: caching.drawn_records).
+    "stance renamed": _save("stance", name="Zulu alarm"),
+    "stance added to a reaction": lambda archive: archive.reaction.stances.add(f.StanceFactory(name="Zulu anger")),
+    "reaction given a stance from the stance's side": lambda archive: f.StanceFactory(name="Zulu grief").reactions.add(
+        archive.reaction
+    ),
+    "stance taken off a reaction": lambda archive: archive.reaction.stances.remove(archive.stance),
+    "nationality renamed": _save("country", name="Zululand"),
+    "nationality taken off a person": lambda archive: archive.person.nationalities.remove(archive.country),
     "incidents rewritten without signals": lambda archive: _rewritten_in_bulk(archive.a, title="Incident Zulu"),
 }
 
@@ -739,6 +754,67 @@ def read_any(client, url, name):
     """A page as a worker serves it, whatever its status (a record unpublished since is a 404)."""
     with worker(name):
         return client.get(url)
+
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """The records drawn as rows (caching.drawn_records) since the last look, by their names."""
+    drawn = []
+    draw = fragments._item
+
+    def counting(record, heading):
+        drawn.append(str(record))
+        return draw(record, heading)
+
+    monkeypatch.setattr(fragments, "_item", counting)
+
+    def since():
+        seen = sorted(drawn)
+        drawn.clear()
+        return seen
+
+    return since
+
+
+def test_a_record_drawn_as_a_row_is_drawn_again_only_when_what_it_shows_changes(client, archive, settings, drawings):
+    """Page cache off: every page runs its view, and the rows it lists come from the drawings another page made."""
+    settings.COUNT_CACHE = True
+    with worker("rows"):
+        incidents = ["Incident Alpha", "Incident Bravo", "Incident Charlie"]
+        client.get(url("incident-list"))
+        assert drawings() == incidents
+        for address in (url("incident-list", ordering="most-killed"), url("home"), archive.near.get_absolute_url()):
+            assert client.get(address).status_code == 200
+            assert drawings() == [], address  # the same rows: another order, the home page, a place's page
+        client.get(url("search", q="Incident"))
+        assert drawings() == incidents  # under a heading of another level
+        client.get(url("search", q="Incident Alpha"))
+        assert drawings() == []
+        client.get(url("place-list"))
+        assert drawings() == ["Farville", "Nearville", "Ruritania"]
+
+        archive.a.title = "Incident Zulu"
+        archive.a.save()
+        response = client.get(url("incident-list"))
+        assert drawings() == ["Incident Zulu"] and "Incident Zulu" in body(response)
+        client.get(url("reaction-list"))
+        drawings()
+        archive.stance.name = "Zulu alarm"
+        archive.stance.save()
+        assert "Zulu alarm" in body(client.get(url("reaction-list")))
+        assert drawings() == [str(archive.reaction)]
+        client.get(url("place-list"))
+        assert drawings() == []  # no place changed
+
+
+def test_a_record_carrying_a_value_its_query_computed_is_drawn_every_time(archive):
+    reaction = Reaction.objects.for_list().get(pk=archive.reaction.pk)
+    assert {"events.reaction_stances.*", "events.stance.*", "events.person.!"} <= carried_tags(reaction)
+    assert f"events.person:{archive.person.pk}" in carried_tags(reaction)  # joined
+    computed = Incident.objects.filter(pk=archive.a.pk).annotate(shown=Subquery(Incident.objects.values("pk")[:1]))
+    assert carried_tags(computed.get()) is None
+    named = Reaction.objects.prefetch_related(Prefetch("stances", to_attr="stance_list")).get(pk=archive.reaction.pk)
+    assert carried_tags(named) is None
 
 
 def test_renaming_a_record_leaves_pages_naming_other_records_of_its_kind_cached(client, archive, workers):

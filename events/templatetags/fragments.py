@@ -1,12 +1,15 @@
-"""`{% cached_fragment name key %}…{% endcached_fragment %}`: a part of a page remembered like a count.
+"""Parts of a page remembered like a count, and dropped when what they show changes.
 
-Django's `{% cache %}` is keyed only on what it is given, so it could not know when what the part shows changes;
-this one is stored by events.caching.cached() with the versions of what it read, and dropped when one moves.
+`{% cached_fragment name key %}…{% endcached_fragment %}`: Django's `{% cache %}` is keyed only on what it is
+given, so it could not know when what the part shows changes; this one is stored by events.caching.cached() with
+the versions of what it read. `{% drawn_items records heading as items %}`: each record drawn by its type's item
+template, remembered per record (events.caching.drawn_records).
 """
 
 from django import template
+from django.template.loader import get_template
 
-from events import caching
+from events import caching, registry
 
 register = template.Library()
 
@@ -28,3 +31,26 @@ class CachedFragmentNode(template.Node):
     def render(self, context):
         parts = (self.name.resolve(context), self.key.resolve(context))
         return caching.cached("fragment", parts, lambda: self.nodelist.render(context))
+
+
+@register.simple_tag
+def drawn_items(records, heading="h3"):
+    """Each of `records` drawn by its type's item template (events/includes/<type>_item.html), which reads the
+    record under the type's key and `heading`: nothing of the page around it, so one drawing serves every page
+    that lists the record."""
+    records = list(records)
+    return caching.drawn_records("item", records, lambda record: _item(record, heading), parts=(heading,))
+
+
+@register.simple_tag
+def drawn_groups(groups, heading="h3"):
+    """[(group, drawn items)] for groups of records (the site search's kinds, each with its `results`): drawn as
+    drawn_items() draws them, all in one go (one read of the cache and its versions for the whole page)."""
+    records = [record for group in groups for record in group["results"]]
+    drawn = iter(drawn_items(records, heading))
+    return [(group, [next(drawn) for _record in group["results"]]) for group in groups]
+
+
+def _item(record, heading):
+    record_type = registry.for_model(type(record))
+    return get_template(record_type.item_template).render({record_type.key: record, "heading": heading})

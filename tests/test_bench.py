@@ -62,6 +62,32 @@ def test_an_admin_search_that_finished_no_request_is_slower_than_every_page_that
     )
 
 
+def test_the_search_goals_name_the_searches_over_twenty_times_the_trivial_view_and_admin_searches_over_100_ms():
+    large = run(100000)
+    large["cold"] += [
+        ("search, a common word", "/search/?q=synthetic", figures(10.5)),
+        ("incident list, searched for a common word", "/incidents/?q=synthetic", figures(9.0)),
+        ("admin reaction changelist, searched for a common word", "/admin/events/reaction/?q=synthetic", figures(90.0)),
+    ]
+    goals = bench.check_goals({1000: run(1000), 100000: large})
+    assert goal(goals, "100,000 incidents: the site search and the lists' search boxes") == (
+        False,
+        "missed by search, a common word 21.0×",
+    )
+    assert goal(goals, "100,000 incidents: the admin's changelist searches") == (
+        False,
+        "missed by admin incident changelist, searched 300.0 ms",
+    )
+    large["cold"][3] = ("admin incident changelist, searched", "/admin/events/incident/?q=x", figures(99.0))
+    large["cold"][4] = ("search, a common word", "/search/?q=synthetic", figures(9.5))
+    goals = bench.check_goals({1000: run(1000), 100000: large})
+    assert goal(goals, "100,000 incidents: the site search")[0] is True
+    assert goal(goals, "100,000 incidents: the admin's changelist searches") == (
+        True,
+        "admin incident changelist, searched 99.0 ms, admin reaction changelist, searched for a common word 90.0 ms",
+    )
+
+
 def test_the_api_goal_names_an_order_whose_last_page_is_slower():
     fast = {"p50": 10.0, "cpu_ms": 8.0}
     api = [

@@ -807,6 +807,37 @@ def test_a_record_drawn_as_a_row_is_drawn_again_only_when_what_it_shows_changes(
         assert drawings() == []  # no place changed
 
 
+def test_rows_drawn_for_one_address_serve_another_from_local_memory_or_the_shared_cache(client, caching, drawings):
+    f.IncidentFactory(title="Drawn once")
+    assert client.get(url("incident-list"))["X-Page-Cache"] == "miss"
+    assert drawings() == ["Drawn once"]
+    caches.close_all()  # a shared cache: the next request opens a connection of its own
+    response = client.get(url("incident-list", ordering="most-killed"))
+    assert response["X-Page-Cache"] == "miss" and "Drawn once" in body(response)
+    assert drawings() == []
+
+
+def test_the_timeline_draws_an_item_again_only_when_what_it_shows_changes(client, archive, settings):
+    settings.COUNT_CACHE = True
+
+    def drawn(address):
+        response = client.get(address)
+        return [t.name for t in response.templates].count("events/includes/timeline_item.html"), body(response)
+
+    with worker("timeline"):
+        assert drawn(url("timeline"))[0] == 4  # three incidents and a development
+        assert drawn(url("timeline"))[0] == 0
+        assert drawn(url("timeline", start="2024-01-01"))[0] == 0
+        archive.entry.title = "Zulu roads closed"
+        archive.entry.save()
+        count, page = drawn(url("timeline"))
+        assert count == 1 and "Zulu roads closed" in page
+        archive.a.title = "Incident Zulu"
+        archive.a.save()
+        count, page = drawn(url("timeline"))
+        assert count == 2 and page.count("Incident Zulu") == 2  # the incident, and the development's "of"
+
+
 def test_a_record_carrying_a_value_its_query_computed_is_drawn_every_time(archive):
     reaction = Reaction.objects.for_list().get(pk=archive.reaction.pk)
     assert {"events.reaction_stances.*", "events.stance.*", "events.person.!"} <= carried_tags(reaction)

@@ -3,7 +3,8 @@
 `{% cached_fragment name key %}…{% endcached_fragment %}`: Django's `{% cache %}` is keyed only on what it is
 given, so it could not know when what the part shows changes; this one is stored by events.caching.cached() with
 the versions of what it read. `{% drawn_items records heading as items %}`: each record drawn by its type's item
-template, remembered per record (events.caching.drawn_records).
+template, remembered per record (events.caching.drawn_records); `{% drawn_timeline years as years %}` the same for
+the timeline page's items.
 """
 
 from django import template
@@ -49,6 +50,25 @@ def drawn_groups(groups, heading="h3"):
     records = [record for group in groups for record in group["results"]]
     drawn = iter(drawn_items(records, heading))
     return [(group, [next(drawn) for _record in group["results"]]) for group in groups]
+
+
+@register.simple_tag
+def drawn_timeline(years):
+    """The timeline page's [(year, [(month, [item])])] with each item drawn (events/includes/timeline_item.html)
+    and remembered per record, an incident or a development, as drawn_items() does."""
+    items = [item for _year, months in years for _month, entries in months for item in entries]
+    by_record = {(type(item.record), item.record.pk): item for item in items}
+    template = get_template("events/includes/timeline_item.html")
+    drawn = iter(
+        caching.drawn_records(
+            "timeline",
+            [item.record for item in items],
+            lambda record: template.render({"item": by_record[type(record), record.pk]}),
+        )
+    )
+    return [
+        (year, [(month, [next(drawn) for _item in entries]) for month, entries in months]) for year, months in years
+    ]
 
 
 def _item(record, heading):

@@ -967,20 +967,25 @@ def cached_count(queryset, key=None):
 
 # Records drawn one by one (a list's rows, a search's results) ---------------------------------------------
 
-# Read by a query for its order alone, never drawn.
-UNDRAWN_ANNOTATIONS = frozenset({"search_rank"})
+# Read by a query for its order, or to put a row in its place (the sources each record cites, read for a whole
+# page at once: events/models/sources.py), never drawn.
+UNDRAWN_ANNOTATIONS = frozenset({"search_rank", "cited_position", "cited_by"})
 PREFETCH_KEY = "_prefetch_related_val_"
 
 
-def carried_tags(record):
+def carried_tags(record, owners=()):
     """The tags of what a record drawn on its own can show: the record tag of it and of every record it carries
     (joined, or read into it before) with their kinds' bulk tags, and for each collection prefetched into any of
     them the any-change tags of the collection's kind and of its link table: which rows a collection holds is
     decided by their own columns (a status) and by link rows, whose writes move those tags from either side.
     None when a record carries
     anything else (a value a query computed, a list prefetched under a name of its own, a kind no write tags):
-    what that depends on is not known here."""
-    tags, stack, seen = set(), [record], set()
+    what that depends on is not known here.
+
+    `owners`: records the drawing reads only the columns of (the record whose page lists the rows, which each
+    row points back to): their record tags stand for them, whatever else they carry."""
+    tags, stack, seen = set(), [record], {(type(owner), owner.pk) for owner in owners}
+    tags |= {tag for owner in owners for tag in (record_tag(type(owner), owner.pk), bulk_tag(type(owner)))}
     while stack:
         instance = stack.pop()
         model = type(instance)
@@ -1032,7 +1037,7 @@ def _attnames(model):
     return frozenset(field.attname for field in model._meta.concrete_fields)
 
 
-def drawn_records(kind, records, draw, parts=()):
+def drawn_records(kind, records, draw, parts=(), owners=()):
     """[draw(record) for each of `records`], each remembered while settings.COUNT_CACHE is on, under `kind`,
     `parts` (what else the drawing depends on: its template, a heading level) and the record, until a tag of what
     it shows moves: carried_tags() and whatever the drawing read. A record seen by another page (another
@@ -1056,7 +1061,7 @@ def drawn_records(kind, records, draw, parts=()):
             note(entry[2])
             drawn.append(entry[0])
             continue
-        carried = carried_tags(record)
+        carried = carried_tags(record, owners)
         with reading() as seen:  # what it reads is noted by what encloses it as well
             drawn.append(draw(record))
         if carried is not None:

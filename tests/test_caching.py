@@ -632,6 +632,10 @@ CHANGES = {
     "nationality renamed": _save("country", name="Zululand"),
     "nationality taken off a person": lambda archive: archive.person.nationalities.remove(archive.country),
     "incidents rewritten without signals": lambda archive: _rewritten_in_bulk(archive.a, title="Incident Zulu"),
+    # What a record page's rows carry (drawn once per row, the page's record standing for itself).
+    "a figure's source no longer cited": lambda archive: archive.figure.sources.remove(archive.source),
+    "source renamed": _save("source", title="Zulu Record"),
+    "attribution reworded": _save("attribution", summary="Zulu claimed it"),
 }
 
 
@@ -805,6 +809,29 @@ def test_a_record_drawn_as_a_row_is_drawn_again_only_when_what_it_shows_changes(
         assert drawings() == [str(archive.reaction)]
         client.get(url("place-list"))
         assert drawings() == []  # no place changed
+
+
+def test_a_record_pages_rows_are_drawn_again_only_when_what_they_show_changes(client, archive, settings):
+    settings.COUNT_CACHE = True
+    rows = ("figure_row", "timeline_entry", "attribution_entry", "incident_reaction_row")
+
+    def drawn(address):
+        response = client.get(address)
+        names = [template.name.rsplit("/", 1)[-1].removesuffix(".html") for template in response.templates]
+        return {row: names.count(row) for row in rows}, body(response)
+
+    with worker("record rows"):
+        page = archive.a.get_absolute_url()
+        assert drawn(page)[0] == dict.fromkeys(rows, 1)
+        assert drawn(page)[0] == dict.fromkeys(rows, 0)
+        archive.entry.title = "Zulu roads closed"
+        archive.entry.save()
+        counts, shown = drawn(page)
+        assert counts == {**dict.fromkeys(rows, 0), "timeline_entry": 1} and "Zulu roads closed" in shown
+        archive.person.name = "Pat Zulu"  # who reacted
+        archive.person.save()
+        counts, shown = drawn(page)
+        assert counts == {**dict.fromkeys(rows, 0), "incident_reaction_row": 1} and "Pat Zulu" in shown
 
 
 def test_rows_drawn_for_one_address_serve_another_from_local_memory_or_the_shared_cache(client, caching, drawings):

@@ -4,7 +4,7 @@
 given, so it could not know when what the part shows changes; this one is stored by events.caching.cached() with
 the versions of what it read. `{% drawn_items records heading as items %}`: each record drawn by its type's item
 template, remembered per record (events.caching.drawn_records); `{% drawn_timeline years as years %}` the same for
-the timeline page's items.
+the timeline page's items, `{% drawn_rows records template name key=value as rows %}` for any other rows.
 """
 
 from django import template
@@ -69,6 +69,22 @@ def drawn_timeline(years):
     return [
         (year, [(month, [next(drawn) for _item in entries]) for month, entries in months]) for year, months in years
     ]
+
+
+@register.simple_tag
+def drawn_rows(records, template_name, name, owner=None, **params):
+    """Each of `records` drawn by `template_name`, which reads the record as `name` and `params` (plain values:
+    they are part of what the drawing is remembered under), and remembered per record as drawn_items() does:
+    the rows of a record page's tables and lists. `owner`: the record whose page it is, which each row points
+    back to; a row reads only its columns (its title, its address), not what the page loaded into it."""
+    template = get_template(template_name)
+    return caching.drawn_records(
+        "row",
+        list(records),
+        lambda record: template.render({name: record, **params}),
+        parts=(template_name, name, tuple(sorted(params.items()))),
+        owners=() if owner is None else (owner,),
+    )
 
 
 def _item(record, heading):

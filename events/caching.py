@@ -81,6 +81,7 @@ from .models import BOOKKEEPING_MODELS, ArchiveState, CacheTag
 from .models.base import loading_instances
 
 CACHE_ALIAS = "pages"
+ROWS_ALIAS = "rows"
 # A page stays cached at most this long even if nothing changes (it is dropped on any edit anyway).
 PAGE_TIMEOUT = 60 * 60
 # A page showing more rows of one kind than this depends on any change to that kind instead of on each row.
@@ -95,6 +96,12 @@ logger = logging.getLogger(__name__)
 
 def cache():
     return caches[CACHE_ALIAS]
+
+
+def rows_cache():
+    """Where drawn rows are kept: a store of their own, so that thousands of rows never push a page or a count
+    out of a bounded one (local memory keeps at most MAX_ENTRIES); the pages' store where none is configured."""
+    return caches[ROWS_ALIAS] if ROWS_ALIAS in settings.CACHES else cache()
 
 
 class SharedRedisCache(RedisCache):
@@ -1051,7 +1058,7 @@ def drawn_records(kind, records, draw, parts=(), owners=()):
     if not settings.COUNT_CACHE or not records:
         return [draw(record) for record in records]
     keys = [_entry_key(kind, (parts, record._meta.label, record.pk)) for record in records]
-    entries = cache().get_many(keys)
+    entries = rows_cache().get_many(keys)
     current = current_versions({name for _value, versions, _read in entries.values() for name, _version in versions})
     start = starting_sequence()
     drawn, fresh = [], {}
@@ -1074,7 +1081,7 @@ def drawn_records(kind, records, draw, parts=(), owners=()):
             # Drawn after the request's first versions were read: stored only if nothing it read moved since.
             if max(these.values()) <= start:
                 stored[key] = (value, tuple(sorted(these.items())), tuple(sorted(read)))
-        cache().set_many(stored, PAGE_TIMEOUT)
+        rows_cache().set_many(stored, PAGE_TIMEOUT)
     return drawn
 
 

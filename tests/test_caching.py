@@ -844,6 +844,20 @@ def test_rows_drawn_for_one_address_serve_another_from_local_memory_or_the_share
     assert drawings() == []
 
 
+def test_drawn_rows_are_kept_apart_from_pages_and_counts(client, settings):
+    """Thousands of rows must never push a page or a count out of a bounded store (local memory's MAX_ENTRIES)."""
+    settings.PAGE_CACHE = settings.COUNT_CACHE = True
+    with override_settings(CACHES=settings.CACHES):  # the settings' own stores, emptied
+        for alias in (CACHE_ALIAS, "rows"):
+            caches[alias].clear()
+        f.IncidentFactory(title="Kept apart")
+        client.get(url("incident-list"))
+        rows = [key for key in caches["rows"]._cache if ":item:" in key]
+        pages = [key for key in caches[CACHE_ALIAS]._cache if ":item:" in key]
+        assert len(rows) == 1 and pages == []
+        assert any(":page:" in key for key in caches[CACHE_ALIAS]._cache)
+
+
 def test_the_timeline_draws_an_item_again_only_when_what_it_shows_changes(client, archive, settings):
     settings.COUNT_CACHE = True
 

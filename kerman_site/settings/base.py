@@ -164,10 +164,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# Whole public pages for anonymous visitors, and the lists' counts, cached until the next edit of any record
-# (events/caching.py). The entries may live in each process's memory or in one shared Redis (production's
-# DJANGO_CACHE_URL): they are keyed on a content version kept in the database, which every worker reads.
-# DJANGO_PAGE_CACHE=0 / DJANGO_COUNT_CACHE=0 turn them off.
+# Whole public pages for anonymous visitors, the lists' counts and the rows drawn, each cached until an edit
+# changes what it shows (events/caching.py). The entries may live in each process's memory or in one shared
+# Redis (production's DJANGO_CACHE_URL): their tags' versions are kept in the database, which every worker reads.
+# DJANGO_PAGE_CACHE=0 / DJANGO_COUNT_CACHE=0 turn them off (the rows go with the counts).
 PAGE_CACHE = os.environ.get("DJANGO_PAGE_CACHE", "1") != "0"
 COUNT_CACHE = os.environ.get("DJANGO_COUNT_CACHE", "1") != "0"
 # /api/ keeps its own validators and cache (events/api/views.py), behind its rate limit.
@@ -178,6 +178,13 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+    # Rows of lists and record pages, each drawn once (events/caching.py, drawn_records): about 2 KB each, so
+    # 10 MB a process at most; a store of their own, so that they never push a page out of the one above.
+    "rows": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rows",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
 
@@ -206,12 +213,12 @@ SPECTACULAR_SETTINGS = {
 
 
 def shared_caches(location, backend="events.caching.SharedRedisCache"):
-    """Both caches in one store every worker and server reads (Redis at `location`, a redis:// URL), "pages"
-    under its own key prefix. A Redis that does not answer within half a second counts as a miss."""
+    """The caches in one store every worker and server reads (Redis at `location`, a redis:// URL), "pages" and
+    "rows" each under its own key prefix. A Redis that does not answer within half a second counts as a miss."""
     options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if "Redis" in backend else {}
     return {
         alias: {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": alias, "OPTIONS": options}
-        for alias in ("default", "pages")
+        for alias in ("default", "pages", "rows")
     }
 
 

@@ -18,8 +18,9 @@ What a cached thing shows is noted while it is made, as tags (events.models.Cach
 - record and pointer tags are moved by each row's save or delete, never by writes that send no signals
   (`events.signals.after_bulk_write`): what depends on any of a kind's depends on its bulk tag too
   ("events.incident.!"), which only those writes move;
-- a search (its index holds every text of a record and the names it mentions) depends on the any-change tags
-  of the kinds it reads; a history table on its record kind's;
+- a search (its index holds every text of a record and the names it mentions) depends on its kind's search tag
+  ("search.incident"), which a write moves only when it can change what the index holds (`search_tags`); a
+  history table on its record kind's any-change tag;
 - and every entry on "archive", which `bump_content_version()` moves: fixture loads, imports, flush.
 An entry is stored with the version of each tag it read and served only while every one is still current:
 one query on primary keys per request. A write (events/signals.py) moves the tags of what it changed: the row's
@@ -69,6 +70,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -325,6 +327,7 @@ def model_tags():
         if table.columns is not None:
             names |= {rows_tag(table.model), any_change_tag(table.model), bulk_tag(table.model)}
             names |= {column_tag(table.model, column) for column in table.columns}
+    names |= {search_tag(kind) for kind in search_index.indexed_kinds().values()}
     # Range tags are left to the few pages that compare a number with a bound (one more small read of
     # versions there): up front, their 85 names would be read by every cold page.
     return frozenset(names)
@@ -332,14 +335,36 @@ def model_tags():
 
 @memoize
 def _search_tags():
-    """{search kind: the any-change tags of the kinds whose text or names its index holds}."""
-    reads = defaultdict(set)
-    for related, readers in search_index.dependents().items():
-        for model, _relation, _fields in readers:
-            reads[model].add(any_change_tag(related))
-    return {
-        kind: frozenset({any_change_tag(model), *reads[model]}) for model, kind in search_index.indexed_kinds().items()
-    }
+    """{search kind: the tags a search of that kind's index depends on}: its search tag."""
+    return {kind: frozenset({search_tag(kind)}) for kind in search_index.indexed_kinds().values()}
+
+
+def search_tag(kind):
+    return f"search.{kind}"
+
+
+def search_tags(model, changed=None):
+    """The search tags a write of a `model` row moves: its own kind's when the row is new or deleted (`changed`
+    None) or a searched column changed (a text, or the key of a record whose name it searches), and the kinds'
+    whose index holds its name when a field they read changed (a name, a status). A search does not follow every
+    save of the kinds it reads: a casualty figure's save rewrites its incident's headline without a searched
+    word."""
+    kinds = search_index.indexed_kinds()
+    names = None if changed is None else {name for field in changed for name in (field.name, field.attname)}
+    found = set()
+    if model in kinds and (names is None or names & _searched_columns(model)):
+        found.add(kinds[model])
+    for reader, _relation, fields in search_index.dependents().get(model, []):
+        if names is None or names & fields:
+            found.add(kinds[reader])
+    return {search_tag(kind) for kind in found}
+
+
+@memoize
+def _searched_columns(model):
+    """The fields of `model` its own search reads: its texts, and the keys of the records whose names it reads."""
+    kind = search_index.indexed_kinds()[model]
+    return frozenset(path.split(LOOKUP_SEP)[0] for path in search_index.SEARCH_FIELDS[kind])
 
 
 _TABLE = re.compile(r'"(events_\w+)"(?!\.)(?:\s+(?:AS\s+)?"?([A-Z]\d+)\b)?')
@@ -826,11 +851,11 @@ def tags_of_save(model, instance, before):
     tags = {record_tag(model, instance.pk), any_change_tag(model)} | _owner_tags(model, instance.__dict__)
     values = instance.__dict__
     if before is None:
-        return tags | {rows_tag(model)} | _pointers(model, values)
+        return tags | {rows_tag(model)} | _pointers(model, values) | search_tags(model)
     changed = {
         field for field in model._meta.concrete_fields if before.get(field.attname) != getattr(instance, field.attname)
     }
-    tags |= {column_tag(model, field.column) for field in changed}
+    tags |= {column_tag(model, field.column) for field in changed} | search_tags(model, changed)
     for field in changed:
         if is_range_column(model, field.column):
             tags |= range_tags(model, field.column, before.get(field.attname), getattr(instance, field.attname))
@@ -842,7 +867,7 @@ def tags_of_save(model, instance, before):
 def tags_of_delete(model, instance):
     """A deleted row, and the rows that pointed to it: cascaded deletes send their own signals, but a foreign
     key set to null on delete is an UPDATE that sends none."""
-    tags = {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)}
+    tags = {record_tag(model, instance.pk), any_change_tag(model), rows_tag(model)} | search_tags(model)
     tags |= _owner_tags(model, instance.__dict__)
     for relation in model._meta.related_objects:
         if relation.many_to_one or relation.one_to_one:
@@ -856,6 +881,7 @@ def tags_of_relation_change(instance, through, related, pks):
     """A many-to-many change: its table's rows, both kinds, and the links from the record and to the related."""
     tags = {rows_tag(through), any_change_tag(through), any_change_tag(type(instance)), any_change_tag(related)}
     tags.add(record_tag(type(instance), instance.pk))
+    tags |= search_tags(type(instance)) | search_tags(related)  # no search reads a link today: in case one does
     for field in through._meta.concrete_fields:
         if not field.is_relation:
             continue
@@ -882,7 +908,7 @@ def tags_of_models(models):
     depends on no rows tag of it."""
     tags = set()
     for model in models:
-        tags |= {rows_tag(model), any_change_tag(model), bulk_tag(model)}
+        tags |= {rows_tag(model), any_change_tag(model), bulk_tag(model)} | search_tags(model)
         table = _tables().get(model._meta.db_table)
         if table is not None and table.columns is not None:
             tags |= {column_tag(model, column) for column in table.columns}

@@ -683,6 +683,8 @@ def every_page(archive):
     return [
         *pages(archive).values(),
         url("search", q="Alpha"),
+        url("incident-list", q="Nearville"),
+        url("reaction-list", q="said"),
         url("timeline"),
         url("incident-list", ordering="most-killed"),
     ]
@@ -887,6 +889,23 @@ def test_a_record_carrying_a_value_its_query_computed_is_drawn_every_time(archiv
     assert carried_tags(computed.get()) is None
     named = Reaction.objects.prefetch_related(Prefetch("stances", to_attr="stance_list")).get(pk=archive.reaction.pk)
     assert carried_tags(named) is None
+
+
+def test_a_search_follows_what_its_index_holds_not_every_save_of_the_kinds_it_reads(client, archive, workers):
+    """A search depends on its kind's search tag: a casualty figure of another incident rewrites that incident's
+    headline without a searched word, and leaves the search cached; a place renamed changes what the incidents'
+    index holds, and every search of incidents is drawn again."""
+    searches = [url("search", q="Alpha"), url("incident-list", q="Alpha")]
+    served(client, searches, workers)
+    f.CasualtyFigureFactory(incident=archive.b, value=9, rank="preferred")
+    for name in workers:
+        assert all(read(client, address, name)["X-Page-Cache"] == "hit" for address in searches), name
+    archive.near.name = "Zuluville"
+    archive.near.save()
+    for name in workers:
+        response = read(client, url("incident-list", q="Zuluville"), name)
+        assert "Incident Alpha" in body(response) and "Incident Charlie" in body(response)
+        assert all(read(client, address, name)["X-Page-Cache"] == "miss" for address in searches), name
 
 
 def test_renaming_a_record_leaves_pages_naming_other_records_of_its_kind_cached(client, archive, workers):

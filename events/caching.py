@@ -329,6 +329,7 @@ def model_tags():
             names |= {rows_tag(table.model), any_change_tag(table.model), bulk_tag(table.model)}
             names |= {column_tag(table.model, column) for column in table.columns}
     names |= {search_tag(kind) for kind in search_index.indexed_kinds().values()}
+    names |= {search_spread_tag(kind) for kind in search_index.indexed_kinds().values()}
     # Range tags are left to the few pages that compare a number with a bound (one more small read of
     # versions there): up front, their 85 names would be read by every cold page.
     return frozenset(names)
@@ -344,21 +345,65 @@ def search_tag(kind):
     return f"search.{kind}"
 
 
-def search_tags(model, changed=None):
+# A search that stopped at its first thousand matches in key order depends on the records up to its last key
+# only: an edit of a record's indexed text moves the tag of its span of keys, [0, 1000), [1000, 2000)...
+SEARCH_SPAN = 1000
+
+
+def search_span_tag(kind, pk):
+    return f"search.{kind}~{pk // SEARCH_SPAN}"
+
+
+def search_spread_tag(kind):
+    """Moved by a change of the index that is not one record's text: rows added or deleted, a name its records
+    mention, a write without signals."""
+    return f"search.{kind}~*"
+
+
+def search_tags(model, changed=None, pk=None):
     """The search tags a write of a `model` row moves: its own kind's when the row is new or deleted (`changed`
     None) or a searched column changed (a text, or the key of a record whose name it searches), and the kinds'
     whose index holds its name when a field they read changed (a name, a status). A search does not follow every
     save of the kinds it reads: a casualty figure's save rewrites its incident's headline without a searched
-    word."""
+    word. Each kind's search tag comes with its spread tag, or for a row `pk` whose own text changed, the tag of
+    its span (search_read_tags)."""
     kinds = search_index.indexed_kinds()
     names = None if changed is None else {name for field in changed for name in (field.name, field.attname)}
-    found = set()
+    tags = set()
     if model in kinds and (names is None or names & _searched_columns(model)):
-        found.add(kinds[model])
+        kind = kinds[model]
+        own = search_span_tag(kind, pk) if changed is not None and pk is not None else search_spread_tag(kind)
+        tags |= {search_tag(kind), own}
     for reader, _relation, fields in search_index.dependents().get(model, []):
         if names is None or names & fields:
-            found.add(kinds[reader])
-    return {search_tag(kind) for kind in found}
+            tags |= {search_tag(kinds[reader]), search_spread_tag(kinds[reader])}
+    return tags
+
+
+def search_read_tags(kind, keys, complete):
+    """The search tags a read of the `keys` of a kind's matches depends on: every change of its index, unless it
+    stopped (not `complete`) at its first matches in key order (search_index.in_index_order): then only the
+    changes that are not one record's, and those of the records up to its last key. A common word's first
+    thousand incidents are not read again when an editor rewrites incident 50,000."""
+    if complete or not keys:
+        return {search_tag(kind)}
+    spans = range(max(keys) // SEARCH_SPAN + 1)
+    return {search_spread_tag(kind)} | {search_span_tag(kind, span * SEARCH_SPAN) for span in spans}
+
+
+@contextmanager
+def search_reads_noted_apart():
+    """Inside, a query of a search index notes no search tag: the caller notes what it read (search_read_tags)."""
+    previous = getattr(_scope, "searches_apart", False)
+    _scope.searches_apart = True
+    try:
+        yield
+    finally:
+        _scope.searches_apart = previous
+
+
+def without_search_tags(tags):
+    return {tag for tag in tags if not tag.startswith("search.")}
 
 
 @memoize
@@ -671,6 +716,16 @@ def reading():
 
 
 def _note_query(execute, sql, params, many, context):
+    tags = tags_of_query(sql, params, many)
+    if getattr(_scope, "searches_apart", False):
+        tags = without_search_tags(tags)
+    for seen in _readings():
+        seen.tags |= tags
+    return execute(sql, params, many, context)
+
+
+def tags_of_query(sql, params, many=False):
+    """The tags a query run with `params` depends on: what reading() notes for it."""
     found = tags_of_sql(sql, instances=loading_instances())
     tags = found.tags
     if found.keys and not many:
@@ -683,9 +738,7 @@ def _note_query(execute, sql, params, many, context):
         tags |= {bulk_tag(key.model) for key in found.keys}
     if found.bounds:
         tags = tags | {_bound_tag(bound, None if many else params) for bound in found.bounds}
-    for seen in _readings():
-        seen.tags |= tags
-    return execute(sql, params, many, context)
+    return tags
 
 
 def _bound_tag(bound, params):
@@ -856,7 +909,7 @@ def tags_of_save(model, instance, before):
     changed = {
         field for field in model._meta.concrete_fields if before.get(field.attname) != getattr(instance, field.attname)
     }
-    tags |= {column_tag(model, field.column) for field in changed} | search_tags(model, changed)
+    tags |= {column_tag(model, field.column) for field in changed} | search_tags(model, changed, instance.pk)
     for field in changed:
         if is_range_column(model, field.column):
             tags |= range_tags(model, field.column, before.get(field.attname), getattr(instance, field.attname))
@@ -951,6 +1004,44 @@ def cached(kind, parts, compute, tags=()):
     if not settings.COUNT_CACHE:
         return compute()
     return _cached(kind, parts, compute, tags)[0]
+
+
+def cached_each(kind, parts_list, compute):
+    """[value for each of `parts_list`], each remembered as cached() remembers one, until a tag of what it read
+    moves; those not remembered are made together: compute(positions) -> {position: (value, tags of what that
+    value alone depends on)}. The site search's kinds: a reaction's edit finds the other four where they were,
+    and the kinds it must search again are searched in one query."""
+    parts_list = list(parts_list)
+    if not settings.COUNT_CACHE:
+        made = compute(list(range(len(parts_list))))
+        return [made[position][0] for position in range(len(parts_list))]
+    keys = [_entry_key(kind, parts) for parts in parts_list]
+    if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
+        _scope.expected |= model_tags()
+        _scope.model_tags_read = True
+    entries = cache().get_many(keys)
+    current = current_versions({name for _value, versions in entries.values() for name, _version in versions})
+    values, missing = {}, []
+    for position, key in enumerate(keys):
+        entry = entries.get(key)
+        if entry is not None and all(current[name] == version for name, version in entry[1]):
+            note(name for name, _version in entry[1])
+            values[position] = entry[0]
+        else:
+            missing.append(position)
+    if missing:
+        start = starting_sequence()
+        made = compute(missing)
+        versions = current_versions({GENERATION}.union(*(tags for _value, tags in made.values())))
+        stored = {}
+        for position, (value, tags) in made.items():
+            these = {name: versions[name] for name in {GENERATION, *tags}}
+            note(these)
+            values[position] = value
+            if max(these.values()) <= start:
+                stored[keys[position]] = (value, tuple(sorted(these.items())))
+        cache().set_many(stored, PAGE_TIMEOUT)
+    return [values[position] for position in range(len(parts_list))]
 
 
 def cached_answer(kind, parts, compute):
@@ -1103,7 +1194,7 @@ def _attnames(model):
     return frozenset(field.attname for field in model._meta.concrete_fields)
 
 
-def drawn_records(kind, records, draw, parts=(), owners=()):
+def drawn_records(kind, records, draw, parts=(), owners=(), load=None):
     """[draw(record) for each of `records`], each remembered while settings.COUNT_CACHE is on, under `kind`,
     `parts` (what else the drawing depends on: its template, a heading level) and the record, until a tag of what
     it shows moves: carried_tags() and whatever the drawing read. A record seen by another page (another
@@ -1113,20 +1204,40 @@ def drawn_records(kind, records, draw, parts=(), owners=()):
     `draw` must depend on the record alone (no request, no page context): the template is given the record
     and `parts`. What encloses it (a cached page) is told what a drawing read, whether drawn now or remembered;
     the carried records it already read itself, by the queries that loaded them, which say more precisely what
-    changes its rows (carried_tags stands for a collection by its whole kind)."""
+    changes its rows (carried_tags stands for a collection by its whole kind).
+
+    `records` may instead name them, as (model, pk) pairs, with `load(pairs)` -> {pair: record} for the pairs to
+    draw: a page that remembers which records it shows (the site search) loads only those not remembered. A
+    record gone since is drawn as None."""
+    pairs = records if load is not None else [(type(record), record.pk) for record in records]
     if not settings.COUNT_CACHE or not records:
+        if load is not None:
+            loaded = load(pairs)
+            return [None if pair not in loaded else draw(loaded[pair]) for pair in pairs]
         return [draw(record) for record in records]
-    keys = [_entry_key(kind, (parts, record._meta.label, record.pk)) for record in records]
+    keys = [_entry_key(kind, (parts, model._meta.label, pk)) for model, pk in pairs]
     entries = rows_cache().get_many(keys)
     _expect_rows_of(owners)
     current = current_versions({name for _value, versions, _read in entries.values() for name, _version in versions})
     start = starting_sequence()
+    valid = {
+        key
+        for key, (_value, versions, _read) in entries.items()
+        if all(current[name] == version for name, version in versions)
+    }
+    if load is not None:
+        loaded = load([pair for key, pair in zip(keys, pairs, strict=True) if key not in valid])
+        records = [loaded.get(pair) for pair in pairs]
     drawn, fresh = [], {}
     for key, record in zip(keys, records, strict=True):
-        entry = entries.get(key)
-        if entry is not None and all(current[name] == version for name, version in entry[1]):
-            note(entry[2])
+        if key in valid:
+            entry = entries[key]
+            # A record named, not loaded: the page read nothing of it but this entry, carried records and all.
+            note(entry[2] if load is None else (name for name, _version in entry[1]))
             drawn.append(entry[0])
+            continue
+        if record is None:
+            drawn.append(None)
             continue
         carried = carried_tags(record, owners)
         with reading() as seen:  # what it reads is noted by what encloses it as well

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import parse_http_date
 
-from events import aggregates, filters, revisions, signals, widget_memo
+from events import aggregates, filters, revisions, search, signals, widget_memo
 from events.caching import (
     CACHE_ALIAS,
     RANGE_BOUNDS,
@@ -1288,3 +1288,91 @@ def test_a_change_of_stored_counts_drops_the_lists_that_read_them_and_only_those
         assert read(client, addresses["home"], name)["X-Page-Cache"] == "miss"  # it shows the total
         assert read(client, addresses["person-list"], name)["X-Page-Cache"] == "hit"
     assert "8 incidents" in body(read(client, addresses["incident-list"], workers[0]))
+
+
+def index_reads_of(client, address, worker_name="site-search"):
+    """(the page as `worker_name` draws it, the queries that read a search index, how many queries it made),
+    checking that the page is the one drawn with nothing remembered."""
+    index_reads, ran = [], []
+
+    def note(execute, sql, params, many, context):
+        index_reads.extend([sql] if " MATCH " in sql else [])
+        ran.append(sql)
+        return execute(sql, params, many, context)
+
+    with worker(worker_name), connection.execute_wrapper(note):
+        page = NONCE.sub("", body(client.get(address)))
+    with override_settings(COUNT_CACHE=False):
+        assert page == NONCE.sub("", body(client.get(address)))
+    return page, index_reads, len(ran)
+
+
+def test_a_search_stopped_at_its_first_matches_follows_only_the_records_up_to_its_last_key(
+    client, archive, settings, monkeypatch
+):
+    """A common word's first matches, read in key order and stopped at MAX_COUNTED + 1, depend on the records up
+    to the last key read (search.caching.search_read_tags): an edit of a later record's text leaves the site
+    search's remembered matches alone, an edit of an earlier one or of a name the index holds does not."""
+    settings.COUNT_CACHE = True
+    monkeypatch.setattr(search, "MAX_COUNTED", 3)
+    monkeypatch.setattr("events.caching.SEARCH_SPAN", 1)  # every record a span of its own
+    verona = f.PlaceFactory(name="Verona")
+    mercutio = f.IncidentFactory(title="Mercutio", summary="A friend.", date=dt.date(2018, 1, 1), place=verona)
+    tybalt = f.IncidentFactory(title="Tybalt", summary="A cousin.", date=dt.date(2019, 1, 1))
+    romeo = [f.IncidentFactory(title=f"Romeo {n}", date=dt.date(2020, 1, 1 + n)) for n in range(8)]
+    address, listed = url("search", q="romeo"), url("incident-list", q="romeo")
+
+    def shown():
+        page, index_reads, _ran = index_reads_of(client, address)
+        index_reads_of(client, listed, "list")
+        return re.findall(r">(Romeo \d|Tybalt|Mercutio)<", page), len(index_reads)
+
+    assert shown() == (["Romeo 3", "Romeo 2", "Romeo 1", "Romeo 0"], 1)  # the first four matches, by date
+    assert shown()[1] == 0
+    romeo[7].summary = "Romeo again."
+    romeo[7].save()
+    romeo[6].summary = "Juliet, not the other."
+    romeo[6].save()
+    assert shown() == (["Romeo 3", "Romeo 2", "Romeo 1", "Romeo 0"], 0)
+    tybalt.summary = "Romeo's cousin."
+    tybalt.save()
+    assert shown() == (["Romeo 2", "Romeo 1", "Romeo 0", "Tybalt"], 1)
+    romeo[1].title = "Juliet 1"
+    romeo[1].save()
+    assert shown() == (["Romeo 3", "Romeo 2", "Romeo 0", "Tybalt"], 1)
+    verona.name = "Romeoville"  # a name the index holds: a change that is not one record's
+    verona.save()
+    assert shown() == (["Romeo 2", "Romeo 0", "Tybalt", "Mercutio"], 1)
+    assert mercutio.place_id == verona.pk
+
+
+def test_the_site_search_remembers_each_kinds_matches_until_an_edit_changes_them(client, archive, settings):
+    """Each kind's total and the keys of the rows it shows are remembered (search.site_search): a repeated search
+    reads no index, an edit of one kind searches that kind alone again, and an edit that moves a match up the
+    list's order, or hides one, shows at once. Every page is the one drawn with nothing remembered."""
+    settings.COUNT_CACHE = True
+    quebec = [f.IncidentFactory(title=f"Quebec {n}", date=dt.date(2020, 1, 1 + n)) for n in range(6)]
+    pat = f.PersonFactory(name="Pat Quebec")
+    address = url("search", q="quebec")
+
+    def searched():
+        page, index_reads, ran = index_reads_of(client, address)
+        return re.findall(r">(Quebec \d)<", page), index_reads, ran
+
+    titles, index_reads, _ran = searched()
+    assert titles == ["Quebec 5", "Quebec 4", "Quebec 3", "Quebec 2", "Quebec 1"] and len(index_reads) == 1
+    assert searched() == (titles, [], 1)  # the versions: no index read, no record loaded to draw its row
+    quebec[0].date = dt.date(2021, 1, 1)
+    quebec[0].save()
+    titles, index_reads, _ran = searched()  # the order read a date: the incidents are searched again, alone
+    assert titles == ["Quebec 0", "Quebec 5", "Quebec 4", "Quebec 3", "Quebec 2"] and len(index_reads) == 1
+    assert "events_search_incident" in index_reads[0] and "events_search_person" not in index_reads[0]
+    quebec[5].status = Status.DRAFT
+    quebec[5].save()
+    titles, index_reads, _ran = searched()
+    assert titles == ["Quebec 0", "Quebec 4", "Quebec 3", "Quebec 2", "Quebec 1"] and len(index_reads) == 1
+    pat.name = "Pat Quebecois"
+    pat.save()
+    titles, index_reads, _ran = searched()
+    assert len(index_reads) == 1 and "events_search_person" in index_reads[0]
+    assert "events_search_incident" not in index_reads[0]

@@ -11,6 +11,7 @@ from django import template
 from django.template.loader import get_template
 
 from events import caching, registry
+from events.search import Shown
 
 register = template.Library()
 
@@ -47,9 +48,29 @@ def drawn_items(records, heading="h3"):
 def drawn_groups(groups, heading="h3"):
     """[(group, drawn items)] for groups of records (the site search's kinds, each with its `results`): drawn as
     drawn_items() draws them, all in one go (one read of the cache and its versions for the whole page)."""
-    records = [record for group in groups for record in group["results"]]
-    drawn = iter(drawn_items(records, heading))
-    return [(group, [next(drawn) for _record in group["results"]]) for group in groups]
+    groups = list(groups)
+    shown = [group["results"] for group in groups]
+    if not all(isinstance(results, Shown) for results in shown):
+        records = [record for results in shown for record in results]
+        drawn = iter(drawn_items(records, heading))
+        return [(group, [next(drawn) for _record in group["results"]]) for group in groups]
+    # Named by their keys: only the rows not remembered are loaded.
+    by_model = {results.model: results for results in shown}
+
+    def load(pairs):
+        loaded = {}
+        for model, results in by_model.items():
+            keys = [key for pair_model, key in pairs if pair_model is model]
+            if keys:
+                loaded |= {(model, key): record for key, record in results.load(keys).items()}
+        return loaded
+
+    pairs = [(results.model, key) for results in shown for key in results.keys]
+    drawn = iter(
+        caching.drawn_records("item", pairs, lambda record: _item(record, heading), parts=(heading,), load=load)
+    )
+    drawn_groups = [(group, [next(drawn) for _key in group["results"].keys]) for group in groups]
+    return [(group, [item for item in items if item is not None]) for group, items in drawn_groups]
 
 
 @register.simple_tag

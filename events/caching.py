@@ -57,6 +57,7 @@ import re
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from contextlib import ExitStack, contextmanager
 from functools import cache as memoize
 from functools import lru_cache
@@ -1192,6 +1193,34 @@ def _collection_kinds(model, name):
 @memoize
 def _attnames(model):
     return frozenset(field.attname for field in model._meta.concrete_fields)
+
+
+class Shown(Sequence):
+    """Records known by their keys (a list's page, a kind of the site search), in that order: loaded only when
+    something reads them, in one query; drawn_records() loads only those whose rows it draws anew."""
+
+    def __init__(self, queryset, keys, records=None):
+        self.queryset, self.model, self.keys = queryset, queryset.model, list(keys)
+        self._records = records
+
+    def load(self, keys):
+        """{key: record} of `keys` (those still there)."""
+        if self._records is not None:
+            return {record.pk: record for record in self._records if record.pk in set(keys)}
+        return {record.pk: record for record in self.queryset.filter(pk__in=keys)}
+
+    @property
+    def records(self):
+        if self._records is None:
+            loaded = self.load(self.keys)
+            self._records = [loaded[key] for key in self.keys if key in loaded]
+        return self._records
+
+    def __len__(self):
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        return self.records[index]
 
 
 def drawn_records(kind, records, draw, parts=(), owners=(), load=None):

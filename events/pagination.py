@@ -11,10 +11,11 @@
   match of a common word cost seconds at 100,000 incidents; a thousand cost milliseconds.
 """
 
+from django.conf import settings
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.utils.functional import cached_property
 
-from . import search
+from . import caching, search
 from .caching import cached_count
 
 
@@ -58,6 +59,11 @@ class ArchivePaginator(CappedPaginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         queryset = self.object_list
+        if settings.COUNT_CACHE:
+            # The page's keys only: its rows are drawn from their records (events/templatetags/fragments.py), which
+            # are loaded, with their joins and collections, only where a row is not remembered.
+            ids = queryset.values_list("pk", flat=True)[bottom:top]
+            return Page(caching.Shown(queryset, dict.fromkeys(ids)), number, self)
         if bottom == 0:  # nothing to skip: one query
             return Page(list(queryset[:top]), number, self)
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])

@@ -16,7 +16,6 @@ PostgreSQL ranks the first MAX_COUNTED + 1 the index yields: a word found in eve
 thousand matches cost.
 """
 
-from collections.abc import Sequence
 from contextlib import nullcontext
 from functools import reduce
 from operator import and_, or_
@@ -232,34 +231,6 @@ def _best_ranked(queryset, keys, fields, value, limit):
     return ranked(queryset.filter(pk__in=best), fields, value)
 
 
-class Shown(Sequence):
-    """The records a kind of the site search shows, known by their keys: loaded only when something reads them
-    (a row that is not remembered drawn, a test), in one query for the kind."""
-
-    def __init__(self, queryset, keys, records=None):
-        self.queryset, self.model, self.keys = queryset, queryset.model, list(keys)
-        self._records = records
-
-    def load(self, keys):
-        """{key: record} of `keys` (those still there)."""
-        if self._records is not None:
-            return {record.pk: record for record in self._records if record.pk in set(keys)}
-        return {record.pk: record for record in self.queryset.filter(pk__in=keys)}
-
-    @property
-    def records(self):
-        if self._records is None:
-            loaded = self.load(self.keys)
-            self._records = [loaded[key] for key in self.keys if key in loaded]
-        return self._records
-
-    def __len__(self):
-        return len(self.keys)
-
-    def __getitem__(self, index):
-        return self.records[index]
-
-
 def site_search(value, limit=5):
     """The first `limit` matches of each kind, with the total for each: one query reading the first matches of
     every kind, then one per kind that has any.
@@ -316,7 +287,7 @@ def site_search(value, limit=5):
                 "label": label,
                 "total": min(total, MAX_COUNTED),
                 "total_capped": total > MAX_COUNTED,
-                "results": Shown(queryset, shown, loaded.get(at)),
+                "results": caching.Shown(queryset, shown, loaded.get(at)),
                 "list_url": f"{reverse(url_name)}?{urlencode({'q': value})}",
             }
         )

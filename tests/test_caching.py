@@ -17,6 +17,7 @@ from django.core.cache import caches
 from django.core.cache.backends import locmem
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.signals import post_init
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -811,6 +812,36 @@ def test_a_record_drawn_as_a_row_is_drawn_again_only_when_what_it_shows_changes(
         assert drawings() == [str(archive.reaction)]
         client.get(url("place-list"))
         assert drawings() == []  # no place changed
+
+
+def test_a_lists_page_loads_only_the_records_whose_rows_it_draws_anew(client, archive, settings):
+    """With the rows remembered, a list reads its page's keys and loads a record (with its joins and collections)
+    only to draw its row anew."""
+    settings.COUNT_CACHE = True
+    loaded = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(instance.title)
+
+    post_init.connect(count, sender=Incident)
+    try:
+
+        def titles_loaded(address):
+            loaded.clear()
+            with worker("keys"):
+                assert client.get(address).status_code == 200
+            return sorted(loaded)
+
+        assert titles_loaded(url("incident-list")) == ["Incident Alpha", "Incident Bravo", "Incident Charlie"]
+        assert titles_loaded(url("incident-list")) == []
+        assert titles_loaded(url("incident-list", ordering="most-killed")) == []
+        archive.a.title = "Incident Zulu"
+        archive.a.save()
+        assert titles_loaded(url("incident-list", ordering="most-killed")) == ["Incident Zulu"]
+        titles_loaded(url("search", q="Incident"))  # searched: the matches shown are found with their rows
+        assert titles_loaded(url("search", q="Incident")) == []
+    finally:
+        post_init.disconnect(count, sender=Incident)
 
 
 def test_a_record_pages_rows_are_drawn_again_only_when_what_they_show_changes(client, archive, settings):

@@ -11,7 +11,6 @@ from django import template
 from django.template.loader import get_template
 
 from events import caching, registry
-from events.search import Shown
 
 register = template.Library()
 
@@ -40,6 +39,8 @@ def drawn_items(records, heading="h3"):
     """Each of `records` drawn by its type's item template (events/includes/<type>_item.html), which reads the
     record under the type's key and `heading`: nothing of the page around it, so one drawing serves every page
     that lists the record."""
+    if isinstance(records, caching.Shown):  # known by their keys: only the rows not remembered are loaded
+        return [item for item in _drawn_shown([records], heading) if item is not None]
     records = list(records)
     return caching.drawn_records("item", records, lambda record: _item(record, heading), parts=(heading,))
 
@@ -50,27 +51,34 @@ def drawn_groups(groups, heading="h3"):
     drawn_items() draws them, all in one go (one read of the cache and its versions for the whole page)."""
     groups = list(groups)
     shown = [group["results"] for group in groups]
-    if not all(isinstance(results, Shown) for results in shown):
+    if not all(isinstance(results, caching.Shown) for results in shown):
         records = [record for results in shown for record in results]
         drawn = iter(drawn_items(records, heading))
         return [(group, [next(drawn) for _record in group["results"]]) for group in groups]
-    # Named by their keys: only the rows not remembered are loaded.
-    by_model = {results.model: results for results in shown}
+    drawn = iter(_drawn_shown(shown, heading))
+    drawn_groups = [(group, [next(drawn) for _key in group["results"].keys]) for group in groups]
+    return [(group, [item for item in items if item is not None]) for group, items in drawn_groups]
+
+
+def _drawn_shown(shown, heading):
+    """drawn_items() of the records of several caching.Shown, one after the other, loading only those whose rows
+    are drawn anew (a record gone since is drawn as None)."""
+    by_model = {}
+    for records in shown:
+        by_model.setdefault(records.model, []).append(records)
 
     def load(pairs):
         loaded = {}
-        for model, results in by_model.items():
+        for model, groups in by_model.items():
             keys = [key for pair_model, key in pairs if pair_model is model]
-            if keys:
-                loaded |= {(model, key): record for key, record in results.load(keys).items()}
+            for records in groups:
+                theirs = set(records.keys)
+                wanted = [key for key in keys if key in theirs and (model, key) not in loaded]
+                loaded |= {(model, key): record for key, record in (records.load(wanted) if wanted else {}).items()}
         return loaded
 
-    pairs = [(results.model, key) for results in shown for key in results.keys]
-    drawn = iter(
-        caching.drawn_records("item", pairs, lambda record: _item(record, heading), parts=(heading,), load=load)
-    )
-    drawn_groups = [(group, [next(drawn) for _key in group["results"].keys]) for group in groups]
-    return [(group, [item for item in items if item is not None]) for group, items in drawn_groups]
+    pairs = [(records.model, key) for records in shown for key in records.keys]
+    return caching.drawn_records("item", pairs, lambda record: _item(record, heading), parts=(heading,), load=load)
 
 
 @register.simple_tag

@@ -35,8 +35,7 @@ from .models import (
     counted_in_shared,
     union_all,
 )
-from .search import SEARCH_FIELDS, search_words, text_search, with_keys
-from .search import first_match_keys as search_first_match_keys
+from .search import SEARCH_FIELDS, remembered_match_keys, search_words, text_search, with_keys
 
 # Parameters that never count as a filter: paging, and sorting (which has its own links).
 NOT_FILTERS = {"page", "ordering"}
@@ -172,7 +171,7 @@ class FacetedFilterSet(django_filters.FilterSet):
         search must move them although the list read the keys first, outside their scope."""
         if applied not in self._first_match_keys:
             with reading() as seen:
-                keys = search_first_match_keys(searched)
+                keys = remembered_match_keys(searched)
             self._first_match_keys[applied] = (keys, seen.all_tags())
         keys, tags = self._first_match_keys[applied]
         note(tags)

@@ -20,6 +20,8 @@ from contextlib import nullcontext
 from functools import reduce
 from operator import and_, or_
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, Q, Value
 
@@ -167,6 +169,21 @@ def first_match_keys(found, limit=None):
     site search's total and results). On PostgreSQL a GIN index hands over every match of a common word before
     the first is taken (33 ms for 300,000 reactions), so each subquery repeating the search paid that again."""
     return first_match_keys_of([found], limit)[0]
+
+
+def remembered_match_keys(found):
+    """first_match_keys(found), remembered while the count cache is on until a tag of what the read depends on
+    moves (events.caching.cached): a searched list's page, sort and facets then share one read of the index
+    across requests, and an edit of a record past a common word's first thousand matches keeps it (SQLite:
+    events.caching.search_read_tags). Kept under the read's SQL: whatever narrows it is in there."""
+    if not settings.COUNT_CACHE:
+        return first_match_keys(found)
+    read, _kind = _key_reads([found])[0]
+    try:
+        sql, params = read.query.get_compiler(using=read.db).as_sql()
+    except EmptyResultSet:
+        return []
+    return caching.cached("match-keys", (read.db, sql, params), lambda: first_match_keys(found))
 
 
 def first_match_keys_of(searches, limit=None):

@@ -1342,8 +1342,9 @@ def test_a_search_stopped_at_its_first_matches_follows_only_the_records_up_to_it
     client, archive, settings, monkeypatch
 ):
     """A common word's first matches, read in key order and stopped at MAX_COUNTED + 1, depend on the records up
-    to the last key read (search.caching.search_read_tags): an edit of a later record's text leaves the site
-    search's remembered matches alone, an edit of an earlier one or of a name the index holds does not."""
+    to the last key read (caching.search_read_tags): an edit of a later record's text leaves the matches the site
+    search and the searched list remember alone, an edit of an earlier one or of a name the index holds does
+    not."""
     settings.COUNT_CACHE = True
     monkeypatch.setattr(search, "MAX_COUNTED", 3)
     monkeypatch.setattr("events.caching.SEARCH_SPAN", 1)  # every record a span of its own
@@ -1354,8 +1355,10 @@ def test_a_search_stopped_at_its_first_matches_follows_only_the_records_up_to_it
     address, listed = url("search", q="romeo"), url("incident-list", q="romeo")
 
     def shown():
+        """(the incidents the site search shows, its reads of the index), the searched list's reads as many."""
         page, index_reads, _ran = index_reads_of(client, address)
-        index_reads_of(client, listed, "list")
+        _page, list_reads, _ran = index_reads_of(client, listed, "list")
+        assert len(list_reads) == len(index_reads)
         return re.findall(r">(Romeo \d|Tybalt|Mercutio)<", page), len(index_reads)
 
     assert shown() == (["Romeo 3", "Romeo 2", "Romeo 1", "Romeo 0"], 1)  # the first four matches, by date

@@ -1327,7 +1327,7 @@ def index_reads_of(client, address, worker_name="site-search"):
     index_reads, ran = [], []
 
     def note(execute, sql, params, many, context):
-        index_reads.extend([sql] if " MATCH " in sql else [])
+        index_reads.extend([sql] if " MATCH " in sql or " @@ " in sql else [])  # SQLite's FTS5, PostgreSQL's GIN
         ran.append(sql)
         return execute(sql, params, many, context)
 
@@ -1338,6 +1338,7 @@ def index_reads_of(client, address, worker_name="site-search"):
     return page, index_reads, len(ran)
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's GIN index yields matches in no order of keys")
 def test_a_search_stopped_at_its_first_matches_follows_only_the_records_up_to_its_last_key(
     client, archive, settings, monkeypatch
 ):

@@ -174,8 +174,8 @@ def first_match_keys(found, limit=None):
 def remembered_match_keys(found):
     """first_match_keys(found), remembered while the count cache is on until a tag of what the read depends on
     moves (events.caching.cached): a searched list's page, sort and facets then share one read of the index
-    across requests, and an edit of a record past a common word's first thousand matches keeps it (SQLite:
-    events.caching.search_read_tags). Kept under the read's SQL: whatever narrows it is in there."""
+    across requests, and an edit of a record past a common word's first thousand matches keeps it
+    (events.caching.search_read_tags). Kept under the read's SQL: whatever narrows it is in there."""
     if not settings.COUNT_CACHE:
         return first_match_keys(found)
     read, _kind = _key_reads([found])[0]
@@ -278,18 +278,26 @@ def site_search(value, limit=5):
         made = {}
         for at, (read, _kind), (keys, search_tags) in zip(positions, reads, found, strict=True):
             key, _label, queryset, _url_name = kinds[at]
-            with caching.reading() as seen:
-                if not keys:
-                    rows = []
-                elif _rank(queryset, SEARCH_FIELDS[key], value) is None:  # SQLite: the list's own order
-                    rows = list(with_keys(queryset, keys)[:limit])
-                else:
-                    rows = list(_best_ranked(queryset, keys, SEARCH_FIELDS[key], value, limit)[:limit])
+            fields = SEARCH_FIELDS[key]
+            if not keys:
+                rows = []
+            elif _rank(queryset, fields, value) is None:  # SQLite: the list's own order
+                rows = list(with_keys(queryset, keys)[:limit])
+            else:
+                rows = list(_best_ranked(queryset, keys, fields, value, limit)[:limit])
             loaded[at] = rows
             tags = caching.tags_of_query(*read.query.get_compiler(using=read.db).as_sql())
-            if search_tags:  # read in key order: the search tags of what it read, not of the whole index
+            if keys:
+                # Which rows show, and in what order, is what the rows' order reads of the candidates, not what
+                # the rows show (the row cache's concern): a casualty figure rewriting the headline of the one
+                # incident shown leaves it remembered.
+                order = ranked(with_keys(queryset, keys).select_related(None).prefetch_related(None), fields, value)
+                order = order.values_list("pk", flat=True)[:limit]
+                tags |= caching.tags_of_query(*order.query.get_compiler(using=order.db).as_sql())
+            if search_tags:
+                # Read in key order: the search tags of the records read (PostgreSQL's ranking reads the index
+                # entries of those candidates alone), not of the whole index.
                 tags = caching.without_search_tags(tags) | search_tags
-            tags |= seen.all_tags()
             made[at] = ((len(keys), tuple(row.pk for row in rows)), tags)
         return made
 

@@ -148,7 +148,7 @@ def matching(model, words, using=DEFAULT_DB_ALIAS):
         conditions.append("body LIKE %s ESCAPE '\\'")
         params.append(like_pattern(word))
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return RawSQL(f"SELECT {key_column(using)} FROM {table}{where}", params)
+    return Matching(f"SELECT {key_column(using)} FROM {table}{where}", params)
 
 
 def joined_match(queryset, words):
@@ -172,14 +172,32 @@ def joined_match(queryset, words):
 
 
 def in_index_order(queryset):
-    """(`queryset` read in the order its SQLite FTS5 table yields matches, by key; True) for a joined_match(),
-    else (`queryset` unordered, False). In that order its first matches are those with the lowest keys whatever
-    plan SQLite picks (the index drives it anyway: no sort, no cost), so a read that stops at the first
-    thousand depends only on the records up to its last key (events.caching.search_read_tags)."""
+    """(`queryset` read in the order of its records' keys, True) for a search of the index, else (`queryset`
+    unordered, False). In that order its first matches are those with the lowest keys, so a read that stops at
+    the first thousand depends only on the records up to its last key (events.caching.search_read_tags).
+
+    It costs nothing: on SQLite the FTS5 table drives the plan and yields matches by rowid; on PostgreSQL a
+    common word's matches were already read by merging the two tables' key indexes in order (0.7 ms for the
+    first 1,001 of 100,000 incidents), and a rarer word's few are sorted."""
+    vendor = connections[queryset.db].vendor
     tables = [table for table in queryset.query.extra_tables if table.startswith("events_search_")]
-    if len(tables) != 1 or connections[queryset.db].vendor != "sqlite":
-        return queryset.order_by(), False
-    return queryset.order_by().extra(order_by=[f'"{tables[0]}".rowid']), True
+    if vendor == "sqlite" and len(tables) == 1:
+        return queryset.order_by().extra(order_by=[f'"{tables[0]}".rowid']), True
+    if vendor == "postgresql" and _reads_index(queryset.query.where):
+        return queryset.order_by("pk"), True
+    return queryset.order_by(), False
+
+
+def _reads_index(node):
+    """Whether a WHERE tree holds a matching() subquery (PostgreSQL's search: `pk IN (SELECT id FROM ...)`)."""
+    for child in getattr(node, "children", ()):
+        if _reads_index(child) or isinstance(getattr(child, "rhs", None), Matching):
+            return True
+    return False
+
+
+class Matching(RawSQL):
+    """The keys of the records matching a search, from the index (matching())."""
 
 
 class OnKey(Func):

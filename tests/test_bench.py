@@ -216,20 +216,19 @@ def test_a_first_view_after_an_edit_over_twice_the_cached_cost_is_named():
     assert goal(goals, "First view after an editor's save at 100,000") == (True, "every page")
 
 
-def test_a_first_view_after_an_editors_save_is_timed_after_each_of_the_two_saves(monkeypatch):
+def test_a_first_view_after_an_editors_save_is_the_median_of_rounds_of_the_slower_of_the_two_saves(monkeypatch):
     done = []
     monkeypatch.setattr(bench, "warm_up", lambda url: done.append(("warm", url)))
     monkeypatch.setattr(bench, "probe", lambda env, *args: done.append(args))
-    times = iter([12.0, 30.0])
+    monkeypatch.setattr(bench.time, "time", lambda: 1_000_021.0)
+    times = iter([12.0, 30.0, 90.0, 11.0, 14.0, 13.0])  # rounds: 30, 90 (one unlucky request), 14
     monkeypatch.setattr(bench, "first_request", lambda url: next(times))
 
     assert bench.after_editors_saves({}, "http://x/incidents/", bench.edited_incident(100_000)) == 30.0
-    assert done == [
-        ("warm", "http://x/incidents/"),
-        ("edit", "synthetic-incident-50000", "0"),
-        ("warm", "http://x/incidents/"),
-        ("edit", "synthetic-incident-50000", "1"),
-    ]
+    saves = [step for step in done if step[0] == "edit"]
+    assert [step[2] for step in saves] == ["42", "43", "44", "45", "46", "47"]  # summary, figure, ... each new
+    assert {step[1] for step in saves} == {"synthetic-incident-50000"}
+    assert done.count(("warm", "http://x/incidents/")) == 6
 
 
 def test_the_first_view_after_a_bulk_write_is_timed_once_both_workers_have_drawn_the_page(monkeypatch):

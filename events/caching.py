@@ -1206,7 +1206,8 @@ class Shown(Sequence):
     def load(self, keys):
         """{key: record} of `keys` (those still there)."""
         if self._records is not None:
-            return {record.pk: record for record in self._records if record.pk in set(keys)}
+            wanted = set(keys)
+            return {record.pk: record for record in self._records if record.pk in wanted}
         return {record.pk: record for record in self.queryset.filter(pk__in=keys)}
 
     @property

@@ -260,7 +260,8 @@ def site_search(value, limit=5):
     searched twice (on PostgreSQL a common word's 1,001 first matches cost 30 ms each time).
 
     Each kind's total and the keys of the rows it shows are remembered (events.caching.cached_each) until a tag
-    of what that kind's search read moves: its search index, the columns its order reads, the rows shown. A
+    of what that kind's search read moves: its search index (for a read stopped at its first matches, the
+    records up to its last key), the columns its order reads; not what the rows show, which is the row cache's. A
     common word is then not searched again on every view (its five kinds' first matches are 10 ms of 27 at
     100,000 incidents), an edit sends only its own kind back to the index, and the rows shown are loaded only
     when they are drawn anew (events.caching.drawn_records): like Solr's query result cache, which keeps the

@@ -1016,18 +1016,23 @@ def cached_each(kind, parts_list, compute):
     if not settings.COUNT_CACHE:
         made = compute(list(range(len(parts_list))))
         return [made[position][0] for position in range(len(parts_list))]
+    return [value for value, _versions in _cached_each(kind, parts_list, compute)]
+
+
+def _cached_each(kind, parts_list, compute):
+    """[(value, {tag: version} it was made with)] for cached_each() and cached()."""
     keys = [_entry_key(kind, parts) for parts in parts_list]
     if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
-        _scope.expected |= model_tags()
+        _scope.expected |= model_tags()  # read with the first versions the request reads
         _scope.model_tags_read = True
     entries = cache().get_many(keys)
     current = current_versions({name for _value, versions in entries.values() for name, _version in versions})
-    values, missing = {}, []
+    found, missing = {}, []
     for position, key in enumerate(keys):
         entry = entries.get(key)
         if entry is not None and all(current[name] == version for name, version in entry[1]):
             note(name for name, _version in entry[1])
-            values[position] = entry[0]
+            found[position] = (entry[0], dict(entry[1]))
         else:
             missing.append(position)
     if missing:
@@ -1038,11 +1043,12 @@ def cached_each(kind, parts_list, compute):
         for position, (value, tags) in made.items():
             these = {name: versions[name] for name in {GENERATION, *tags}}
             note(these)
-            values[position] = value
+            found[position] = (value, these)
+            # Made after the request's first versions were read: stored only if nothing it read moved since.
             if max(these.values()) <= start:
                 stored[keys[position]] = (value, tuple(sorted(these.items())))
         cache().set_many(stored, PAGE_TIMEOUT)
-    return [values[position] for position in range(len(parts_list))]
+    return [found[position] for position in range(len(keys))]
 
 
 def cached_answer(kind, parts, compute):
@@ -1058,24 +1064,12 @@ def cached_answer(kind, parts, compute):
 
 
 def _cached(kind, parts, compute, tags=()):
-    key = _entry_key(kind, parts)
-    if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
-        _scope.expected |= model_tags()  # read with the first versions the request reads
-        _scope.model_tags_read = True
-    entry = cache().get(key)
-    if entry is not None:
-        value, versions = entry
-        if current_versions(name for name, _v in versions) == dict(versions):
-            note(name for name, _v in versions)
-            return value, dict(versions)
-    start = starting_sequence()
-    with reading() as seen:
-        value = compute()
-    versions = current_versions(seen.all_tags() | set(tags))
-    note(versions)
-    if max(versions.values()) <= start:
-        cache().set(key, (value, tuple(sorted(versions.items()))), PAGE_TIMEOUT)
-    return value, versions
+    def made(_positions):
+        with reading() as seen:
+            value = compute()
+        return {0: (value, seen.all_tags() | set(tags))}
+
+    return _cached_each(kind, [parts], made)[0]
 
 
 def cached_count(queryset, key=None):

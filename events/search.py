@@ -178,12 +178,12 @@ def remembered_match_keys(found):
     (events.caching.search_read_tags). Kept under the read's SQL: whatever narrows it is in there."""
     if not settings.COUNT_CACHE:
         return first_match_keys(found)
-    read, _kind = _key_reads([found])[0]
+    read = _key_reads([found])[0]
     try:
-        sql, params = read.query.get_compiler(using=read.db).as_sql()
+        sql, params = read[0].query.get_compiler(using=read[0].db).as_sql()
     except EmptyResultSet:
         return []
-    return caching.cached("match-keys", (read.db, sql, params), lambda: first_match_keys(found))
+    return caching.cached("match-keys", (read[0].db, sql, params), lambda: _read_keys([read])[0][0])
 
 
 def first_match_keys_of(searches, limit=None):

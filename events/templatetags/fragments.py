@@ -47,15 +47,11 @@ def drawn_items(records, heading="h3"):
 
 @register.simple_tag
 def drawn_groups(groups, heading="h3"):
-    """[(group, drawn items)] for groups of records (the site search's kinds, each with its `results`): drawn as
-    drawn_items() draws them, all in one go (one read of the cache and its versions for the whole page)."""
+    """[(group, drawn items)] for groups of records known by their keys (the site search's kinds, each with its
+    `results`, a caching.Shown): drawn as drawn_items() draws them, all in one go (one read of the cache and its
+    versions for the whole page), loading only the records whose rows are drawn anew."""
     groups = list(groups)
-    shown = [group["results"] for group in groups]
-    if not all(isinstance(results, caching.Shown) for results in shown):
-        records = [record for results in shown for record in results]
-        drawn = iter(drawn_items(records, heading))
-        return [(group, [next(drawn) for _record in group["results"]]) for group in groups]
-    drawn = iter(_drawn_shown(shown, heading))
+    drawn = iter(_drawn_shown([group["results"] for group in groups], heading))
     drawn_groups = [(group, [next(drawn) for _key in group["results"].keys]) for group in groups]
     return [(group, [item for item in items if item is not None]) for group, items in drawn_groups]
 
@@ -63,18 +59,13 @@ def drawn_groups(groups, heading="h3"):
 def _drawn_shown(shown, heading):
     """drawn_items() of the records of several caching.Shown, one after the other, loading only those whose rows
     are drawn anew (a record gone since is drawn as None)."""
-    by_model = {}
-    for records in shown:
-        by_model.setdefault(records.model, []).append(records)
 
     def load(pairs):
-        loaded = {}
-        for model, groups in by_model.items():
-            keys = [key for pair_model, key in pairs if pair_model is model]
-            for records in groups:
-                theirs = set(records.keys)
-                wanted = [key for key in keys if key in theirs and (model, key) not in loaded]
-                loaded |= {(model, key): record for key, record in (records.load(wanted) if wanted else {}).items()}
+        wanted, loaded = set(pairs), {}
+        for records in shown:
+            keys = [key for key in records.keys if (records.model, key) in wanted]
+            if keys:
+                loaded |= {(records.model, key): record for key, record in records.load(keys).items()}
         return loaded
 
     pairs = [(records.model, key) for records in shown for key in records.keys]

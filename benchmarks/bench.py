@@ -12,7 +12,8 @@ each page of the cold run is measured, both workers draw it once, the content ve
 write does, and one request is timed: the first view after every cache emptied. After the page's wrk run (its
 counts cached again) an editor saves the incident the incident page shows, as the newsroom's editor does (its
 summary, then its preferred killed figure, benchmarks/newsroom.py), and the first request after each save is
-timed: the first view after an editor's edit, the slower of the two, in three rounds (their median). The goals
+timed: the first view after an editor's edit, the slower of the two, in three rounds (their median), beside its
+control, the first request after a probe that starts the same way and saves nothing. The goals
 of issues 5 and 14 are checked from these numbers.
 
 The read API (issue 16) is measured on its own server: the first and the last page of the incident list in two
@@ -388,20 +389,26 @@ EDIT_ROUNDS = 3
 
 
 def after_editors_saves(env, url, slug, rounds=EDIT_ROUNDS):
-    """The median over `rounds` of the slower of the first views of `url` after an editor saves incident
-    `slug`'s summary, and after they save its preferred killed figure, each with the page's counts cached before
-    (a cached count that the save did not change stays cached). Each summary save writes a text no earlier run
-    wrote (a save that changes nothing moves fewer tags)."""
+    """{"edit_ms": the median over `rounds` of the slower of the first views of `url` after an editor saves incident
+    `slug`'s summary, and after they save its preferred killed figure, "quiet_ms": the median of the first views
+    after a probe that saves nothing}, each with the page's counts cached before (a cached count that the save did
+    not change stays cached). Each summary save writes a text no earlier run wrote (a save that changes nothing
+    moves fewer tags). The quiet probe is the control: the same process started, the same pause, the same lone
+    request, with no write; one request after any pause costs more than wrk's back-to-back p50 (in process, the
+    reaction page 3.3 ms back to back, 5.5 after a probe that saves nothing, 7.1 after sleeping 0.3 s)."""
     base = 2 * (int(time.time()) % 1_000_000)
-    slowest = []
+    slowest, quiet = [], []
     for number in range(base, base + 2 * rounds, 2):
+        warm_up(url)
+        probe(env, "quiet")
+        quiet.append(first_request(url))
         spent = []
         for save in (number, number + 1):  # even: the summary; odd: the figure (benchmarks/newsroom.py)
             warm_up(url)
             probe(env, "edit", slug, str(save))
             spent.append(first_request(url))
         slowest.append(max(spent))
-    return statistics.median(slowest)
+    return {"edit_ms": statistics.median(slowest), "quiet_ms": statistics.median(quiet)}
 
 
 def etag_of(url):
@@ -463,7 +470,7 @@ def measure_page(size, env, server, port, path, cookie, seconds, cold):
     figures = load_with_cpu(url, seconds, functools.partial(serving_pids, server, env), cookie=cookie)
     figures["first_ms"] = first
     if first is not None:
-        figures["edit_ms"] = after_editors_saves(env, url, edited_incident(size))
+        figures.update(after_editors_saves(env, url, edited_incident(size)))
     return figures
 
 
@@ -764,11 +771,28 @@ def first_view_goals(measured):
         }
         if not firsts:
             continue
+        quiet = {label: f.get("quiet_ms") for label, (path, f) in cold.items() if f.get("quiet_ms") is not None}
+        if key == "edit_ms" and quiet.keys() >= firsts.keys():
+            # The lone request after a probe that saves nothing is the same page's cached-count cost measured as
+            # the first view is: what is left over is what the save costs.
+            slow = [
+                f"{label} {first / quiet[label]:.1f}×"
+                for label, (first, _) in firsts.items()
+                if not first <= 2 * quiet[label]
+            ]
+            goals.append(
+                (
+                    f"{sizes[-1]:,} incidents: every public page's first view after {after} ≤ 2× its cached-count "
+                    "cost (its first view after a probe that saves nothing)",
+                    not slow,
+                    "missed by " + ", ".join(slow) if slow else "all pages within",
+                )
+            )
         slow = [f"{label} {first / p50:.1f}×" for label, (first, p50) in firsts.items() if not first <= 2 * p50]
         goals.append(
             (
-                f"{sizes[-1]:,} incidents: every public page's first view after {after} ≤ 2× its cached-count cost "
-                "(cold p50)",
+                f"{sizes[-1]:,} incidents: every public page's first view after {after} ≤ 2× its cold p50"
+                + (" (a lone request against wrk's back-to-back median)" if key == "edit_ms" else ""),
                 not slow,
                 "missed by " + ", ".join(slow) if slow else "all pages within",
             )
@@ -911,8 +935,9 @@ def check_api_goal(measured):
 def table(results, queries, trivial):
     lines = [
         "| page | status | queries | req/s | p50 ms | p99 ms | × trivial (p50) | CPU/request ms | × trivial (CPU) "
-        "| first view after an editor's save, ms | first view after every cache is emptied, ms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| first view after an editor's save, ms | first view after a probe that saves nothing, ms "
+        "| first view after every cache is emptied, ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, path, f in results:
         if "rps" not in f:
@@ -920,10 +945,11 @@ def table(results, queries, trivial):
         status, count = queries.get(path, ["", ""])
         first = f"{f['first_ms']:.1f}" if f.get("first_ms") is not None else ""
         edit = f"{f['edit_ms']:.1f}" if f.get("edit_ms") is not None else ""
+        quiet = f"{f['quiet_ms']:.1f}" if f.get("quiet_ms") is not None else ""
         lines.append(
             f"| {label} (`{path}`) | {status} | {count} | {f['rps']:.0f} | {f['p50']:.2f} | {f['p99']:.2f} | "
             f"{f['p50'] / trivial['p50']:.1f} | {f['cpu_ms']:.2f} | {f['cpu_ms'] / max(trivial['cpu_ms'], 1e-9):.1f} "
-            f"| {edit} | {first} |"
+            f"| {edit} | {quiet} | {first} |"
         )
     return lines
 
@@ -1021,7 +1047,10 @@ def report(measured, seconds, database="sqlite", reference=None, load_before=0.0
         "per filter state until an edit, as in production). *Warm*: the page cache on. *First view after an "
         "editor's save*: with the page's counts cached, an editor saves the incident the incident page shows "
         "(its summary, then its preferred killed figure, as benchmarks/newsroom.py's editor does) and one request "
-        "follows each save; the slower of the two, the median of three rounds. *First view after every cache "
+        "follows each save; the slower of the two, the median of three rounds. *First view after a probe that "
+        "saves nothing*: the control for it, one request after the same process started and the same pause, "
+        "with no write (a lone request after any pause costs more than wrk's back-to-back p50). *First view "
+        "after every cache "
         "is emptied*: one request right "
         "after every cache tag moved (as after a bulk write or a load). *Queries*: counted "
         "in-process with every cache off (the most a page makes)."

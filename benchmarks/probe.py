@@ -4,6 +4,7 @@ python -m benchmarks.probe analyze            # refresh the query planner's stat
 python -m benchmarks.probe built              # print how many generated incidents the database holds
 python -m benchmarks.probe bump               # bump the content version, as a bulk write does (caches go cold)
 python -m benchmarks.probe edit SLUG N        # an editor's save of incident SLUG (N even: summary, odd: figure)
+python -m benchmarks.probe quiet              # start as `edit` does and read the database, saving nothing
 python -m benchmarks.probe session            # print a session cookie for a benchmark superuser
 python -m benchmarks.probe queries PATH ...   # print {path: [status, queries]} as JSON
 """
@@ -47,6 +48,12 @@ def main(argv):
         from benchmarks.newsroom import save_one
 
         save_one(args[0], int(args[1]))
+        return
+    if command == "quiet":
+        # The control for `edit`: the same process start, Django set up, a connection and a read, no write.
+        from events.models import Incident
+
+        Incident.objects.order_by("pk").values_list("pk", flat=True).first()
         return
     if command == "session":
         print(admin_session())

@@ -178,12 +178,12 @@ def remembered_match_keys(found):
     (events.caching.search_read_tags). Kept under the read's SQL: whatever narrows it is in there."""
     if not settings.COUNT_CACHE:
         return first_match_keys(found)
-    read = _key_reads([found])[0]
+    read, kind = _key_reads([found])[0]
     try:
-        sql, params = read[0].query.get_compiler(using=read[0].db).as_sql()
+        sql, params = read.query.get_compiler(using=read.db).as_sql()
     except EmptyResultSet:
         return []
-    return caching.cached("match-keys", (read[0].db, sql, params), lambda: _read_keys([read])[0][0])
+    return caching.cached("match-keys", (read.db, sql, params), lambda: _read_keys([(read, kind)])[0][0])
 
 
 def first_match_keys_of(searches, limit=None):
@@ -237,17 +237,6 @@ def with_keys(queryset, keys):
     return queryset.filter(Q(search_index.OnKey(sql, [], output_field=BooleanField())))
 
 
-def _best_ranked(queryset, keys, fields, value, limit):
-    """The `limit` best ranked of the first MAX_COUNTED + 1 matches (`keys`), with the queryset's joins and
-    prefetches.
-
-    Ranked without them first (the ordering's own joins aside), then only the rows shown are fetched whole:
-    joining a thousand candidates to draw five cost half of a common word's search."""
-    slim = with_keys(queryset, keys).select_related(None).prefetch_related(None)
-    best = ranked(slim, fields, value).values("pk")[:limit]
-    return ranked(queryset.filter(pk__in=best), fields, value)
-
-
 def site_search(value, limit=5):
     """The first `limit` matches of each kind, with the total for each: one query reading the first matches of
     every kind, then one per kind that has any.
@@ -280,14 +269,8 @@ def site_search(value, limit=5):
         for at, (read, _kind), (keys, search_tags) in zip(positions, reads, found, strict=True):
             key, _label, queryset, _url_name = kinds[at]
             fields = SEARCH_FIELDS[key]
-            if not keys:
-                rows = []
-            elif _rank(queryset, fields, value) is None:  # SQLite: the list's own order
-                rows = list(with_keys(queryset, keys)[:limit])
-            else:
-                rows = list(_best_ranked(queryset, keys, fields, value, limit)[:limit])
-            loaded[at] = rows
             tags = caching.tags_of_query(*read.query.get_compiler(using=read.db).as_sql())
+            rows = []
             if keys:
                 # Which rows show, and in what order, is what the rows' order reads of the candidates, not what
                 # the rows show (the row cache's concern): a casualty figure rewriting the headline of the one
@@ -295,6 +278,13 @@ def site_search(value, limit=5):
                 order = ranked(with_keys(queryset, keys).select_related(None).prefetch_related(None), fields, value)
                 order = order.values_list("pk", flat=True)[:limit]
                 tags |= caching.tags_of_query(*order.query.get_compiler(using=order.db).as_sql())
+                if _rank(queryset, fields, value) is None:  # SQLite: the list's own order
+                    rows = list(with_keys(queryset, keys)[:limit])
+                else:
+                    # PostgreSQL: the best ranked, ranked without the rows' joins first (joining a thousand
+                    # candidates to draw five cost half of a common word's search), then only those fetched whole.
+                    rows = list(ranked(queryset.filter(pk__in=order), fields, value))
+            loaded[at] = rows
             if search_tags:
                 # Read in key order: the search tags of the records read (PostgreSQL's ranking reads the index
                 # entries of those candidates alone), not of the whole index.

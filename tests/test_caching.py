@@ -691,7 +691,7 @@ def every_page(archive):
     ]
 
 
-def stale_pages(client, addresses, reader, settings):
+def stale_pages(client, addresses, reader):
     """The addresses `reader` serves as something else than the page drawn afresh with every cache off (whole,
     the CSP nonce aside), and how many it served from its cache. A page it draws anew is compared too: it draws
     it with the counts and rows it remembers from before."""
@@ -699,11 +699,11 @@ def stale_pages(client, addresses, reader, settings):
     for address in addresses:
         cached = read_any(client, address, reader)
         compared += cached.get("X-Page-Cache") == "hit"
-        settings.PAGE_CACHE = settings.COUNT_CACHE = False
-        with worker("afresh"):
+        # A context, not `settings.X = ...`: each assignment to pytest-django's `settings` nests one more
+        # override for the rest of the test, and every settings read walks them all (60 deep on average here).
+        with override_settings(PAGE_CACHE=False, COUNT_CACHE=False), worker("afresh"):
             caches[CACHE_ALIAS].clear()
             drawn = client.get(address)
-        settings.PAGE_CACHE = settings.COUNT_CACHE = True
         if as_drawn(cached) != as_drawn(drawn):
             stale.append(address)
     return stale, compared
@@ -711,18 +711,16 @@ def stale_pages(client, addresses, reader, settings):
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_after_any_change_every_cached_page_is_the_page_drawn_afresh(
-    client, archive, workers, pages_before_any_change, settings, change
+    client, archive, workers, pages_before_any_change, change
 ):
     addresses = every_page(archive)
     with pages_before_any_change(addresses) as reader:
         CHANGES[change](archive)
-        stale, compared = stale_pages(client, addresses, reader, settings)
+        stale, compared = stale_pages(client, addresses, reader)
     assert stale == [] and compared, (stale, compared)
 
 
-def test_a_pending_revision_shows_nowhere_and_a_published_or_restored_one_everywhere(
-    client, archive, workers, settings
-):
+def test_a_pending_revision_shows_nowhere_and_a_published_or_restored_one_everywhere(client, archive, workers):
     """The review workflow writes through revisions: an editor's change is rolled back into a pending revision,
     a reviewer's publishing or restoring applies a whole snapshot (rows deleted, ranks rewritten by an UPDATE,
     the headline figures recomputed). Pages cached before each step are the pages drawn afresh after it."""
@@ -736,7 +734,7 @@ def test_a_pending_revision_shows_nowhere_and_a_published_or_restored_one_everyw
     reader = workers[0]
 
     def check(step):
-        stale, compared = stale_pages(client, addresses, reader, settings)
+        stale, compared = stale_pages(client, addresses, reader)
         assert stale == [] and compared, (step, stale, compared)
         for address in addresses:  # cached again, for the next step
             read_any(client, address, reader)

@@ -80,7 +80,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from redis.exceptions import RedisError
 
 from . import search_index
-from .models import BOOKKEEPING_MODELS, ArchiveState, CacheTag
+from .models import BOOKKEEPING_MODELS, ArchiveState, CacheTag, SearchChange
 from .models.base import loading_instances
 
 CACHE_ALIAS = "pages"
@@ -361,20 +361,30 @@ def search_spread_tag(kind):
     return f"search.{kind}~*"
 
 
+def search_change_tag(kind, pk):
+    """Not a tag anything depends on: `bump` writes it into the search journal (SearchChange, `search_changes`)."""
+    return f"search.{kind}#{pk}"
+
+
+_JOURNALED = re.compile(r"search\.\w+#\d+")
+
+
 def search_tags(model, changed=None, pk=None):
     """The search tags a write of a `model` row moves: its own kind's when the row is new or deleted (`changed`
     None) or a searched column changed (a text, or the key of a record whose name it searches), and the kinds'
     whose index holds its name when a field they read changed (a name, a status). A search does not follow every
     save of the kinds it reads: a casualty figure's save rewrites its incident's headline without a searched
     word. Each kind's search tag comes with its spread tag, or for a row `pk` whose own text changed, the tag of
-    its span (search_read_tags)."""
+    its span (search_read_tags) and its line in the search journal (`search_changes`)."""
     kinds = search_index.indexed_kinds()
     names = None if changed is None else {name for field in changed for name in (field.name, field.attname)}
     tags = set()
     if model in kinds and (names is None or names & _searched_columns(model)):
         kind = kinds[model]
-        own = search_span_tag(kind, pk) if changed is not None and pk is not None else search_spread_tag(kind)
-        tags |= {search_tag(kind), own}
+        if changed is not None and pk is not None:
+            tags |= {search_tag(kind), search_span_tag(kind, pk), search_change_tag(kind, pk)}
+        else:
+            tags |= {search_tag(kind), search_spread_tag(kind)}
     for reader, _relation, fields in search_index.dependents().get(model, []):
         if names is None or names & fields:
             tags |= {search_tag(kinds[reader]), search_spread_tag(kinds[reader])}
@@ -385,9 +395,13 @@ def search_read_tags(kind, keys, complete):
     """The search tags a read of the `keys` of a kind's matches depends on: every change of its index, unless it
     stopped (not `complete`) at its first matches in key order (search_index.in_index_order): then only the
     changes that are not one record's, and those of the records up to its last key. A common word's first
-    thousand incidents are not read again when an editor rewrites incident 50,000."""
+    thousand incidents are not read again when an editor rewrites incident 50,000.
+
+    A complete read depends on its spread tag too: while that stays, every change of the index since the read was
+    one record's own text, written in the search journal, and a remembered read can be brought up to date by
+    checking those records alone (`cached_each`'s `recheck`)."""
     if complete or not keys:
-        return {search_tag(kind)}
+        return {search_tag(kind), search_spread_tag(kind)}
     spans = range(max(keys) // SEARCH_SPAN + 1)
     return {search_spread_tag(kind)} | {search_span_tag(kind, span * SEARCH_SPAN) for span in spans}
 
@@ -835,6 +849,8 @@ def bump(tags, using=DEFAULT_DB_ALIAS):
     names = sorted(set(tags))
     if not names:
         return
+    journal = [name.removeprefix("search.").split("#") for name in names if _JOURNALED.fullmatch(name)]
+    names = [name for name in names if not _JOURNALED.fullmatch(name)]
     connection = connections[using]
     sequence = _next_sequence(connection)
     table = CacheTag._meta.db_table
@@ -846,6 +862,14 @@ def bump(tags, using=DEFAULT_DB_ALIAS):
                 f"INSERT INTO {table} (name, version) VALUES {rows} "
                 "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
                 [value for name in chunk for value in (name, sequence)],
+            )
+        for start in range(0, len(journal), 300):
+            chunk = journal[start : start + 300]
+            rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {SearchChange._meta.db_table} (kind, record, version) VALUES {rows} "
+                "ON CONFLICT (kind, record) DO UPDATE SET version = excluded.version",
+                [value for kind, key in chunk for value in (kind, int(key), sequence)],
             )
     # Versions read before this write are out of date; the request's starting version stays, so a page it
     # renders now, having read this write's tags, is not stored.
@@ -999,27 +1023,74 @@ def expect(kind, parts):
             _scope.expected |= {name for name, _version in entry[1]}
 
 
-def cached(kind, parts, compute, tags=()):
+def cached(kind, parts, compute, tags=(), recheck=None):
     """`compute()`, remembered under (kind, parts) while settings.COUNT_CACHE is on, until a tag of what it read
-    (or of `tags`) moves."""
+    (or of `tags`) moves. For a value made from a complete read of a search index, `recheck(value, changed)`
+    brings a remembered one up to date after edits of the records `changed` alone (see cached_each)."""
     if not settings.COUNT_CACHE:
         return compute()
-    return _cached(kind, parts, compute, tags)[0]
+    each = None
+    if recheck is not None:
+
+        def each(stale):
+            rechecked = {
+                position: (recheck(value, changed), tags) for position, (value, changed, tags) in stale.items()
+            }
+            return {position: made for position, made in rechecked.items() if made[0] is not None}
+
+    return _cached(kind, parts, compute, tags, each)[0]
 
 
-def cached_each(kind, parts_list, compute):
+def cached_each(kind, parts_list, compute, recheck=None):
     """[value for each of `parts_list`], each remembered as cached() remembers one, until a tag of what it read
     moves; those not remembered are made together: compute(positions) -> {position: (value, tags of what that
     value alone depends on)}. The site search's kinds: a reaction's edit finds the other four where they were,
-    and the kinds it must search again are searched in one query."""
+    and the kinds it must search again are searched in one query.
+
+    A value that read a kind's search index whole (search_read_tags: complete) and whose only tag that moved is
+    that kind's search tag is out of date by the texts of a few records, written in the search journal: then
+    recheck({position: (value, keys of those records, tags it was made with)}) -> {position: (value, tags)} may
+    bring it up to date by checking those records alone; the positions it leaves out are made by compute(). An
+    editor's rewrite of incident 50,000 then costs a search for its name a look at that one record, not at the
+    whole index."""
     parts_list = list(parts_list)
     if not settings.COUNT_CACHE:
         made = compute(list(range(len(parts_list))))
         return [made[position][0] for position in range(len(parts_list))]
-    return [value for value, _versions in _cached_each(kind, parts_list, compute)]
+    return [value for value, _versions in _cached_each(kind, parts_list, compute, recheck)]
 
 
-def _cached_each(kind, parts_list, compute):
+def _journaled(versions, current):
+    """(search kind, version) when the only tag of `versions` that moved is a kind's search tag and the entry
+    also holds that kind's spread tag, still current: every change of that index since `version` is then one
+    record's own text (search_tags), written in the journal. Else None."""
+    moved = [name for name, version in versions if current[name] != version]
+    if len(moved) != 1 or not moved[0].startswith("search.") or "~" in moved[0]:
+        return None
+    kind = moved[0].removeprefix("search.")
+    if search_spread_tag(kind) not in dict(versions):
+        return None
+    return kind, dict(versions)[moved[0]]
+
+
+# Past this many records edited since a search was remembered, it is made again rather than checked record by record.
+MAX_RECHECKED = 100
+
+
+def search_changes(kind, since):
+    """The keys of the records of `kind` whose indexed text an edit changed after content version `since`, or None
+    when there are more than MAX_RECHECKED."""
+    connection = connections[router.db_for_read(SearchChange)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT record FROM {SearchChange._meta.db_table} WHERE kind = %s AND version > %s LIMIT %s",
+            [kind, since, MAX_RECHECKED + 1],
+        )
+        keys = {key for (key,) in cursor.fetchall()}
+    return keys if len(keys) <= MAX_RECHECKED else None
+
+
+def _cached_each(kind, parts_list, compute, recheck=None):
     """[(value, {tag: version} it was made with)] for cached_each() and cached()."""
     keys = [_entry_key(kind, parts) for parts in parts_list]
     if getattr(_scope, "depth", 0) and not _scope.model_tags_read:
@@ -1027,17 +1098,32 @@ def _cached_each(kind, parts_list, compute):
         _scope.model_tags_read = True
     entries = cache().get_many(keys)
     current = current_versions({name for _value, versions in entries.values() for name, _version in versions})
-    found, missing = {}, []
+    found, missing, stale = {}, [], {}
     for position, key in enumerate(keys):
         entry = entries.get(key)
         if entry is not None and all(current[name] == version for name, version in entry[1]):
             note(name for name, _version in entry[1])
             found[position] = (entry[0], dict(entry[1]))
+        elif entry is not None and recheck is not None and (journaled := _journaled(entry[1], current)):
+            stale[position] = (entry[0], journaled, {name for name, _version in entry[1]})
         else:
             missing.append(position)
+    made = {}
+    if stale:
+        start = starting_sequence()
+        changes = {since: search_changes(*since) for since in {since for _value, since, _tags in stale.values()}}
+        made = recheck(
+            {
+                position: (value, changes[since], tags)
+                for position, (value, since, tags) in stale.items()
+                if changes[since] is not None
+            }
+        )
+        missing = sorted({*missing, *(position for position in stale if position not in made)})
     if missing:
         start = starting_sequence()
-        made = compute(missing)
+        made |= compute(missing)
+    if made:
         versions = current_versions({GENERATION}.union(*(tags for _value, tags in made.values())))
         stored = {}
         for position, (value, tags) in made.items():
@@ -1063,13 +1149,13 @@ def cached_answer(kind, parts, compute):
     return value, _page(_entry_key(kind, parts), versions)
 
 
-def _cached(kind, parts, compute, tags=()):
+def _cached(kind, parts, compute, tags=(), recheck=None):
     def made(_positions):
         with reading() as seen:
             value = compute()
         return {0: (value, seen.all_tags() | set(tags))}
 
-    return _cached_each(kind, [parts], made)[0]
+    return _cached_each(kind, [parts], made, recheck)[0]
 
 
 def cached_count(queryset, key=None):

@@ -183,7 +183,23 @@ def remembered_match_keys(found):
         sql, params = read.query.get_compiler(using=read.db).as_sql()
     except EmptyResultSet:
         return []
-    return caching.cached("match-keys", (read.db, sql, params), lambda: _read_keys([(read, kind)])[0][0])
+    return caching.cached(
+        "match-keys",
+        (read.db, sql, params),
+        lambda: _read_keys([(read, kind)])[0][0],
+        recheck=lambda keys, changed: _rechecked(found, keys, changed),
+    )
+
+
+def _rechecked(found, keys, changed):
+    """The `keys` of all of `found`'s matches (a complete read, in key order), once the records `changed` since
+    they were read are looked at again: those that match now are in, those that no longer match are out. None
+    when there are now too many to read whole (the search is made again, and stops at its first matches)."""
+    if not changed:
+        return keys
+    matching, _tags = _read_keys(_key_reads([found.filter(pk__in=sorted(changed))]))[0]
+    now = sorted({key for key in keys if key not in changed} | set(matching))
+    return now if len(now) <= MAX_COUNTED else None
 
 
 def first_match_keys_of(searches, limit=None):
@@ -262,48 +278,68 @@ def site_search(value, limit=5):
     words = tuple(search_words(value))
     loaded = {}
 
+    def found(at):
+        return text_search(kinds[at][2], SEARCH_FIELDS[kinds[at][0]], value)
+
+    def shown(at, read, keys, search_tags):
+        """((the total, the keys of the rows shown, every key if the read was complete), tags) from a kind's keys."""
+        key, _label, queryset, _url_name = kinds[at]
+        fields = SEARCH_FIELDS[key]
+        tags = caching.tags_of_query(*read.query.get_compiler(using=read.db).as_sql())
+        rows = []
+        if keys:
+            # Which rows show, and in what order, is what the rows' order reads of the candidates, not what
+            # the rows show (the row cache's concern): a casualty figure rewriting the headline of the one
+            # incident shown leaves it remembered.
+            order = ranked(with_keys(queryset, keys).select_related(None).prefetch_related(None), fields, value)
+            order = order.values_list("pk", flat=True)[:limit]
+            tags |= caching.tags_of_query(*order.query.get_compiler(using=order.db).as_sql())
+            if _rank(queryset, fields, value) is None:  # SQLite: the list's own order
+                rows = list(with_keys(queryset, keys)[:limit])
+            else:
+                # PostgreSQL: the best ranked, ranked without the rows' joins first (joining a thousand
+                # candidates to draw five cost half of a common word's search), then only those fetched whole.
+                rows = list(ranked(queryset.filter(pk__in=order), fields, value))
+        loaded[at] = rows
+        if search_tags:
+            # Read in key order: the search tags of the records read (PostgreSQL's ranking reads the index
+            # entries of those candidates alone), not of the whole index.
+            tags = caching.without_search_tags(tags) | search_tags
+        complete = len(keys) <= MAX_COUNTED and bool(search_tags)
+        return (len(keys), tuple(row.pk for row in rows), tuple(keys) if complete else None), tags
+
     def search(positions):
-        reads = _key_reads(text_search(kinds[at][2], SEARCH_FIELDS[kinds[at][0]], value) for at in positions)
-        found = _read_keys(reads)
+        reads = _key_reads(found(at) for at in positions)
+        return {
+            at: shown(at, read, keys, search_tags)
+            for at, (read, _kind), (keys, search_tags) in zip(positions, reads, _read_keys(reads), strict=True)
+        }
+
+    def recheck(stale):
+        """The kinds whose every match is remembered, brought up to date by the records edited since."""
         made = {}
-        for at, (read, _kind), (keys, search_tags) in zip(positions, reads, found, strict=True):
-            key, _label, queryset, _url_name = kinds[at]
-            fields = SEARCH_FIELDS[key]
-            tags = caching.tags_of_query(*read.query.get_compiler(using=read.db).as_sql())
-            rows = []
-            if keys:
-                # Which rows show, and in what order, is what the rows' order reads of the candidates, not what
-                # the rows show (the row cache's concern): a casualty figure rewriting the headline of the one
-                # incident shown leaves it remembered.
-                order = ranked(with_keys(queryset, keys).select_related(None).prefetch_related(None), fields, value)
-                order = order.values_list("pk", flat=True)[:limit]
-                tags |= caching.tags_of_query(*order.query.get_compiler(using=order.db).as_sql())
-                if _rank(queryset, fields, value) is None:  # SQLite: the list's own order
-                    rows = list(with_keys(queryset, keys)[:limit])
-                else:
-                    # PostgreSQL: the best ranked, ranked without the rows' joins first (joining a thousand
-                    # candidates to draw five cost half of a common word's search), then only those fetched whole.
-                    rows = list(ranked(queryset.filter(pk__in=order), fields, value))
-            loaded[at] = rows
-            if search_tags:
-                # Read in key order: the search tags of the records read (PostgreSQL's ranking reads the index
-                # entries of those candidates alone), not of the whole index.
-                tags = caching.without_search_tags(tags) | search_tags
-            made[at] = ((len(keys), tuple(row.pk for row in rows)), tags)
+        for at, ((_total, _shown, keys), changed, _tags) in stale.items():
+            searched = found(at)
+            now = None if keys is None else _rechecked(searched, list(keys), changed)
+            if now is not None:
+                read, kind = _key_reads([searched])[0]
+                made[at] = shown(at, read, now, caching.search_read_tags(kind, now, complete=True))
         return made
 
     remembered = caching.cached_each(
-        "site-search", [(key, queryset.db, words, limit) for key, _label, queryset, _url_name in kinds], search
+        "site-search", [(key, queryset.db, words, limit) for key, _label, queryset, _url_name in kinds], search, recheck
     )
     groups = []
-    for at, ((key, label, queryset, url_name), (total, shown)) in enumerate(zip(kinds, remembered, strict=True)):
+    for at, ((key, label, queryset, url_name), (total, shown_keys, _keys)) in enumerate(
+        zip(kinds, remembered, strict=True)
+    ):
         groups.append(
             {
                 "key": key,
                 "label": label,
                 "total": min(total, MAX_COUNTED),
                 "total_capped": total > MAX_COUNTED,
-                "results": caching.Shown(queryset, shown, loaded.get(at)),
+                "results": caching.Shown(queryset, shown_keys, loaded.get(at)),
                 "list_url": f"{reverse(url_name)}?{urlencode({'q': value})}",
             }
         )

@@ -34,10 +34,11 @@ from events.caching import (
     current_versions,
     range_tag,
     range_tags,
+    search_changes,
     tags_of_models,
     tags_of_sql,
 )
-from events.models import Attribution, CasualtyFigure, Incident, Organization, Person, Reaction, Status
+from events.models import Attribution, CasualtyFigure, Incident, Organization, Person, Reaction, SearchChange, Status
 from events.models.base import shown_joins
 from events.templatetags import fragments
 from kerman_site.settings.base import shared_caches
@@ -1352,12 +1353,13 @@ def test_a_search_stopped_at_its_first_matches_follows_only_the_records_up_to_it
     romeo = [f.IncidentFactory(title=f"Romeo {n}", date=dt.date(2020, 1, 1 + n)) for n in range(8)]
     address, listed = url("search", q="romeo"), url("incident-list", q="romeo")
 
-    def shown():
-        """(the incidents the site search shows, its reads of the index), the searched list's reads as many."""
+    def shown(places_read_again=False):
+        """(the incidents the site search shows, its reads of the index), the searched list's reads as many (the
+        site search's places too, when `places_read_again`)."""
         page, index_reads, _ran = index_reads_of(client, address)
         _page, list_reads, _ran = index_reads_of(client, listed, "list")
-        assert len(list_reads) == len(index_reads)
-        return re.findall(r">(Romeo \d|Tybalt|Mercutio)<", page), len(index_reads)
+        assert len(list_reads) + places_read_again == len(index_reads)
+        return re.findall(r">(Romeo \d|Tybalt|Mercutio)<", page), len(list_reads)
 
     assert shown() == (["Romeo 3", "Romeo 2", "Romeo 1", "Romeo 0"], 1)  # the first four matches, by date
     assert shown()[1] == 0
@@ -1374,8 +1376,91 @@ def test_a_search_stopped_at_its_first_matches_follows_only_the_records_up_to_it
     assert shown() == (["Romeo 3", "Romeo 2", "Romeo 0", "Tybalt"], 1)
     verona.name = "Romeoville"  # a name the index holds: a change that is not one record's
     verona.save()
-    assert shown() == (["Romeo 2", "Romeo 0", "Tybalt", "Mercutio"], 1)
+    # ...of the incidents': to the places' index it is Verona's own, and the places found none before, so the
+    # site search looks at Verona alone (test_a_search_that_found_every_match_checks_only_the_records_edited_since).
+    assert shown(places_read_again=True) == (["Romeo 2", "Romeo 0", "Tybalt", "Mercutio"], 1)
     assert mercutio.place_id == verona.pk
+
+
+def test_a_search_that_found_every_match_checks_only_the_records_edited_since(client, archive, settings, monkeypatch):
+    """A search that read all its matches (fewer than MAX_COUNTED + 1) is remembered whole: after an edit of one
+    record's own text, the site search and the searched list look at that record alone (the search journal,
+    caching.search_changes) to take it in or out; a change that is not one record's text (a name the index holds)
+    sends them back to the whole index, as does a record that makes the matches too many to read whole."""
+    settings.COUNT_CACHE = True
+    monkeypatch.setattr(search, "MAX_COUNTED", 4)
+    pisa = f.PlaceFactory(name="Pisa")
+    trees = [
+        f.IncidentFactory(
+            title=f"Tree {n}", summary="A quince." if n < 2 else "", date=dt.date(2020, 1, 1 + n), place=pisa
+        )
+        for n in range(5)
+    ]
+    address, listed = url("search", q="quince"), url("incident-list", q="quince")
+    one_key = re.compile(r'"events_\w+"\."id" IN \(%s(, %s)*\)')
+
+    def shown(site_search_reads=None):
+        """(the numbers of the incidents the site search shows, how it read the index), the searched list read it
+        as it did (the site search as `site_search_reads` says, where that differs)."""
+        page, index_reads, _ran = index_reads_of(client, address)
+        _page, list_reads, _ran = index_reads_of(client, listed, "list")
+        reads = ["one record" if one_key.search(sql) else "whole" for sql in list_reads]
+        assert ["one record" if one_key.search(sql) else "whole" for sql in index_reads] == (site_search_reads or reads)
+        return sorted(re.findall(r">Tree (\d)<", page)), reads  # in any order: PostgreSQL's site search ranks
+
+    def write(tree, summary):
+        tree.summary = summary
+        tree.save()
+
+    assert shown() == (["0", "1"], ["whole"])
+    assert shown() == (["0", "1"], [])
+    write(trees[2], "A quince tree.")  # in
+    assert shown() == (["0", "1", "2"], ["one record"])
+    write(trees[0], "A medlar.")  # out
+    assert shown() == (["1", "2"], ["one record"])
+    write(trees[1], "Still a quince.")  # still in
+    assert shown() == (["1", "2"], ["one record"])
+    trees[3].date = dt.date(2021, 1, 1)  # not a searched text: the list reads nothing again; the site search's
+    trees[3].save()  # order reads dates, so it searches the incidents again (as before the journal)
+    assert shown(["whole"]) == (["1", "2"], [])
+    pisa.name = "Quincey"  # a name the incidents' index holds: not one record's text (but the place's own)
+    pisa.save()
+    assert shown(["one record", "whole"]) == (["0", "1", "2", "3", "4"], ["whole"])
+    pisa.name = "Pisa"  # the places' search found Quincey: its order reads names, so it is read whole too
+    pisa.save()
+    assert shown() == (["1", "2"], ["whole"])
+    write(trees[0], "Quince jam.")
+    write(trees[3], "Quince again.")
+    assert shown() == (["0", "1", "2", "3"], ["one record"])  # two records, one read
+    write(trees[4], "Quinces.")  # five matches, more than are read whole: the search stops at its first
+    assert shown() == (["0", "1", "2", "3", "4"], ["one record", "whole"])
+
+
+def test_the_search_journal_holds_each_records_last_change_of_its_indexed_text(db, monkeypatch):
+    """A save that changes a record's searched text writes its line in the search journal, at the content version
+    of its search tag; a save that changes nothing searched writes none; a new record writes none (its kind's
+    spread tag moves: a remembered search is read again whole). Past MAX_RECHECKED records, it says so."""
+    incident = f.IncidentFactory(title="Alder")
+    assert not SearchChange.objects.exists()
+    incident.date = dt.date(2001, 1, 1)
+    incident.save()
+    assert not SearchChange.objects.exists()
+    incident.summary = "A tree."
+    incident.save()
+    line = SearchChange.objects.get()
+    assert (line.kind, line.record) == ("incident", incident.pk)
+    assert line.version == current_versions(["search.incident"])["search.incident"]
+    assert search_changes("incident", line.version - 1) == {incident.pk}
+    assert search_changes("incident", line.version) == set()
+    incident.summary = "A tall tree."
+    incident.save()
+    assert SearchChange.objects.get().version > line.version  # one line a record, moved
+    other = f.IncidentFactory(title="Birch")
+    other.summary = "Another tree."
+    other.save()
+    assert search_changes("incident", line.version - 1) == {incident.pk, other.pk}
+    monkeypatch.setattr("events.caching.MAX_RECHECKED", 1)  # more than that: searched again whole, not record by record
+    assert search_changes("incident", line.version - 1) is None
 
 
 def test_the_site_search_remembers_each_kinds_matches_until_an_edit_changes_them(client, archive, settings):

@@ -51,7 +51,16 @@ from .incidents import (
 )
 from .reactions import Reaction, ReactionQuerySet, Stance
 from .claims import Claim, IncidentClaim, OrganizationClaim, PersonClaim
-from .archive import BOOKKEEPING_MODELS, ArchiveState, CacheTag, FacetCount, FacetPair, Revision, RevisionQuerySet
+from .archive import (
+    BOOKKEEPING_MODELS,
+    ArchiveState,
+    CacheTag,
+    FacetCount,
+    FacetPair,
+    Revision,
+    RevisionQuerySet,
+    SearchChange,
+)
 
 __all__ = [
     "BOOKKEEPING_MODELS",
@@ -59,6 +68,7 @@ __all__ = [
     "PERPETRATOR_KINDS",
     "ArchiveState",
     "CacheTag",
+    "SearchChange",
     "Attribution",
     "CasualtyFigure",
     "Claim",

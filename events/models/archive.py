@@ -41,6 +41,24 @@ class CacheTag(models.Model):
         return f"{self.name} at {self.version}"
 
 
+class SearchChange(models.Model):
+    """The journal of the search index: when the indexed text of one record last changed (the content version of
+    that write). A search whose matches are all remembered reads it to check again only the records changed since
+    it was made, instead of the kind's whole index (events/caching.py, `search_changes`)."""
+
+    kind = models.CharField(max_length=40)
+    record = models.BigIntegerField()  # its primary key
+    version = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name = "search change"
+        constraints = [models.UniqueConstraint(fields=["kind", "record"], name="search_change_once_per_record")]
+        indexes = [models.Index(fields=["kind", "version"], name="search_change_since")]
+
+    def __str__(self):
+        return f"{self.kind} {self.record} at {self.version}"
+
+
 class RevisionQuerySet(models.QuerySet):
     def of(self, record):
         """The revisions of `record` (a root: an incident, person, organization, place, source or stance)."""
@@ -250,5 +268,5 @@ class FacetPair(models.Model):
 # permissions (events/workflow.py), no fixtures, and no cache tags of their own (events/caching.py). A new
 # bookkeeping model belongs here and in this set.
 BOOKKEEPING_MODELS = frozenset(
-    model._meta.model_name for model in (ArchiveState, CacheTag, Revision, FacetCount, FacetPair)
+    model._meta.model_name for model in (ArchiveState, CacheTag, SearchChange, Revision, FacetCount, FacetPair)
 )

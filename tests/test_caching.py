@@ -1436,6 +1436,45 @@ def test_a_search_that_found_every_match_checks_only_the_records_edited_since(cl
     assert shown() == (["0", "1", "2", "3", "4"], ["one record", "whole"])
 
 
+def test_a_lists_page_keys_are_remembered_until_what_their_query_read_moves(client, db, settings):
+    """Under the count cache a list's page reads the keys of its rows once (events.pagination.page_keys), as it
+    counts them once: a deep page skips its thousands of index entries on its first view, not on every one, and
+    an edit of what a row shows (a summary) leaves the keys where they were; a new order (a date), a status or a
+    new row reads them again. Every page is the one drawn with nothing remembered."""
+    settings.COUNT_CACHE = True
+    settings.EVENTS_PAGE_SIZE = 2
+    elms = [f.IncidentFactory(title=f"Elm {n}", date=dt.date(2020, 1, 1 + n)) for n in range(5)]
+    address = url("incident-list", page=2)
+
+    def shown():
+        """(the incidents page 2 shows, how many times it read its keys: a query skipping page 1's rows)."""
+        skips = []
+
+        def note(execute, sql, params, many, context):
+            skips.extend([sql] if " OFFSET " in sql else [])
+            return execute(sql, params, many, context)
+
+        with worker("page-keys"), connection.execute_wrapper(note):
+            page = NONCE.sub("", body(client.get(address)))
+        with override_settings(COUNT_CACHE=False):
+            assert page == NONCE.sub("", body(client.get(address)))
+        return re.findall(r">(Elm \d)<", page), len(skips)
+
+    assert shown() == (["Elm 2", "Elm 1"], 1)
+    assert shown() == (["Elm 2", "Elm 1"], 0)
+    elms[2].summary = "Shown on its row."
+    elms[2].save()
+    assert shown() == (["Elm 2", "Elm 1"], 0)
+    elms[0].date = dt.date(2021, 1, 1)
+    elms[0].save()
+    assert shown() == (["Elm 3", "Elm 2"], 1)
+    elms[4].status = Status.DRAFT
+    elms[4].save()
+    assert shown() == (["Elm 2", "Elm 1"], 1)
+    f.IncidentFactory(title="Elm 5", date=dt.date(2022, 1, 1))
+    assert shown() == (["Elm 3", "Elm 2"], 1)
+
+
 def test_the_search_journal_holds_each_records_last_change_of_its_indexed_text(db, monkeypatch):
     """A save that changes a record's searched text writes its line in the search journal, at the content version
     of its search tag; a save that changes nothing searched writes none; a new record writes none (its kind's

@@ -318,10 +318,18 @@ def site_search(value, limit=5):
     def recheck(stale):
         """The kinds whose every match is remembered, brought up to date by the records edited since."""
         made = {}
-        for at, ((_total, _shown, keys), changed, _tags) in stale.items():
+        for at, (remembered, changed, tags) in stale.items():
+            keys = remembered[2]
             searched = found(at)
             now = None if keys is None else _rechecked(searched, list(keys), changed)
-            if now is not None:
+            if now is None:
+                continue
+            key, _label, queryset, _url_name = kinds[at]
+            if now == list(keys) and _rank(queryset, SEARCH_FIELDS[key], value) is None:
+                # The same matches, shown in the list's own order, which no edit since moved (else a tag other
+                # than the search tag would have): what was remembered, and what it depended on, still hold.
+                made[at] = (remembered, tags)
+            else:
                 read, kind = _key_reads([searched])[0]
                 made[at] = shown(at, read, now, caching.search_read_tags(kind, now, complete=True))
         return made

@@ -853,29 +853,29 @@ def bump(tags, using=DEFAULT_DB_ALIAS):
     names = [name for name in names if not _JOURNALED.fullmatch(name)]
     connection = connections[using]
     sequence = _next_sequence(connection)
-    table = CacheTag._meta.db_table
     with connection.cursor() as cursor:
-        for start in range(0, len(names), 400):
-            chunk = names[start : start + 400]
-            rows = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} (name, version) VALUES {rows} "
-                "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-                [value for name in chunk for value in (name, sequence)],
-            )
-        for start in range(0, len(journal), 300):
-            chunk = journal[start : start + 300]
-            rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {SearchChange._meta.db_table} (kind, record, version) VALUES {rows} "
-                "ON CONFLICT (kind, record) DO UPDATE SET version = excluded.version",
-                [value for kind, key in chunk for value in (kind, int(key), sequence)],
-            )
+        _upsert(cursor, CacheTag, ["name"], [(name, sequence) for name in names])
+        _upsert(cursor, SearchChange, ["kind", "record"], [(kind, int(key), sequence) for kind, key in journal])
     # Versions read before this write are out of date; the request's starting version stays, so a page it
     # renders now, having read this write's tags, is not stored.
     _scope.version = None
     _scope.known = {}
     _scope.model_tags_read = False
+
+
+def _upsert(cursor, model, key, rows):
+    """Write `rows` (the `key` columns, then the version) into `model`'s table, a row's version replaced where its
+    key is there already; 1,200 parameters a statement at most."""
+    columns = ", ".join([*key, "version"])
+    size = 1200 // (len(key) + 1)
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        values = ", ".join([f"({', '.join(['%s'] * (len(key) + 1))})"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({columns}) VALUES {values} "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET version = excluded.version",
+            [value for row in chunk for value in row],
+        )
 
 
 def _next_sequence(connection):

@@ -1158,16 +1158,24 @@ def _cached(kind, parts, compute, tags=(), recheck=None):
     return _cached_each(kind, [parts], made, recheck)[0]
 
 
+def cached_query(kind, queryset, compute, empty, recheck=None):
+    """cached(kind, ...) of `compute()`, a value read by `queryset`, under the query's database, SQL and
+    parameters, which hold whatever narrows it; `empty` for a query Django knows matches nothing (.none()).
+    Compiling costs a little, so it is skipped while the count cache is off; callers that know what their value
+    depends on give cached() a key of their own instead."""
+    if not settings.COUNT_CACHE:
+        return compute()
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return empty
+    return cached(kind, (queryset.db, sql, params), compute, recheck=recheck)
+
+
 def cached_count(queryset, key=None):
-    """queryset.count(), remembered until an edit changes it, under `key`, or under the query's SQL and
-    parameters (compiling it costs a little: callers that know what the query depends on give a key instead)."""
+    """queryset.count(), remembered until an edit changes it, under `key`, or under the query's SQL."""
     if key is None:
-        if not settings.COUNT_CACHE:
-            return queryset.count()
-        try:
-            key = (queryset.model._meta.label, *queryset.query.sql_with_params())
-        except EmptyResultSet:  # .none(): nothing to count
-            return 0
+        return cached_query("count", queryset, queryset.count, 0)
     return cached("count", key, queryset.count)
 
 

@@ -12,7 +12,6 @@
 """
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.utils.functional import cached_property
 
@@ -80,11 +79,7 @@ class ArchivePaginator(CappedPaginator):
 def page_keys(queryset, bottom, top):
     """The keys of `queryset`'s rows from `bottom` to `top` in its order, remembered (events.caching.cached)."""
     keys = queryset.values_list("pk", flat=True)[bottom:top]
-    try:
-        sql, params = keys.query.get_compiler(using=keys.db).as_sql()
-    except EmptyResultSet:
-        return []
-    return caching.cached("page-keys", (keys.db, sql, params), lambda: list(keys))
+    return caching.cached_query("page-keys", keys, lambda: list(keys), [])
 
 
 def first_matches(base, searched, cap, keys):

@@ -21,7 +21,6 @@ from functools import reduce
 from operator import and_, or_
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, Q, Value
 
@@ -179,14 +178,11 @@ def remembered_match_keys(found):
     if not settings.COUNT_CACHE:
         return first_match_keys(found)
     read, kind = _key_reads([found])[0]
-    try:
-        sql, params = read.query.get_compiler(using=read.db).as_sql()
-    except EmptyResultSet:
-        return []
-    return caching.cached(
+    return caching.cached_query(
         "match-keys",
-        (read.db, sql, params),
+        read,
         lambda: _read_keys([(read, kind)])[0][0],
+        [],
         recheck=lambda keys, changed: _rechecked(found, keys, changed),
     )
 

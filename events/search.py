@@ -321,9 +321,12 @@ def site_search(value, limit=5):
             if now is None:
                 continue
             key, _label, queryset, _url_name = kinds[at]
-            if now == list(keys) and _rank(queryset, SEARCH_FIELDS[key], value) is None:
-                # The same matches, shown in the list's own order, which no edit since moved (else a tag other
-                # than the search tag would have): what was remembered, and what it depended on, still hold.
+            ranks = _rank(queryset, SEARCH_FIELDS[key], value) is not None
+            if now == list(keys) and (not ranks or len(now) <= 1 or set(changed).isdisjoint(now)):
+                # The same matches in the same order: SQLite shows them in the list's own order, which no edit
+                # since moved (else a tag other than the search tag would have); PostgreSQL ranks each by its own
+                # text alone (ts_rank, not weighed against the other records), so only an edited match can move,
+                # and a single match cannot. What was remembered, and what it depended on, still hold.
                 made[at] = (remembered, tags)
             else:
                 read, kind = _key_reads([searched])[0]

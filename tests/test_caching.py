@@ -1412,13 +1412,28 @@ def test_a_search_that_found_every_match_checks_only_the_records_edited_since(cl
         tree.summary = summary
         tree.save()
 
+    def ranked_again(address):
+        """Whether the site search ranked its incidents again (on PostgreSQL; SQLite keeps the list's order)."""
+        _page, _reads, ran = index_reads_of(client, address, "ranked")
+        return any("ts_rank" in sql and "events_incident" in sql for sql in ran)
+
     assert shown() == (["0", "1"], ["whole"])
     assert shown() == (["0", "1"], [])
     write(trees[2], "A quince tree.")  # in
     assert shown() == (["0", "1", "2"], ["one record"])
     write(trees[0], "A medlar.")  # out
     assert shown() == (["1", "2"], ["one record"])
+    postgresql = connection.vendor == "postgresql"
+    medlar = url("search", q="medlar")
+    assert ranked_again(medlar) == ranked_again(address) == postgresql  # remembered by a worker of its own
     write(trees[1], "Still a quince.")  # still in
+    assert shown() == (["1", "2"], ["one record"])
+    # PostgreSQL ranks the matches by their own text: the edited one may move, so they are ranked again...
+    assert ranked_again(address) == postgresql
+    write(trees[4], "A pear.")  # ...but not after an edit of a record that matches neither before nor after,
+    assert not ranked_again(address)
+    write(trees[0], "A ripe medlar.")  # nor for the one match there is
+    assert not ranked_again(medlar)
     assert shown() == (["1", "2"], ["one record"])
     trees[3].date = dt.date(2021, 1, 1)  # not a searched text: the list reads nothing again; the site search's
     trees[3].save()  # order reads dates, so it searches the incidents again (as before the journal)

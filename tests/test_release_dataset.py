@@ -10,7 +10,6 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from frictionless import validate
 
 from events import releases
 from events.models import Incident, IncidentClaim, Status
@@ -101,6 +100,8 @@ def test_releasing_twice_from_the_same_data_gives_byte_identical_files(release_d
 
 
 def test_frictionless_validates_the_release_and_catches_a_broken_one(release_dir):
+    from frictionless import validate  # here: a quarter of a second to import, in every test process otherwise
+
     folder = release("1.0.0")
     report = validate(str(folder / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])

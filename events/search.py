@@ -20,7 +20,6 @@ from contextlib import nullcontext
 from functools import reduce
 from operator import and_, or_
 
-from django.conf import settings
 from django.db import connections
 from django.db.models import BooleanField, Q, Value
 
@@ -175,8 +174,6 @@ def remembered_match_keys(found):
     moves (events.caching.cached): a searched list's page, sort and facets then share one read of the index
     across requests, and an edit of a record past a common word's first thousand matches keeps it
     (events.caching.search_read_tags). Kept under the read's SQL: whatever narrows it is in there."""
-    if not settings.COUNT_CACHE:
-        return first_match_keys(found)
     read, kind = _key_reads([found])[0]
     return caching.cached_query(
         "match-keys",

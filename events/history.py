@@ -93,9 +93,10 @@ def record_changed_versions(user, reason):
         history_model.objects.bulk_create([version for _, version in new])
         for field in m2m_fields:
             m2m_history = HISTORY.m2m_models[field]
-            through_fields = [f.name for f in field.remote_field.through._meta.fields]
+            # By column (`source_id`), not by field: reading `link.source` fetched each linked row, a query a link.
+            through_columns = [f.attname for f in field.remote_field.through._meta.fields]
             m2m_history.objects.bulk_create(
-                m2m_history(history=version, **{name: getattr(link, name) for name in through_fields})
+                m2m_history(history=version, **{name: getattr(link, name) for name in through_columns})
                 for row, version in new
                 for link in current_links[field.name].get(row.pk, [])
             )

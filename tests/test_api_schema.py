@@ -5,7 +5,6 @@ from the site's own files."""
 import re
 
 import pytest
-import schemathesis
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
@@ -13,12 +12,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from events.api.types import API_TYPES
 from events.api.views import openapi_document
@@ -26,7 +19,6 @@ from tests.conftest import examples
 
 pytestmark = pytest.mark.django_db
 SWAGGER_UI_VERSION = "5.35.0"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture
@@ -70,7 +62,10 @@ def test_the_reference_page_runs_swagger_ui_from_the_sites_own_files(client):
 def api_schema(seeded, generous_rate_limit):
     """The document, with the site as a WSGI app in this thread: it sees the test's database rows (the seed,
     see tests/conftest.py). The handler would close the connection after each request, as a server does; the
-    test client's handler does not."""
+    test client's handler does not. schemathesis is imported here, not by every test process at collection
+    (about half a second of CPU each; its pytest plugin is off too, pyproject.toml)."""
+    import schemathesis
+
     schema = schemathesis.openapi.from_dict(openapi_document())
     schema.app = WSGIHandler()
     request_started.disconnect(close_old_connections)
@@ -89,6 +84,14 @@ def operations():
 @pytest.mark.parametrize("path", list(operations()))
 def test_every_operation_answers_as_documented_and_never_with_a_server_error(api_schema, path):
     # schemathesis's own pytest loader (from_fixture) does not run under pytest 9; Hypothesis is driven here.
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     operation = api_schema[path]["GET"]
 
     @hypothesis_settings(
@@ -96,6 +99,6 @@ def test_every_operation_answers_as_documented_and_never_with_a_server_error(api
     )
     @given(case=operation.as_strategy())
     def call(case):
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(checks=checks)
 
     call()

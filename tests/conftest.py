@@ -246,9 +246,8 @@ def pytest_collection_modifyitems(items):
 
 def pytest_sessionstart(session):
     """An xdist controller collects no tests (its workers do), so its collector comes back on here."""
-    import xdist
-
-    if xdist.is_xdist_controller(session):
+    config = session.config
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
         gc.enable()
 
 

@@ -3,13 +3,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.test.utils import override_settings
 
 from events import fixture_checks
 from events.history import FIXTURE_REASON, record_changed_versions, system_user
 from events.models import Incident, Source
 from events.revisions import record_all_changed
-from events.signals import bulk_write
 
 BASE_SOURCE_SLUG = "kerman-bombings-article"
 
@@ -46,11 +44,8 @@ class Command(BaseCommand):
             raise CommandError(f"No JSON fixtures in {directory or settings.FIXTURE_DIRS[0]}.")
         # One transaction: a broken file leaves the database as it was.
         with transaction.atomic():
-            # The raw saves record no history, but each many-to-many set would, as nobody; history is off
-            # while they run, and the versions are written below in one go instead.
-            # The search index, headline figures and content version, likewise, are kept once at the end
-            # rather than row by row.
-            with override_settings(SIMPLE_HISTORY_ENABLED=False), bulk_write():
+            # History off and the upkeep kept once at the end (`as_a_load`); the versions are written below.
+            with fixture_checks.as_a_load():
                 # Record by record, each checked first: a broken one is named (file, record, field) and the
                 # load stops with nothing loaded.
                 fixture_checks.load(files)

@@ -43,7 +43,7 @@ class _RollBack(Exception):
 
 
 @contextmanager
-def as_a_load():
+def _as_a_load():
     """What a load's records are saved under: the raw saves record no history, but each many-to-many set would,
     as nobody, so history is off (the load writes the versions afterwards, in one go); the search index, headline
     figures and content version are kept once at the end (`bulk_write`) rather than row by row."""
@@ -55,7 +55,7 @@ def first_problem(files):
     """The first broken record in `files`, as a message; None if they would all load. Changes nothing: the
     records are saved as a load saves them, and rolled back before anything is kept for them."""
     try:
-        with transaction.atomic(), as_a_load():
+        with transaction.atomic(), _as_a_load():
             _load_all(files)
             raise _RollBack
     except _Problem as problem:
@@ -67,10 +67,12 @@ def first_problem(files):
 def load(files):
     """Load `files` as loaddata would, checking each record as first_problem() does on the way: the checked rows
     are the loaded rows, so the fixtures are read and saved once rather than twice (a dry run, then loaddata).
-    A broken record raises BrokenFixture naming it, and nothing is loaded."""
+    A broken record raises BrokenFixture naming it, and nothing is loaded. The caller writes the rows' first
+    versions afterwards (history is off while they are saved)."""
     try:
         with transaction.atomic():
-            loaded = _load_all(files)
+            with _as_a_load():
+                loaded = _load_all(files)
             connection = transaction.get_connection()
             # As loaddata: rows given with explicit keys leave PostgreSQL's sequences behind them.
             statements = connection.ops.sequence_reset_sql(no_style(), loaded)

@@ -165,7 +165,10 @@ def _load_record(where, record, known):
         failed = {name for name in errors if name != NON_FIELD_ERRORS}
         errors = _constraint_errors(instance, exclude | failed, errors)
         raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
-    if instance.pk is not None:  # a row found by its natural key or named by its key: changed, not added
+    if record.get("pk") is not None:
+        # A row named by its key may take another natural key from the record: what earlier lookups found goes.
+        # A row found by its natural key keeps it (the record's fields are what found it), and a new row takes
+        # one nothing named yet: a reload found every source and place again for each record (800 queries).
         known.clear()
     try:
         with transaction.atomic():

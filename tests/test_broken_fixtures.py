@@ -9,7 +9,10 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from events import fixture_checks
 from events.fixture_checks import first_problem
 from events.management.commands.load_archive import fixture_files
 from events.models import CasualtyFigure, Incident
@@ -133,6 +136,24 @@ def test_manage_py_prints_the_message_without_a_traceback(tmp_path, settings, ca
     assert "Traceback" not in err
     assert all(part in err for part in named)
     assert Path(named[0]).name in err
+
+
+def test_a_reload_looks_each_referenced_natural_key_up_once(tmp_path):
+    # Reloading changes rows found by their natural keys; that keeps what every natural key names, so the
+    # references to one source cost one lookup however many records make them.
+    def lookups_of_the_cited_source(referrers):
+        records = [{"model": "events.source", "fields": {"title": "Base", "slug": "base"}}] + [
+            {"model": "events.source", "fields": {"title": f"S{n}", "slug": f"s{n}", "reported_in": ["base"]}}
+            for n in range(referrers)
+        ]
+        path = tmp_path / f"sources-{referrers}.json"
+        path.write_text(json.dumps(records), encoding="utf-8")
+        fixture_checks.load([path])
+        with CaptureQueriesContext(connection) as queries:
+            assert first_problem([path]) is None  # the same records again: each changes the row it names
+        return sum("\"slug\" = 'base'" in query["sql"] for query in queries)
+
+    assert lookups_of_the_cited_source(10) == lookups_of_the_cited_source(3)
 
 
 def test_a_natural_key_a_record_takes_away_is_not_found_later_in_the_same_load(tmp_path):

@@ -7,6 +7,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -245,10 +247,26 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_sessionstart(session):
-    """An xdist controller collects no tests (its workers do), so its collector comes back on here."""
+    """An xdist controller collects no tests (its workers do), so its collector comes back on here; it starts
+    making the test databases its workers would each make (`_start_preparing`)."""
     config = session.config
     if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
         gc.enable()
+        _start_preparing(config)
+
+
+def pytest_sessionfinish(session):
+    process = _PREPARING.get("process")
+    if process is not None and process.poll() is None:  # a run too short to need them
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """The workers wait for the databases the controller is making rather than make them too."""
+    if "process" in _PREPARING:
+        node.workerinput["kerman_preparing_pid"] = _PREPARING["process"].pid
 
 
 def pytest_collection_finish(session):
@@ -294,6 +312,50 @@ def _migrated_cache(config):
     return config.cache.mkdir("migrated-db") / f"{_migrations_key()}.sqlite3"
 
 
+def _seed_cache(config):
+    """Where the seeded SQLite test database is kept between runs, beside the migrated one; None without a
+    cache directory."""
+    cache = getattr(config, "cache", None)
+    return cache.mkdir("seeded-db") / f"{_seed_key()}.sqlite3" if cache is not None else None
+
+
+# The process making the databases for this run's workers, in an xdist controller.
+_PREPARING = {}
+
+
+def _start_preparing(config):
+    """With no migrated database kept from an earlier run (a clean clone, a changed migration), the workers each
+    migrated one and loaded the seed into one, at the same time: an xdist controller has one process make both
+    (tests/prepare_databases.py) while the workers start, and they wait for it (`_prepared`)."""
+    migrated = _migrated_cache(config)
+    if migrated is None or migrated.exists():
+        return
+    log = migrated.with_name("prepare.log").open("w")
+    _PREPARING["process"] = subprocess.Popen(
+        [sys.executable, "-m", "tests.prepare_databases", str(migrated), str(_seed_cache(config))],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "kerman_site.settings.test"},
+        stdout=log,
+        stderr=log,
+    )
+    log.close()
+    # Waited for here, so that once it ends its id names no process (a worker's `_prepared` stops waiting).
+    threading.Thread(target=_PREPARING["process"].wait, daemon=True).start()
+
+
+def _prepared(config, path):
+    """Whether `path` exists, once the controller's process making it (`_start_preparing`) has made it or ended."""
+    pid = getattr(config, "workerinput", {}).get("kerman_preparing_pid")
+    deadline = time.monotonic() + 600
+    while pid and not path.exists() and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    return path.exists()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
     """When a migrated database is cached (see `_migrated_cache`), the test database is made without running
@@ -301,7 +363,7 @@ def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_
     cached one in `django_db_setup`."""
     cached = _migrated_cache(request.config)
     _MIGRATED_SQLITE["cache"] = cached
-    if cached is not None and cached.exists():
+    if cached is not None and _prepared(request.config, cached):
         connection.settings_dict["TEST"]["MIGRATE"] = False
 
 
@@ -368,9 +430,8 @@ def _seed_snapshot(request, django_db_setup, django_db_blocker, tmp_path_factory
     process. None on other databases."""
     if not _sqlite_snapshots():
         return None
-    cache = getattr(request.config, "cache", None)
-    cached = cache.mkdir("seeded-db") / f"{_seed_key()}.sqlite3" if cache is not None else None
-    if cached is not None and cached.exists():
+    cached = _seed_cache(request.config)
+    if cached is not None and _prepared(request.config, cached):
         return cached
     with django_db_blocker.unblock():
         assert not connection.in_atomic_block, "the seed snapshot is taken outside any test's transaction"

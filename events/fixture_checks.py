@@ -155,16 +155,20 @@ def _load_record(where, record, known):
         raise _Problem(f"{where}: {exc}") from exc
     instance = obj.object
     exclude = {f.name for f in obj.deferred_fields}
+    checked = known.checked_references(instance, exclude)
     try:
         # The model's constraints are checked by the save below, which the database refuses when one fails
         # (a query per constraint per record otherwise, a third of the dry run).
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        instance.full_clean(exclude=exclude | checked, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         # As full_clean() would: the constraints too, on the fields that passed, in the same message.
         errors = exc.update_error_dict({})
         failed = {name for name in errors if name != NON_FIELD_ERRORS}
         errors = _constraint_errors(instance, exclude | failed, errors)
         raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
+    known.note_checked_references(instance, exclude)
+    if instance.pk is not None:  # a row changed, not added: what was checked against its model's rows goes
+        known.forget_checks(type(instance))
     if record.get("pk") is not None:
         # A row named by its key may take another natural key from the record: what earlier lookups found goes.
         # A row found by its natural key keeps it (the record's fields are what found it), and a new row takes
@@ -204,9 +208,37 @@ class KnownKeys:
 
     def __init__(self):
         self._keys = {}
+        # {target model: {(foreign key, value)}}: references full_clean() found valid (the row exists and is one
+        # the key may point to), each a query; the seed points at its incident in over a hundred records.
+        self._checked = {}
 
     def clear(self):
         self._keys.clear()
+        self._checked.clear()
+
+    @staticmethod
+    def _references(instance, exclude):
+        for field in type(instance)._meta.concrete_fields:
+            if field.many_to_one and field.name not in exclude:
+                value = getattr(instance, field.attname)
+                if value is not None:
+                    yield field, value
+
+    def checked_references(self, instance, exclude):
+        """The names of the instance's foreign keys whose values were found valid earlier in the load."""
+        return {
+            field.name
+            for field, value in self._references(instance, exclude)
+            if (field, value) in self._checked.get(field.related_model, ())
+        }
+
+    def note_checked_references(self, instance, exclude):
+        for field, value in self._references(instance, exclude):
+            self._checked.setdefault(field.related_model, set()).add((field, value))
+
+    def forget_checks(self, model):
+        """A row of `model` changed (it may no longer be one a key may point to): its references are checked again."""
+        self._checked.pop(model, None)
 
     def get(self, model, natural_keys, field="pk"):
         """The `field` (the key) of the rows of `model` every natural key names, or None unless all are known."""

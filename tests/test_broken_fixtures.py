@@ -156,6 +156,22 @@ def test_a_reload_looks_each_referenced_natural_key_up_once(tmp_path):
     assert lookups_of_the_cited_source(10) == lookups_of_the_cited_source(3)
 
 
+def test_a_reference_checked_earlier_is_checked_again_after_its_row_changes(tmp_path):
+    # The loader remembers the references it found valid; a record that turns a country into a city must not
+    # leave a later organization pointing at it as its country.
+    def record(model, slug, **fields):
+        return {"model": f"events.{model}", "fields": {"name": slug.title(), "slug": slug, **fields}}
+
+    path = tmp_path / "places.json"
+    records = [record("place", "land", kind="country"), record("organization", "first", kind="media", country=["land"])]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    assert first_problem([path]) is None
+    records += [record("place", "land", kind="city"), record("organization", "second", kind="media", country=["land"])]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    problem = first_problem([path])
+    assert problem.startswith(f"{path}: events.organization 'second': country: ") and "valid choice" in problem
+
+
 def test_a_natural_key_a_record_takes_away_is_not_found_later_in_the_same_load(tmp_path):
     # The loader remembers what each natural key named (events.fixture_checks.KnownKeys); a record that renames
     # the row must not leave a later record pointing at it under its old name.

@@ -179,7 +179,7 @@ def test_gunicorn_serves_the_site_with_production_settings(prod_site):
             except OSError:
                 assert server.poll() is None, server.stderr.read().decode()
                 assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.5)
+                time.sleep(0.05)
         assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok"})
         status, headers, body = get(f"{base}/")
         assert status == 200

@@ -183,26 +183,57 @@ def pytest_runtest_protocol(item, nextitem):
 BROWSER_PACKAGE = "tests/browser"
 
 
+# Seconds each test took (set-up and teardown included) in the last run that ran it, kept in pytest's cache for
+# the next run's order; a test it has no time for is taken to cost about the suite's mean.
+TEST_SECONDS = "kerman/test-seconds"
+SECONDS_A_TEST = 0.1
+
+
 def pytest_xdist_make_scheduler(config, log):
     """Under `--dist loadfile` (the Makefile's), the browser tests go to one process as one unit, first.
     Dealt out a file at a time, the biggest files first, they came last, a module here and there between small
     files: each return to the package started its live server and loaded its seed again (4-5 s on PostgreSQL),
-    and what the other process could do while a browser drew a page was already done."""
+    and what the other process could do while a browser drew a page was already done.
+
+    Then the files go out longest first, by the seconds their tests took last time (TEST_SECONDS), so that the last
+    ones dealt are short and the processes end together: by their number of tests (xdist's own order), a file
+    of four tests and twelve seconds could come near the end, the other process idle while it ran."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    cache = getattr(config, "cache", None)
+    seconds = cache.get(TEST_SECONDS, {}) if cache is not None else {}
+
+    def cost(unit):
+        scope, tests = unit
+        return (scope != BROWSER_PACKAGE, -sum(seconds.get(nodeid, SECONDS_A_TEST) for nodeid in tests))
+
     class BrowserPackageFirst(LoadFileScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid):
             scope = super()._split_scope(nodeid)
             return BROWSER_PACKAGE if scope.startswith(f"{BROWSER_PACKAGE}/") else scope
 
         def _assign_work_unit(self, node):
-            if BROWSER_PACKAGE in self.workqueue:
-                self.workqueue.move_to_end(BROWSER_PACKAGE, last=False)
+            if not self.ordered:
+                self.ordered = True
+                units = sorted(self.workqueue.items(), key=cost)
+                self.workqueue.clear()
+                self.workqueue.update(units)
             super()._assign_work_unit(node)
 
     return BrowserPackageFirst(config, log)
+
+
+_TEST_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    """In the process that schedules (an xdist controller, or a run without xdist), each test's seconds."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _TEST_SECONDS[report.nodeid] = round(_TEST_SECONDS.get(report.nodeid, 0.0) + report.duration, 3)
 
 
 # What `make test-postgres` leaves to `make test` (its -m "not same_on_every_database"): tests that run on a SQLite
@@ -256,6 +287,9 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session):
+    cache = getattr(session.config, "cache", None)
+    if _TEST_SECONDS and cache is not None and not os.environ.get("PYTEST_XDIST_WORKER"):
+        cache.set(TEST_SECONDS, {**cache.get(TEST_SECONDS, {}), **_TEST_SECONDS})
     process = _PREPARING.get("process")
     if process is not None and process.poll() is None:  # a run too short to need them
         process.terminate()

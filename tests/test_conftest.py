@@ -38,8 +38,15 @@ def test_make_test_postgres_leaves_the_marked_tests_out_and_ci_runs_it():
     assert "make test-postgres DATABASE_URL=postgres://" in (ROOT / ".ci" / "run").read_text()
 
 
-def scheduler():
+class Cache(dict):
+    def get(self, key, default):
+        return super().get(key, default)
+
+
+def scheduler(seconds=None):
     config = SimpleNamespace(getvalue={"dist": "loadfile", "tx": ["2*popen"]}.get)
+    if seconds is not None:
+        config.cache = Cache({conftest.TEST_SECONDS: seconds})
     return conftest.pytest_xdist_make_scheduler(config, log=None)
 
 
@@ -75,6 +82,22 @@ def test_the_browser_package_is_handed_out_first():
     assert list(chosen.assigned_work[worker]) == ["tests/browser"]
     assert worker.sent == [[3]]
     assert list(chosen.workqueue) == ["tests/test_admin.py", "tests/test_views.py"]
+
+
+def test_files_are_handed_out_longest_first_by_the_seconds_their_tests_took_last_time():
+    # Fewer tests but longer ones: the views file goes first; a test with no time is taken as the mean (0.1 s).
+    chosen = scheduler(seconds={"tests/test_views.py::a": 12.0, "tests/test_admin.py::a": 0.5})
+    units = {
+        "tests/test_admin.py": {"tests/test_admin.py::a": False, "tests/test_admin.py::b": False},
+        "tests/test_views.py": {"tests/test_views.py::a": False},
+        "tests/test_models.py": {f"tests/test_models.py::{n}": False for n in range(8)},
+    }
+    chosen.workqueue.update(units)
+    worker = Worker()
+    chosen.registered_collections[worker] = [nodeid for unit in units.values() for nodeid in unit]
+    chosen._assign_work_unit(worker)
+    assert list(chosen.assigned_work[worker]) == ["tests/test_views.py"]
+    assert list(chosen.workqueue) == ["tests/test_models.py", "tests/test_admin.py"]  # 0.8 s, then 0.6 s
 
 
 @pytest.mark.django_db

@@ -440,41 +440,45 @@ def _ids(model, using, **lookup):
     return set(model._base_manager.using(using).filter(**lookup).values_list("pk", flat=True))
 
 
-def _incident_roots(instance, using, deleting):
+# Each model's roots: the records whose counts a write of `instance` moves. A row just `created` has nothing
+# stored before it and no rows under it yet, so nothing is read for it.
+
+
+def _incident_roots(instance, using, deleting, created=False):
     # A reaction is public only with its incident: the incident's status moves its reactions' counts. When the
     # incident is deleted its reactions are deleted too, and count themselves.
-    reactions = set() if deleting or instance.pk is None else _ids(Reaction, using, incident_id=instance.pk)
+    reactions = set() if deleting or created or instance.pk is None else _ids(Reaction, using, incident_id=instance.pk)
     return {"events.incident": {instance.pk}, "events.reaction": reactions}
 
 
-def _attribution_roots(instance, using, deleting):
-    stored = None if deleting else stored_value(Attribution, instance.pk, "incident_id", using)
+def _attribution_roots(instance, using, deleting, created=False):
+    stored = None if deleting or created else stored_value(Attribution, instance.pk, "incident_id", using)
     return {"events.incident": {instance.incident_id, stored}}
 
 
-def _role_roots(instance, using, deleting):
-    stored = None if deleting else stored_value(Role, instance.pk, "person_id", using)
+def _role_roots(instance, using, deleting, created=False):
+    stored = None if deleting or created else stored_value(Role, instance.pk, "person_id", using)
     return {"events.person": {instance.person_id, stored}}
 
 
-def _place_roots(instance, using, deleting):
+def _place_roots(instance, using, deleting, created=False):
     roots = {"events.place": {instance.pk}}
     if deleting:  # its nationals lose the nationality with the link rows
         roots["events.person"] = _ids(Person, using, nationalities=instance.pk)
     return roots
 
 
-def _stance_roots(instance, using, deleting):
+def _stance_roots(instance, using, deleting, created=False):
     return {"events.reaction": _ids(Reaction, using, stances=instance.pk) if deleting else set()}
 
 
 ROOTS = {
     Incident: _incident_roots,
-    Reaction: lambda instance, using, deleting: {"events.reaction": {instance.pk}},
+    Reaction: lambda instance, using, deleting, created=False: {"events.reaction": {instance.pk}},
     Attribution: _attribution_roots,
-    Person: lambda instance, using, deleting: {"events.person": {instance.pk}},
+    Person: lambda instance, using, deleting, created=False: {"events.person": {instance.pk}},
     Role: _role_roots,
-    Organization: lambda instance, using, deleting: {"events.organization": {instance.pk}},
+    Organization: lambda instance, using, deleting, created=False: {"events.organization": {instance.pk}},
     Place: _place_roots,
     Stance: _stance_roots,
 }
@@ -572,7 +576,7 @@ def after_save(instance, created, using):
         return
     pending = pending or Pending(using)
     if created:
-        pending.add_new(ROOTS[type(instance)](instance, using, deleting=False))
+        pending.add_new(ROOTS[type(instance)](instance, using, deleting=False, created=True))
     pending.settle()
     if isinstance(instance, Place) and not created:
         parent_before = instance.__dict__.pop("_counts_parent_before", instance.parent_id)

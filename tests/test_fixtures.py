@@ -99,11 +99,30 @@ def test_fixture_files_use_natural_keys_only():
             assert not {"killed", "injured", "perpetrators_killed", "killed_qualifier"} & set(fields), path
 
 
+def stamps():
+    """When each row was added and last changed, and its save counter, by model and key."""
+    return {
+        (model.__name__, pk): row
+        for model in events_models()
+        if issubclass(model, Publishable)
+        for pk, *row in model._base_manager.values_list("pk", "created_at", "updated_at", "version")
+    }
+
+
 def test_loading_twice_updates_instead_of_duplicating(seeded):
-    first = row_counts()
+    first, before = row_counts(), stamps()
     assert first["events.Incident"] == 13
+    edited = kerman()
+    Incident.objects.filter(pk=edited.pk).update(title="Edited in the admin")
     call_command("load_archive", "--force", stdout=StringIO())
     assert row_counts() == first
+    # Only the row the fixtures change is written: it keeps when it was added; the others are untouched (a
+    # reload wrote every row, giving each the reload's time as when it was added and a new save counter).
+    after = stamps()
+    assert [key for key in before if after[key] != before[key]] == [("Incident", edited.pk)]
+    assert after[("Incident", edited.pk)][0] == before[("Incident", edited.pk)][0]
+    assert after[("Incident", edited.pk)][2] == before[("Incident", edited.pk)][2] + 1
+    assert kerman().title == edited.title and kerman().killed == edited.killed
 
 
 def test_load_archive_without_force_leaves_a_seeded_database_alone(seeded):

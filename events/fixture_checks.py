@@ -167,7 +167,7 @@ def _load_record(where, record, known):
         errors = _constraint_errors(instance, exclude | failed, errors)
         raise _Problem(f"{where}: {_validation_message(ValidationError(errors))}") from exc
     known.note_checked_references(instance, exclude)
-    stored = _stored_row(instance, obj)
+    stored = _stored_row(instance)
     if stored is not None:
         # A row the load finds already there keeps when it was added and what is derived from other rows, where
         # the fixtures do not say; and a row that would not change is left alone: a reload of the same fixtures
@@ -206,7 +206,7 @@ def _load_record(where, record, known):
 _SAVE_WRITES = {"version", "updated_at"}
 
 
-def _stored_row(instance, obj):
+def _stored_row(instance):
     """The row `instance` (found by its natural key or named by its key) would change; None for a new one."""
     if instance.pk is None:
         return None

@@ -386,6 +386,8 @@ class Marker:
     y: float = 0.0
     radius: float = RADIUS_MIN
     url: str = ""
+    # False on a locator map, which marks where one record is and counts nothing.
+    counted: bool = True
 
     @property
     def place(self):
@@ -400,6 +402,8 @@ class Marker:
 
     @property
     def title(self):
+        if not self.counted:
+            return f"{self.place.name} ({self.point.precision_words})"
         incidents = f"{self.incidents:,} incident{'' if self.incidents == 1 else 's'}"
         return f"{self.place.name}: {incidents}, {self.deaths_words} ({self.point.precision_words})"
 
@@ -551,7 +555,7 @@ def locator_map(place):
         span = min(max(span, wide_enough * 1.3), LOCATOR_MAX_SPAN)
     view = locator_view(point.longitude, point.latitude, span)
     x, y = view.project(point.longitude, point.latitude)
-    marker = Marker(point=point, x=round(x, 1), y=round(y, 1), radius=LOCATOR_RADIUS)
+    marker = Marker(point=point, x=round(x, 1), y=round(y, 1), radius=LOCATOR_RADIUS, counted=False)
     where = point.place.name
     description = f"A map of the region around {where}, marking its {point.precision_words}."
     return Map(

@@ -298,6 +298,10 @@ def test_an_incident_page_shows_where_it_happened_and_how_precisely(client, rows
     assert '<figure class="locator">' in content
     assert "City-level point: Kerman" in content
     assert '<path class="map-land map-land--focus"' in content  # Iran, shaded
+    # The locator's marker says where it is, not a count: it said "Kerman: 0 incidents, deaths unknown" on the
+    # page of an incident in Kerman.
+    assert "<title>Kerman (city-level point)</title></circle>" in content
+    assert "0 incidents" not in content and "deaths unknown" not in content
 
 
 def test_a_place_without_a_point_shows_its_ancestors_and_says_so(client, rows):

@@ -169,13 +169,11 @@ def _load_record(where, record, known):
     known.note_checked_references(instance, exclude)
     stored = _stored_row(instance)
     if stored is not None:
-        # A row the load finds already there keeps when it was added and what is derived from other rows, where
-        # the fixtures do not say; and a row that would not change is left alone: a reload of the same fixtures
-        # wrote every row, setting its added and changed times to the reload's and counting a save against every
-        # form open on it.
-        for name in ("created_at", *getattr(type(instance), "DERIVED_FIELDS", ())):
-            if name not in record["fields"] and hasattr(stored, name):
-                setattr(instance, name, getattr(stored, name))
+        # A row the load finds already there keeps what no editor writes (when it was added, the headline figures
+        # an incident copies from its preferred ones: what export_fixtures leaves out) where the record does not
+        # give it; and a row that would not change is left alone: a reload of the same fixtures wrote every row,
+        # setting its added and changed times to the reload's and counting a save against every form open on it.
+        _keep_what_no_editor_writes(instance, stored, record["fields"])
         if not obj.deferred_fields and _same_row(instance, stored, obj.m2m_data):
             return obj
     if instance.pk is not None:  # a row changed, not added: what was checked against its model's rows goes
@@ -211,6 +209,12 @@ def _stored_row(instance):
     if instance.pk is None:
         return None
     return type(instance)._base_manager.filter(pk=instance.pk).first()
+
+
+def _keep_what_no_editor_writes(instance, stored, given):
+    for field in type(instance)._meta.concrete_fields:
+        if not (field.editable or field.primary_key or field.attname in _SAVE_WRITES or field.name in given):
+            setattr(instance, field.attname, getattr(stored, field.attname))
 
 
 def _link_new_row(instance, links):

@@ -318,9 +318,6 @@ class Incident(Publishable):
         return f"{shown} {label} ({utc})"
 
     HEADLINE_FIELDS = ("killed", "injured", "perpetrators_killed")
-    # Columns copied from other rows (the preferred figures): a load that does not give them keeps the stored
-    # ones, and sets them again from the figures at its end (events.signals.after_bulk_write).
-    DERIVED_FIELDS = tuple(name for field in HEADLINE_FIELDS for name in (field, f"{field}_qualifier"))
 
     def refresh_headline_figures(self, save=True):
         """Copy the preferred whole-incident figures (value and qualifier) into the headline columns."""

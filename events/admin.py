@@ -139,6 +139,9 @@ class ArchiveAdmin(PageAutocompletes, SimpleHistoryAdmin):
     # Each row draws its workflow status as a form field: 100 rows were two thirds of a changelist's cost.
     list_per_page = 50
 
+    class Media:
+        js = ["events/admin/time-zone-notes.js"]
+
     def get_changelist(self, request, **kwargs):
         return ArchiveChangeList
 

@@ -89,8 +89,8 @@ def archive(_archive_server, django_db_blocker):
 BIG_RECORD_MS = 60_000
 
 
-def new_page(browser, archive, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport, base_url=archive.url, accept_downloads=True)
+def new_page(browser, archive, viewport=DESKTOP, **options):
+    context = browser.new_context(viewport=viewport, base_url=archive.url, accept_downloads=True, **options)
     context.set_default_timeout(15_000)
     return context, context.new_page()
 

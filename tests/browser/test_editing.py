@@ -13,9 +13,9 @@ PASSWORD = "correct horse battery"
 accounts = itertools.count()
 
 
-def log_in(browser, archive, group):
+def log_in(browser, archive, group, **options):
     user = member_of(group, f"{group.lower()}-browser-{next(accounts)}")
-    context, page = new_page(browser, archive)
+    context, page = new_page(browser, archive, **options)
     page.goto("/admin/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
@@ -152,4 +152,27 @@ def test_the_biggest_records_autocompletes_are_set_up_after_the_page_answers_and
     assert row.locator("select.admin-autocomplete.select2-hidden-accessible").count() >= 1
     row.locator(".select2-selection").first.click()
     editor.locator(".select2-results__option").first.wait_for()
+    context.close()
+
+
+# Each note, and whether it sits beside a time input (a date and time field's two inputs share one parent).
+NOTES = """() => [...document.querySelectorAll('.timezonewarning')]
+    .map(n => [!!n.parentNode.querySelector('.vTimeField'), n.textContent])"""
+
+
+def test_only_times_carry_a_time_zone_note_and_it_names_the_forms_zone(browser, archive):
+    # An editor in Tehran (UTC+03:30, no daylight saving) opens an incident with no zone of its own, drawn in UTC.
+    context, editor = log_in(browser, archive, "Editor", timezone_id="Asia/Tehran")
+    editor.goto("/admin/events/incident/?q=2022+Shiraz")
+    editor.get_by_role("link", name="2022 Shiraz mass shooting").first.click()
+    editor.wait_for_selector("#id_start_time_1")
+    figures = editor.locator("#casualty_figures-group")
+    assert figures.locator("input.vDateField:not([name*='__prefix__'])").count() >= 1
+    note = "Times on this form are in UTC+00:00, 3.5 hours behind your clock; “Now” fills in the time in that zone."
+    expected = [[True, note], [True, note]]  # the start's and the end's, none under a date
+    assert editor.evaluate(NOTES) == expected
+    # A new inline row sets the shortcuts up again (Django's inlines.js), still without a note under its date.
+    figures.locator(".add-row a").click()
+    assert figures.locator(".dynamic-casualty_figures").last.locator(".vDateField + .datetimeshortcuts").count() == 1
+    assert editor.evaluate(NOTES) == expected
     context.close()

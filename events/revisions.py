@@ -349,10 +349,14 @@ def _roots_now(instance):
 
 def before_change(instance):
     """Signal handler body: called before any save, delete or link change of a row with revisions."""
-    if _scope() is None:
+    scope = _scope()
+    if scope is None:
         return
     for key in _roots_now(instance):
         _note_before(key)
+        # The record a row leaves is changed as much as the one it joins: a figure moved off a published incident
+        # to a draft takes it off the public page, so the write is reviewed for both.
+        scope.touched.setdefault(key, None)
 
 
 def after_change(instance, created=False):
@@ -513,6 +517,22 @@ def _check_references(model, row, problems):
             )
 
 
+def _check_owners(model, root, snap, problems):
+    """A snapshot's rows that now belong to another record stay there: applying it would take them off that
+    record's page, which no one reviewing this one was shown."""
+    for child, fk in AGGREGATES[model]:
+        wanted = {row["pk"] for row in snap["children"].get(child._meta.label_lower, []) if row["pk"] is not None}
+        attname = child._meta.get_field(fk).attname
+        elsewhere = child._base_manager.filter(pk__in=wanted).exclude(**{attname: root.pk})
+        for row in elsewhere.select_related(fk):
+            owner = getattr(row, fk)
+            kind = owner._meta.verbose_name
+            problems.append(
+                f"It takes {child._meta.verbose_name} “{row}” from {kind} “{owner}”, which still holds it: that "
+                f"{kind} must be saved or published without it first."
+            )
+
+
 def _deleted_name(model, pk):
     history = getattr(model, "history", None)
     version = history.filter(id=pk).order_by("-history_date").first() if history is not None else None
@@ -540,6 +560,7 @@ def apply(root, snap, *, keep_status=True, publish_children=False):
     for child, _fk in AGGREGATES[model]:
         for row in snap["children"].get(child._meta.label_lower, []):
             _check_references(child, row, problems)
+    _check_owners(model, root, snap, problems)
     if problems:
         raise RevisionRefused(problems)
     scope = _scope()

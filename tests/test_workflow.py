@@ -202,6 +202,37 @@ def test_editor_change_to_a_figure_of_a_published_incident_waits_for_review(edit
     assert "Killed 10 → 99 (reported)" in pending.summary
 
 
+@pytest.mark.parametrize(
+    "make",
+    [factories.CasualtyFigureFactory, lambda: factories.ReactionFactory(stances=[factories.StanceFactory()])],
+    ids=["figure", "reaction"],
+)
+def test_moving_a_row_off_a_published_incident_waits_for_review_and_publishes_in_order(editor_client, reviewer, make):
+    row = make()
+    published, draft = row.incident, factories.IncidentFactory(status=models.Status.DRAFT)
+    model = type(row)
+    url = admin_url(model, "change", row.pk)
+    assert_saved(editor_client.post(url, {**page_data(editor_client.get(url)), "incident": draft.pk}))
+
+    row.refresh_from_db()
+    assert row.incident == published  # the public page keeps it until a reviewer decides
+    leaving = revisions.revisions_of(published).pending().get()
+    joining = revisions.revisions_of(draft).pending().get()
+    label = model._meta.label_lower
+    assert [r["pk"] for r in leaving.snapshot["children"].get(label, [])] == []
+    assert [r["pk"] for r in joining.snapshot["children"][label]] == [row.pk]
+
+    # Published out of order, the new owner's revision would take the row off a page nobody reviewed.
+    with pytest.raises(revisions.RevisionRefused) as refused:
+        revisions.publish(joining, reviewer)
+    assert f"from incident “{published}”, which still holds it" in str(refused.value.problems)
+    assert model.objects.get(pk=row.pk).incident == published
+    revisions.publish(leaving, reviewer)
+    assert not model.objects.filter(pk=row.pk).exists()
+    revisions.publish(models.Revision.objects.get(pk=joining.pk), reviewer)
+    assert model.objects.get(pk=row.pk).incident == draft
+
+
 def test_editor_edits_a_draft_incidents_figures_inline(editor_client):
     incident = factories.IncidentFactory(status=models.Status.DRAFT)
     factories.CasualtyFigureFactory(incident=incident, value=10)

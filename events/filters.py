@@ -750,7 +750,7 @@ class ReactionFilter(FacetedFilterSet):
     )
     category = django_filters.ChoiceFilter(choices=Reaction.Category.choices, label="Category", empty_label="Any")
     stance = django_filters.ModelChoiceFilter(
-        queryset=Stance.objects.all(),
+        queryset=Stance.objects.public(),
         field_name="stances",
         to_field_name="slug",
         method="filter_stance",

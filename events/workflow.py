@@ -6,8 +6,6 @@ Reviewer: all of that, plus delete, and the `publish_<model>` permission that mo
 published and unpublished. Superusers have every permission.
 """
 
-from django.db.models import Q
-
 from .models import BOOKKEEPING_MODELS, Publishable, Source, Stance, Status, stored_value
 
 EDITOR_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
@@ -63,33 +61,12 @@ def is_public(record):
     """Whether the public sees `record`, so that an Editor's change to it must wait for a Reviewer.
 
     A publishable record is public once published (and stays under review once unpublished); a shared
-    reference record (a source, a stance) is public while a published record cites or uses it.
+    reference record (a source, a stance) is public while the public reads it (its own `is_public()`).
     """
     if isinstance(record, Publishable):
         return record.status in PUBLIC_STATUSES
-    published = Q(status=Status.PUBLISHED)
-    if isinstance(record, Source):
-        in_published_incident = Q(incident__status=Status.PUBLISHED)
-        return any(
-            getattr(record, relation).filter(condition).exists()
-            for relation, condition in (
-                ("incidents", published),
-                ("reactions", published),
-                ("people", published),
-                ("organizations", published),
-                ("places", published),
-                ("casualty_figures", in_published_incident),
-                ("attributions", in_published_incident),
-                ("timeline_entries", in_published_incident),
-                ("incident_links", Q(from_incident__status=Status.PUBLISHED)),
-                ("roles", Q(person__status=Status.PUBLISHED)),
-                ("incident_claims", in_published_incident),
-                ("person_claims", Q(person__status=Status.PUBLISHED)),
-                ("organization_claims", Q(organization__status=Status.PUBLISHED)),
-            )
-        )
-    if isinstance(record, Stance):
-        return record.reactions.filter(published).exists()
+    if isinstance(record, (Source, Stance)):
+        return record.is_public()
     return False
 
 

@@ -375,6 +375,55 @@ def test_an_editor_renaming_a_source_only_a_claim_cites_waits_for_review(editor_
     assert revisions.revisions_of(source).pending().count() == 1
 
 
+def edit_source(client, source, title):
+    url = admin_url(models.Source, "change", source.pk)
+    return client.post(url, {**page_data(client.get(url)), "title": title})
+
+
+def test_an_editor_renaming_the_gazetteer_of_a_published_places_point_waits_for_review(editor_client, client):
+    place = factories.PlaceFactory(latitude=30.28, longitude=57.07, geo_precision="city")
+    gazetteer = place.coordinates_source
+    assert not gazetteer.places.exists() and not gazetteer.incidents.exists()  # cited by nothing else
+
+    assert_saved(edit_source(editor_client, gazetteer, "Renamed by an editor"))
+
+    gazetteer.refresh_from_db()
+    assert gazetteer.title == "GeoNames"
+    assert revisions.revisions_of(gazetteer).pending().count() == 1
+    assert "Renamed by an editor" not in client.get(place.get_absolute_url()).content.decode()
+
+
+def test_sources_up_a_reported_in_chain_of_a_cited_one_are_public_and_the_rest_are_not(editor_client):
+    outlet, agency, wire = (factories.SourceFactory(title=t) for t in ("Outlet", "Agency", "Wire"))
+    statement = factories.SourceFactory(title="Statement", reported_in=outlet)
+    models.Source.objects.filter(pk=outlet.pk).update(reported_in=agency)
+    published_incident().sources.add(statement)
+    unused = factories.SourceFactory(title="Cited by nothing", reported_in=wire)
+
+    public = {s.title for s in models.Source.objects.public()}
+    assert {"Statement", "Outlet", "Agency"} <= public and not {"Wire", "Cited by nothing"} & public
+    for source in models.Source.objects.all():  # the queryset and the record's own check are one rule
+        assert source.is_public() == (source.title in public), source
+    assert_saved(edit_source(editor_client, agency, "Renamed by an editor"))
+    assert revisions.revisions_of(agency).pending().count() == 1
+    assert_saved(edit_source(editor_client, unused, "Renamed by an editor"))
+    assert not revisions.revisions_of(unused).pending().exists()
+
+
+def test_a_stance_is_public_only_while_a_published_reaction_takes_it(editor_client, client):
+    incident = published_incident()
+    taken = factories.StanceFactory(name="Condemned", slug="condemned")
+    factories.ReactionFactory(incident=incident, stances=[taken])
+    factories.ReactionFactory(incident=incident, status=models.Status.DRAFT, stances=[factories.StanceFactory()])
+    url = admin_url(models.Stance, "add")
+    assert_saved(editor_client.post(url, {**page_data(editor_client.get(url)), "name": "Endorsed", "slug": "endorsed"}))
+
+    assert list(models.Stance.objects.public()) == [taken]
+    assert [s.is_public() for s in models.Stance.objects.order_by("pk")] == [True, False, False]
+    offered = client.get("/reactions/").content.decode()
+    assert 'value="condemned"' in offered and "Endorsed" not in offered and "Stance 0" not in offered
+
+
 # Permanent links to published revisions ----------------------------------------------------------------------
 
 

@@ -8,11 +8,9 @@ public when what they belong to is published, as on the record's page.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
-
 from .. import registry
 from ..choices import Status
-from ..models import Attribution, CasualtyFigure, Place, Role, Source, TimelineEntry, public_timeline_entries
+from ..models import Attribution, CasualtyFigure, Role, Source, TimelineEntry, public_timeline_entries
 from . import filters, serializers
 
 PUBLISHED = Status.PUBLISHED
@@ -56,30 +54,8 @@ def from_registry(record_type):
 
 
 def public_sources():
-    """Sources cited by something the public can read (a published place's point included), and the sources those
-    were reported in."""
-    cited = Exists(Place.objects.filter(status=PUBLISHED, coordinates_source=OuterRef("pk")))
-    for relation, published in (
-        ("incidents", Q(status=PUBLISHED)),
-        ("people", Q(status=PUBLISHED)),
-        ("organizations", Q(status=PUBLISHED)),
-        ("places", Q(status=PUBLISHED)),
-        ("reactions", Q(status=PUBLISHED, incident__status=PUBLISHED)),
-        ("casualty_figures", Q(incident__status=PUBLISHED)),
-        ("attributions", Q(incident__status=PUBLISHED)),
-        ("timeline_entries", Q(incident__status=PUBLISHED)),
-        ("roles", Q(person__status=PUBLISHED)),
-        ("incident_claims", Q(incident__status=PUBLISHED)),
-        ("person_claims", Q(person__status=PUBLISHED)),
-        ("organization_claims", Q(organization__status=PUBLISHED)),
-    ):
-        field = Source._meta.get_field(relation)
-        rows = field.related_model.objects.filter(published, sources=OuterRef("pk"))
-        cited |= Exists(rows)
-    direct = Source.objects.filter(cited)
-    return Source.objects.filter(Q(pk__in=direct.values("pk")) | Q(pk__in=direct.values("reported_in"))).select_related(
-        "reported_in"
-    )
+    """Sources the public can read (`SourceQuerySet.public`), with the one each was reported in."""
+    return Source.objects.public().select_related("reported_in")
 
 
 OWN_TYPES = (

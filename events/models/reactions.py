@@ -11,6 +11,14 @@ from .places import Place
 from .sources import Source
 
 
+class StanceQuerySet(models.QuerySet):
+    def public(self):
+        """Stances a published reaction takes: the public never reads one no reaction takes (the reactions list's
+        filter offers these), so an editor's new or renamed stance is public only once a reviewer publishes a
+        reaction taking it."""
+        return self.filter(models.Exists(Reaction.objects.published().filter(stances=models.OuterRef("pk"))))
+
+
 class Stance(Versioned):
     """What a reaction does: condemn, console, show solidarity, vow punishment, accuse, deny..."""
 
@@ -18,7 +26,7 @@ class Stance(Versioned):
     slug = models.SlugField(max_length=60, unique=True)
     description = models.CharField(max_length=300, blank=True)
 
-    objects = NaturalKeyManager("slug")
+    objects = NaturalKeyManager.from_queryset(StanceQuerySet)("slug")
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +38,9 @@ class Stance(Versioned):
 
     def natural_key(self):
         return (self.slug,)
+
+    def is_public(self):
+        return Stance.objects.filter(pk=self.pk).public().exists()
 
 
 class ReactionQuerySet(PublishableQuerySet):

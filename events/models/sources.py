@@ -1,9 +1,47 @@
 """Sources: what every record cites."""
 
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
-from .base import NaturalKeyManager, Versioned
+from .base import NaturalKeyManager, Publishable, Versioned
+
+
+def cited_publicly():
+    """The condition on sources that something the public reads cites: a published record (by that model's own
+    `published()`: a reaction only while its incident is published too), a row of one (a figure of a published
+    incident), or a published place whose point it gives. Read from every relation pointing to Source, so a new
+    kind of citing row is covered, or refused here until it says whose status governs it (`subject_field`)."""
+    condition = Q(pk__in=[])
+    for relation in Source._meta.related_objects:
+        model = relation.related_model
+        if model is Source:
+            continue  # "reported in": the chain, followed by `public()` and `is_public()`
+        if issubclass(model, Publishable):
+            rows = model.objects.published()
+        elif getattr(model, "subject_field", None):
+            owner = model._meta.get_field(model.subject_field).related_model
+            rows = model._base_manager.filter(**{f"{model.subject_field}__in": owner.objects.published()})
+        else:
+            raise TypeError(f"{model.__name__} cites sources without a subject_field naming the record it belongs to")
+        condition |= Exists(rows.filter(**{relation.field.name: OuterRef("pk")}))
+    return condition
+
+
+class SourceQuerySet(models.QuerySet):
+    def public(self):
+        """Sources the public can read: those cited publicly (`cited_publicly`) and, up each chain, the sources they
+        were reported in (a citation names where it was reported). The one rule for the API's sources and for
+        whether an editor's change to a source waits for review (events/workflow.py). The chain is followed in
+        the database, however long, and stays a lazy queryset (the API's schema is drawn without a database)."""
+        cited, params = Source._base_manager.filter(cited_publicly()).order_by().values("pk").query.sql_with_params()
+        table = connection.ops.quote_name(Source._meta.db_table)
+        # UNION, not UNION ALL: a chain that loops (A reported in B in A) ends when it finds no new source.
+        chain = (
+            f'WITH RECURSIVE chain(id) AS ({cited} UNION SELECT {table}."reported_in_id" FROM {table} '
+            f'JOIN chain ON {table}."id" = chain.id WHERE {table}."reported_in_id" IS NOT NULL) SELECT id FROM chain'
+        )
+        return self.filter(pk__in=RawSQL(chain, params))
 
 
 class Source(Versioned):
@@ -26,7 +64,7 @@ class Source(Versioned):
     )
     note = models.TextField(blank=True)
 
-    objects = NaturalKeyManager("slug")
+    objects = NaturalKeyManager.from_queryset(SourceQuerySet)("slug")
 
     class Meta:
         ordering = ["title"]
@@ -43,6 +81,10 @@ class Source(Versioned):
 
     def natural_key(self):
         return (self.slug,)
+
+    def is_public(self):
+        """Whether the public reads this source (`SourceQuerySet.public()`)."""
+        return Source.objects.filter(pk=self.pk).public().exists()
 
 
 def prefetch_sources(records):

@@ -1000,7 +1000,10 @@ class IncidentAdmin(IndexedSearchAdmin, ImportExportAdmin, PublishableAdmin):
         if not workflow.can_publish(request.user, Reaction):
             return
         drafts = list(
-            obj.reactions.exclude(status=Status.PUBLISHED).select_related("person", "organization", "country")
+            # Drafts and reactions in review only: an unpublished one was taken down by a reviewer's decision.
+            obj.reactions.filter(status__in=workflow.EDITOR_STATUSES).select_related(
+                "person", "organization", "country"
+            )
         )
         if not drafts:
             return

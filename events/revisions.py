@@ -611,7 +611,7 @@ def _apply(root, snap, *, keep_status, publish_children):
             instance = existing.get(row["pk"]) or child(pk=row["pk"])
             _copy(instance, built, child_names)
             setattr(instance, child._meta.get_field(fk).attname, root.pk)
-            if publish_children and issubclass(child, Publishable) and instance.status != Status.PUBLISHED:
+            if publish_children and issubclass(child, Publishable) and instance.status in workflow.EDITOR_STATUSES:
                 instance.status = Status.PUBLISHED
             instance.save()
             for name, ids in links.items():
@@ -676,12 +676,13 @@ def _close(revision, reviewer, state, note):
 
 
 def draft_children(model, snap):
-    """Child records the snapshot holds that are not published (an incident's draft reactions)."""
+    """Child records the snapshot holds as drafts or in review (an incident's draft reactions); not the unpublished
+    ones, which a reviewer took down and which publishing the record must not bring back."""
     found = []
     for child, _ in AGGREGATES[model]:
         if issubclass(child, Publishable):
             for row in snap["children"].get(child._meta.label_lower, []):
-                if row["fields"].get("status") != Status.PUBLISHED:
+                if row["fields"].get("status") in workflow.EDITOR_STATUSES:
                     found.append((child, row))
     return found
 

@@ -713,6 +713,29 @@ def test_the_publish_action_names_draft_reactions_and_its_sibling_publishes_them
     assert reaction.status == models.Status.PUBLISHED
 
 
+def test_publishing_with_draft_reactions_leaves_a_reaction_a_reviewer_took_down_unpublished(editor_client, reviewer):
+    incident = published_incident()
+    taken_down = factories.ReactionFactory(
+        incident=incident, slug="taken-down", status=models.Status.UNPUBLISHED, stances=[factories.StanceFactory()]
+    )
+    draft = draft_reaction(incident)
+    assert_saved(edit_incident(editor_client, incident, summary="Corrected summary."))
+    pending = revisions.revisions_of(incident).pending().get()
+    editor_client.force_login(reviewer)
+    url = reverse("admin:events_revision_change", args=[pending.pk])
+    page = editor_client.get(url).content.decode()
+    assert f"Also publish what it holds as drafts: Reaction by {draft.country}</label>" in page
+
+    editor_client.post(url, {"action": "publish", "publish_children": "1"})
+
+    assert models.Reaction.objects.get(pk=draft.pk).status == models.Status.PUBLISHED
+    assert models.Reaction.objects.get(pk=taken_down.pk).status == models.Status.UNPUBLISHED
+    assert incident.reactions.filter(status=models.Status.PUBLISHED).count() == 1
+    reviewer_publishes = admin_url(models.Incident, "changelist")
+    editor_client.post(reviewer_publishes, {"action": "publish_with_reactions", "_selected_action": [incident.pk]})
+    assert models.Reaction.objects.get(pk=taken_down.pk).status == models.Status.UNPUBLISHED
+
+
 def test_the_editor_does_not_see_the_publish_with_reactions_box(editor_client):
     incident = published_incident(status=models.Status.DRAFT)
     page = editor_client.get(admin_url(models.Incident, "change", incident.pk)).content.decode()

@@ -6,6 +6,8 @@ Reviewer: all of that, plus delete, and the `publish_<model>` permission that mo
 published and unpublished. Superusers have every permission.
 """
 
+from django.apps import apps
+
 from .models import BOOKKEEPING_MODELS, Publishable, Source, Stance, Status, stored_value
 
 EDITOR_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
@@ -17,7 +19,18 @@ def publish_permission(model):
 
 
 def can_publish(user, model):
-    return issubclass(model, Publishable) and user.has_perm(publish_permission(model))
+    """Whether `user` may make a change to `model` public. A source or stance has no status of its own: it is
+    public through the records that cite or take it, so whoever may publish every kind of record (a Reviewer) may
+    publish a change to it; without this an Editor's pending change to one could never be published."""
+    if issubclass(model, Publishable):
+        return user.has_perm(publish_permission(model))
+    if model in (Source, Stance):
+        return user.has_perms([publish_permission(m) for m in publishable_models()])
+    return False
+
+
+def publishable_models():
+    return [m for m in apps.get_app_config("events").get_models() if issubclass(m, Publishable)]
 
 
 def workflow_owner(obj):

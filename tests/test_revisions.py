@@ -357,6 +357,23 @@ def test_an_editor_renaming_a_cited_source_waits_for_review(editor_client):
     assert revisions.revisions_of(source).pending().count() == 1
 
 
+def test_a_reviewer_publishes_an_editors_change_to_a_cited_source_and_changes_one_directly(editor_client, reviewer):
+    source = published_incident().sources.get()
+    assert_saved(edit_source(editor_client, source, "Renamed by an editor"))
+    pending = revisions.revisions_of(source).pending().get()
+    editor_client.force_login(reviewer)
+    url = reverse("admin:events_revision_change", args=[pending.pk])
+    assert 'value="publish"' in editor_client.get(url).content.decode()
+
+    assert editor_client.post(url, {"action": "publish"}).status_code == 302
+    source.refresh_from_db()
+    assert source.title == "Renamed by an editor"
+    assert_saved(edit_source(editor_client, source, "Renamed by a reviewer"))
+    source.refresh_from_db()
+    assert source.title == "Renamed by a reviewer"
+    assert not revisions.revisions_of(source).pending().exists()
+
+
 @pytest.mark.parametrize("factory", ["IncidentClaimFactory", "PersonClaimFactory", "OrganizationClaimFactory"])
 def test_an_editor_renaming_a_source_only_a_claim_cites_waits_for_review(editor_client, client, factory):
     """A claim of a published record shows its sources on the record's page, so they are public too."""

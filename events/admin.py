@@ -44,6 +44,7 @@ from .forms import (
     CasualtyFigureForm,
     CasualtyFigureInlineFormSet,
     ChangelistStatusForm,
+    ListedActionForm,
     ParentConstraintsInlineFormSet,
     stale_edit_message,
 )
@@ -383,13 +384,15 @@ class PublishableAdmin(ArchiveAdmin):
     list_editable = ("status",)
     readonly_fields = AUDIT_FIELDS
     actions = ("submit_for_review", "publish", "unpublish")
+    action_form = ListedActionForm
     publication_fieldset = ("Publication", {"fields": ("status", *AUDIT_FIELDS, "version")})
 
     def has_publish_permission(self, request):
         return workflow.can_publish(request.user, self.model)
 
     def get_changelist_form(self, request, **kwargs):
-        return super().get_changelist_form(request, form=with_user(ChangelistStatusForm, request), **kwargs)
+        form = with_user(ChangelistStatusForm, request, listed_at=self._listed_at(request))
+        return super().get_changelist_form(request, form=form, **kwargs)
 
     def publish_children(self, request, obj, publish):
         """After `obj` is published: its child records that stay drafts, published with it or named."""
@@ -397,9 +400,18 @@ class PublishableAdmin(ArchiveAdmin):
     def _set_status(self, request, queryset, status, done, already, allowed_from=None, with_children=False):
         opts = self.model._meta
         changed, unchanged = [], 0
+        listed_at = self._listed_at(request) if status == Status.PUBLISHED else None
         for obj in queryset:
             if obj.status == status:
                 unchanged += 1
+                continue
+            if listed_at is not None and revisions.changed_since(obj, listed_at):
+                self.message_user(
+                    request,
+                    f"Not {done}: {opts.verbose_name} “{obj}” was changed after this list was shown to you. Open it "
+                    "to see what changed, or reload the list, before publishing it.",
+                    messages.ERROR,
+                )
                 continue
             if allowed_from is not None and obj.status not in allowed_from:
                 self.message_user(
@@ -432,6 +444,15 @@ class PublishableAdmin(ArchiveAdmin):
             if unchanged:
                 message += f" {unchanged} {'was' if unchanged == 1 else 'were'} {already}."
             self.message_user(request, message, messages.SUCCESS if changed or not unchanged else messages.INFO)
+
+    def _listed_at(self, request):
+        """When the list page that sent this POST was drawn (its action bar's hidden field); None for a GET."""
+        if request.method != "POST":
+            return None
+        form = self.action_form(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        form.is_valid()
+        return getattr(form, "cleaned_data", {}).get("listed_at")
 
     @admin.action(description="Submit selected %(verbose_name_plural)s for review", permissions=["change"])
     def submit_for_review(self, request, queryset):

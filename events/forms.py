@@ -9,8 +9,10 @@ version) and the editorial rules: who may set which status, and what a record ne
 """
 
 from django import forms
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.models import to_historic
 
@@ -139,6 +141,18 @@ class ChangelistStatusForm(ArchiveAdminForm):
     """The list page's status column: the same rules, with the record's saved sources and rows."""
 
     check_dependents = True
+    listed_at = None  # when the list was drawn (ListedActionForm); set per request by the admin
+
+    def _check_workflow(self, cleaned):
+        super()._check_workflow(cleaned)
+        publishing = cleaned.get("status") == Status.PUBLISHED and self._stored("status") != Status.PUBLISHED
+        if publishing and self.listed_at is not None and revisions.changed_since(self.instance, self.listed_at):
+            self.add_error(
+                "status",
+                "It was changed after this list was shown to you. Open it to see what changed, or reload the list, "
+                "before publishing it.",
+            )
+
     # Fifty rows' status <select>s, each drawn once per process for what it shows (events/widget_memo.py):
     # drawing them option by option was half of a searched incident changelist's time.
     default_renderer = widget_memo.renderer
@@ -318,3 +332,12 @@ class TimelineForm(forms.Form):
         label="Show",
     )
     start = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
+class ListedActionForm(ActionForm):
+    """The list's action bar, with the time its list was drawn: a record changed after that is not published from
+    it, since the reviewer ticking it has not seen the change (PublishableAdmin's `publish` actions)."""
+
+    listed_at = forms.DateTimeField(
+        widget=forms.HiddenInput, required=False, label="", initial=lambda: timezone.now().isoformat()
+    )

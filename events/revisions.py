@@ -471,6 +471,12 @@ def _same_as_live(root, snap, scope):
     return before is not None and before.snapshot == snap
 
 
+def changed_since(record, moment):
+    """Whether the record, or a row saved with it (a figure, a reaction), changed after `moment`."""
+    latest = latest_live(record) if is_root(type(record)) else None
+    return record.updated_at > moment or (latest is not None and latest.created_at > moment)
+
+
 def public_url(revision, slug=None):
     """The permanent public address of a revision in which its record was published; None otherwise."""
     model = revision.record_model

@@ -19,12 +19,13 @@ DJANGO_RENDERER = "django.forms.renderers.DjangoTemplates"
 
 
 def comparable(html):
-    """The page without what differs between two requests (the CSRF token, the CSP nonce), without the
-    whitespace between tags, which the two template languages lay out differently, and with one spelling of
-    an escaped quote (Jinja2 writes &#39; and &#34;, Django &#x27; and &quot;: the same characters)."""
+    """The page without what differs between two requests (the CSRF token, the CSP nonce, when a list was
+    drawn), without the whitespace between tags, which the two template languages lay out differently, and with
+    one spelling of an escaped quote (Jinja2 writes &#39; and &#34;, Django &#x27; and &quot;: the same characters)."""
     html = html.replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
     html = re.sub(r'nonce="[^"]*"', "", html)
+    html = re.sub(r'name="listed_at" value="[^"]*"', "", html)
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
 
 

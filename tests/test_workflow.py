@@ -1,6 +1,8 @@
 """The editorial workflow: Editor and Reviewer groups, draft → in review → published (→ unpublished),
 and the rule that nothing is published without a source."""
 
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
@@ -260,6 +262,35 @@ def test_reviewer_publishes_and_unpublishes(reviewer_client, model):
     act(reviewer_client, model, "unpublish", [obj])
     obj.refresh_from_db()
     assert obj.status == models.Status.UNPUBLISHED
+
+
+def test_a_record_changed_after_the_reviewers_list_was_drawn_is_not_published_from_it(reviewer_client, editor):
+    incident = factories.IncidentFactory(status=models.Status.IN_REVIEW, summary="What the reviewer read.")
+    changelist = admin_url(models.Incident, "changelist")
+    page = reviewer_client.get(changelist).content.decode()
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', page).group(1)
+    with revisions.reviewed_write(editor):  # the editor's save, as the admin makes it, after the list was drawn
+        incident.summary = "What no reviewer read."
+        incident.save()
+
+    refused = reviewer_client.post(
+        changelist,
+        {"action": "publish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_at},
+        follow=True,
+    )
+    assert "was changed after this list was shown to you" in refused.content.decode()
+    status_column = {**changelist_status_data(incident, "published"), "listed_at": listed_at}
+    assert (
+        "was changed after this list was shown to you"
+        in reviewer_client.post(changelist, status_column).content.decode()
+    )
+    incident.refresh_from_db()
+    assert incident.status == models.Status.IN_REVIEW
+
+    page = reviewer_client.get(changelist).content.decode()  # reloaded, the list is newer than the change
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', page).group(1)
+    act_data = {"action": "publish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_at}
+    assert "1 incident published." in reviewer_client.post(changelist, act_data, follow=True).content.decode()
 
 
 def test_reviewer_publishes_from_the_form(reviewer_client):

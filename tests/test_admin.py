@@ -597,6 +597,17 @@ def test_negative_casualty_figure_inline_is_refused_in_plain_words(staff_client)
     assert not models.CasualtyFigure.objects.exists()
 
 
+def test_a_start_time_on_the_calendars_first_day_is_refused_in_words_not_a_server_error(staff_client):
+    incident = factories.IncidentFactory()
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = {**page_data(staff_client.get(url)), "time_zone": "Asia/Tehran"}
+    data.update({"start_time_0": "01/01/0001", "start_time_1": "00:00:00"})  # year 0 in UTC
+
+    assert_refused(staff_client.post(url, data), "Give a time between the years 2 and 9998.")
+    incident.refresh_from_db()
+    assert incident.start_time is None
+
+
 def test_year_only_incident_date_must_be_the_first_of_january(staff_client):
     url = admin_url(models.Incident, "add")
     data = page_data(staff_client.get(url))

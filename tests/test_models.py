@@ -185,6 +185,21 @@ def test_incident_end_time_must_follow_start_time():
     assert_rejected_by_database(incident.save)
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=3, minutes=30))),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
+    ],
+    ids=["year 1 east of UTC", "year 9999"],
+)
+def test_a_time_that_would_fall_off_the_calendar_in_utc_or_its_zone_is_refused(moment):
+    incident = IncidentFactory.build(place=PlaceFactory(), start_time=moment, time_zone="America/New_York")
+    with pytest.raises(ValidationError) as error:
+        incident.full_clean()
+    assert error.value.message_dict["start_time"] == ["Give a time between the years 2 and 9998."]
+
+
 def test_year_only_date_must_be_entered_as_first_of_january():
     incident = IncidentFactory.build(place=PlaceFactory(), date=dt.date(1978, 8, 19), date_precision="year")
     with pytest.raises(ValidationError) as error:

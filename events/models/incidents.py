@@ -153,6 +153,9 @@ def _links_of(key):
     return shown_joins(links)
 
 
+FIRST_YEAR_WITH_TIMES, LAST_YEAR_WITH_TIMES = 2, 9998
+
+
 class Incident(Publishable):
     class Kind(models.TextChoices):
         BOMBING = "bombing", "Bombing"
@@ -269,6 +272,12 @@ class Incident(Publishable):
                 errors["time_zone"] = f"'{self.time_zone}' is not a known time zone; use a name like 'Asia/Tehran'."
         elif self.start_time:
             errors["time_zone"] = "Give the local time zone with the times."
+        for name in ("start_time", "end_time"):
+            value = getattr(self, name)
+            # Stored in UTC and shown in the place's zone, a time on the calendar's first or last day can fall off
+            # it (year 0 or 10000): every page showing it would fail.
+            if value is not None and not FIRST_YEAR_WITH_TIMES <= value.year <= LAST_YEAR_WITH_TIMES:
+                errors[name] = f"Give a time between the years {FIRST_YEAR_WITH_TIMES} and {LAST_YEAR_WITH_TIMES}."
         if errors:
             raise ValidationError(errors)
 

@@ -199,6 +199,34 @@ class ArchiveInlineFormSet(forms.BaseInlineFormSet):
             self._read_stored_rows()
         super().full_clean()
 
+    def clean(self):
+        super().clean()
+        if self.is_bound and self.instance.pk is not None:
+            self._check_rows_saved_since()
+
+    def _check_rows_saved_since(self):
+        """The page's rows are the record's rows as they were when it was opened: a row someone added since (which
+        this page would save over, or clash with) or changed since (which ticking Delete would throw away,
+        unchecked: Django does not validate a row being deleted) refuses the whole save."""
+        opts = self.model._meta
+        listed = {form.instance.pk for form in self.initial_forms if form.instance.pk is not None}
+        added = [row for row in self.get_queryset() if row.pk not in listed]
+        if added:
+            raise ValidationError(
+                "Not saved: someone added %(rows)s to this record after you opened it: %(names)s. Reload the page "
+                "to see them, and make your changes again.",
+                code="rows_added",
+                params={
+                    "rows": f"a {opts.verbose_name}" if len(added) == 1 else f"{len(added)} {opts.verbose_name_plural}",
+                    "names": "; ".join(f"“{row}”" for row in added),
+                },
+            )
+        for form in (form for form in self.initial_forms if self._should_delete_form(form)):
+            stored_row = getattr(form, "stored_row", None) or {}
+            submitted = getattr(form, "cleaned_data", {}).get("version")
+            if "version" in stored_row and submitted is not None and submitted != stored_row["version"]:
+                raise ValidationError(stale_edit_message(form.instance, submitted), code="stale")
+
     def _read_stored_rows(self):
         opts = self.model._meta
         fields = [name for name in ("version", "status") if any(field.name == name for field in opts.fields)]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from events import models, revisions
 from events.history import FIXTURE_REASON, SYSTEM_USERNAME, record_changed_versions, system_user, tracked_models
 from tests import factories
-from tests.test_admin import FACTORIES, _posted, admin_url, assert_refused, assert_saved, page_data
+from tests.test_admin import FACTORIES, _posted, add_inline_row, admin_url, assert_refused, assert_saved, page_data
 
 pytestmark = pytest.mark.django_db
 
@@ -228,6 +228,34 @@ def test_a_stale_inline_row_is_refused(staff_client):
     assert_refused(response, "someone else saved this casualty figure after you opened it")
     figure.refresh_from_db()
     assert figure.value == 12
+
+
+def test_deleting_a_row_someone_changed_since_the_page_was_opened_is_refused(staff_client):
+    incident = factories.IncidentFactory(status=models.Status.DRAFT)
+    figure = factories.CasualtyFigureFactory(incident=incident, value=10)
+    url = admin_url(models.Incident, "change", incident.pk)
+    stale = page_data(staff_client.get(url))
+    figure.value = 12  # a correction on the figure's own page
+    figure.save()
+
+    stale["casualty_figures-0-DELETE"] = "on"
+    assert_refused(staff_client.post(url, stale), "someone else saved this casualty figure after you opened it")
+    assert models.CasualtyFigure.objects.get(pk=figure.pk).value == 12
+
+
+def test_a_row_someone_added_since_the_page_was_opened_refuses_the_save_in_words(staff_client):
+    incident = factories.IncidentFactory(status=models.Status.DRAFT)
+    url = admin_url(models.Incident, "change", incident.pk)
+    stale = page_data(staff_client.get(url))
+    factories.CasualtyFigureFactory(incident=incident, kind="arrested", group="drivers", rank="preferred", value=3)
+    row = {"kind": "arrested", "group": "drivers", "qualifier": "exact", "value": "4", "rank": "preferred"}
+    stale = add_inline_row(stale, "casualty_figures", **row, sources=[factories.cited_source()])
+
+    # Saved, the page's new preferred row would clash with the one added meanwhile (a server error, before).
+    response = staff_client.post(url, stale)
+    message = "Not saved: someone added a casualty figure to this record after you opened it: “Incident"
+    assert_refused(response, message)
+    assert list(incident.casualty_figures.values_list("value", flat=True)) == [3]
 
 
 def test_a_form_without_its_version_is_refused(staff_client):

@@ -1362,7 +1362,16 @@ class RevisionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "content_type", "reviewed_by")
 
+    @staticmethod
+    def _saved_since_shown(request, record):
+        """Whether the record has a newer live revision than the one the page's form was drawn against."""
+        shown = request.POST.get("against")
+        latest = revisions.latest_live(record)
+        return shown is not None and shown != (str(latest.number) if latest is not None else "")
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404("No revision has that number.")
         revision = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_permission(request, revision):
             raise PermissionDenied
@@ -1416,6 +1425,16 @@ class RevisionAdmin(admin.ModelAdmin):
     def _act(self, request, revision, record, may_publish, may_restore):
         action = request.POST.get("action")
         note = request.POST.get("note", "").strip()
+        if action in ("publish", "restore") and record is not None and self._saved_since_shown(request, record):
+            latest = revisions.latest_live(record)
+            self.message_user(
+                request,
+                f"Not {'published' if action == 'publish' else 'restored'}: “{revision.object_repr}” was saved again "
+                f"(it is now at revision {latest.number}) after this page was shown to you, so what this would change "
+                "is no longer what you saw. Check the differences below and try again.",
+                messages.ERROR,
+            )
+            return None
         try:
             if action in ("publish", "reject") and may_publish and revision.is_pending:
                 if action == "publish":

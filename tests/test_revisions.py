@@ -3,15 +3,17 @@ the whole revision or nothing, and pending revisions for an Editor's changes to 
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events import models, revisions
 from tests import factories
-from tests.conftest import fresh, module_rows
+from tests.conftest import fresh, member_of, module_rows
 from tests.test_admin import add_inline_row, admin_url, assert_saved, errors_on, page_data, preferred_killed
 
 # What these tests read is not the rows' history: factories skip it (tests/factories.py).
@@ -139,6 +141,55 @@ def test_the_reason_box_is_kept_with_the_revision(staff_client):
 
 
 # Restore ---------------------------------------------------------------------------------------------------
+
+
+def drawn_against(client, revision):
+    """The live revision number the revision's page drew its Restore or Publish form against."""
+    page = client.get(reverse("admin:events_revision_change", args=[revision.pk])).content.decode()
+    return re.search(r'name="against" value="(\d*)"', page).group(1)
+
+
+def test_a_restore_is_refused_when_the_record_was_saved_after_its_page_was_shown(staff_client):
+    incident = published_incident()
+    assert_saved(edit_incident(staff_client, incident, summary="Second summary."))
+    first = revisions.revisions_of(incident).get(number=1)
+    against = drawn_against(staff_client, first)
+    assert_saved(edit_incident(staff_client, incident, summary="A third, saved while the page was open."))
+
+    url = reverse("admin:events_revision_change", args=[first.pk])
+    response = staff_client.post(url, {"action": "restore", "against": against}, follow=True)
+    assert "Not restored: “Kerman” was saved again (it is now at revision 3)" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.summary == "A third, saved while the page was open."
+    staff_client.post(url, {"action": "restore", "against": drawn_against(staff_client, first)})
+    incident.refresh_from_db()
+    assert incident.summary == "First summary."
+
+
+def test_publishing_a_pending_revision_is_refused_when_the_record_was_saved_after_its_page_was_shown(
+    editor_client, reviewer
+):
+    incident = published_incident()
+    assert_saved(edit_incident(editor_client, incident, title="Kerman bombings"))
+    pending = revisions.revisions_of(incident).pending().get()
+    editor_client.force_login(reviewer)
+    against = drawn_against(editor_client, pending)
+    other_reviewer = Client()
+    other_reviewer.force_login(member_of("Reviewer", "second-reviewer"))
+    assert_saved(edit_incident(other_reviewer, incident, summary="A fix saved by another reviewer."))
+
+    url = reverse("admin:events_revision_change", args=[pending.pk])
+    response = editor_client.post(url, {"action": "publish", "against": against}, follow=True)
+    assert "Not published: “Kerman” was saved again (it is now at revision 3)" in response.content.decode(), [
+        str(m) for m in response.context["messages"]
+    ]
+    pending.refresh_from_db()
+    incident.refresh_from_db()
+    assert pending.is_pending and incident.summary == "A fix saved by another reviewer."
+
+
+def test_a_revision_address_that_is_not_a_number_is_not_found(staff_client):
+    assert staff_client.get(reverse("admin:events_revision_change", args=["abc"])).status_code == 404
 
 
 def test_restoring_a_revision_brings_back_the_figures_and_the_headline_agrees(staff_client, client):

@@ -507,14 +507,16 @@ def _was_public(scope, key, root):
 # Applying a snapshot: restore and publish ------------------------------------------------------------------
 
 
-def _check_references(model, row, problems):
-    """Every record the row points to must still exist (a restore cannot bring back a deleted person)."""
+def _check_references(model, row, problems, brought_back=frozenset()):
+    """Every record the row points to must still exist (a restore cannot bring back a deleted person), unless
+    it is a row of the snapshot itself, which the restore brings back (an attribution naming a reaction)."""
     for name, value in row["fields"].items():
         field_ = model._meta.get_field(name)
         if not field_.is_relation or value in (None, []):
             continue
         target = field_.related_model
         wanted = set(value) if field_.many_to_many else {value}
+        wanted = {pk for pk in wanted if (target, pk) not in brought_back}
         found = set(target._base_manager.filter(pk__in=wanted).values_list("pk", flat=True))
         for pk in sorted(wanted - found, key=str):
             problems.append(
@@ -563,12 +565,17 @@ def apply(root, snap, *, keep_status=True, publish_children=False):
     model = type(root)
     problems = []
     _check_references(model, snap, problems)
+    brought_back = {
+        (child, row["pk"])
+        for child, _fk in AGGREGATES[model]
+        for row in snap["children"].get(child._meta.label_lower, [])
+    }
     for child, _fk in AGGREGATES[model]:
         for row in snap["children"].get(child._meta.label_lower, []):
-            _check_references(child, row, problems)
+            _check_references(child, row, problems, brought_back)
     _check_owners(model, root, snap, problems)
     if problems:
-        raise RevisionRefused(problems)
+        raise RevisionRefused(list(dict.fromkeys(problems)))  # two rows naming one deleted record: said once
     scope = _scope()
     touched = dict(scope.touched) if scope is not None else None
     try:

@@ -143,6 +143,38 @@ def test_the_reason_box_is_kept_with_the_revision(staff_client):
 # Restore ---------------------------------------------------------------------------------------------------
 
 
+def test_restoring_brings_back_a_deleted_reaction_that_the_revisions_own_attributions_name(staff_client):
+    incident = published_incident()
+    reaction = factories.ReactionFactory(incident=incident, stances=[factories.StanceFactory()])
+    factories.AttributionFactory.create_batch(2, incident=incident, reaction=reaction, by_country=reaction.country)
+    then = revisions.record_if_changed(incident)
+    models.Attribution.objects.filter(incident=incident).update(reaction=None)
+    reaction_pk = reaction.pk
+    reaction.delete()
+    revisions.record_if_changed(incident)
+
+    url = reverse("admin:events_revision_change", args=[then.pk])
+    response = staff_client.post(url, {"action": "restore"}, follow=True)
+    assert f"Restored revision {then.number}" in response.content.decode(), [
+        str(m) for m in response.context["messages"]
+    ]
+    assert models.Reaction.objects.filter(pk=reaction_pk).exists()
+    assert models.Attribution.objects.filter(incident=incident, reaction=reaction_pk).count() == 2
+
+
+def test_a_restore_naming_a_record_deleted_since_says_so_once(staff_client):
+    incident = published_incident()
+    factories.AttributionFactory.create_batch(2, incident=incident, responsible_person=factories.PersonFactory())
+    then = revisions.record_if_changed(incident)
+    person = models.Attribution.objects.filter(incident=incident).first().responsible_person
+    models.Attribution.objects.filter(incident=incident).update(responsible_person=None)
+    person.delete()
+
+    with pytest.raises(revisions.RevisionRefused) as refused:
+        revisions.apply(incident, then.snapshot)
+    assert refused.value.problems == [f"It names person “{person}” (responsible person), which has been deleted since."]
+
+
 def drawn_against(client, revision):
     """The live revision number the revision's page drew its Restore or Publish form against."""
     page = client.get(reverse("admin:events_revision_change", args=[revision.pk])).content.decode()

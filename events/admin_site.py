@@ -11,10 +11,12 @@ request to save again.
 """
 
 import functools
+import logging
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import OperationalError
+from django.contrib.messages.storage import default_storage
+from django.db import IntegrityError, OperationalError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -22,6 +24,8 @@ from django.utils.html import format_html
 from kerman_site import database
 
 from . import revisions
+
+logger = logging.getLogger(__name__)
 
 BUSY = "Nothing was saved: other changes to the archive were being saved at the same moment and yours waited too long."
 BUSY_FORM = f"{BUSY} Your form is as you left it; please save it again."
@@ -46,7 +50,19 @@ class ArchiveAdminSite(admin.AdminSite):
             except OperationalError as error:
                 if not database.is_busy(error):
                     raise
-                return busy_response(request, view, inner, args, kwargs, error)
+                database.log_fault(request, error)
+                return refused_response(request, view, inner, args, kwargs, BUSY_FORM, BUSY_OTHER)
+            except IntegrityError as error:
+                # What the forms could not see: a row saved by someone else meanwhile, or two rows of one form
+                # that only clash once both are written (a reaction deleted while a new row names it).
+                logger.warning(
+                    "A write clashed with the database and was rolled back: %s %s: %s",
+                    request.method,
+                    request.path,
+                    error,
+                )
+                form_message, other = clash_messages(error)
+                return refused_response(request, view, inner, args, kwargs, form_message, other)
             if write.pending:
                 response = pending_response(request, write.pending, response)
             return response
@@ -76,31 +92,46 @@ def pending_response(request, pending, response):
     return response
 
 
-def busy_response(request, view, inner, args, kwargs, error):
-    """The write waited past the busy timeout and saved nothing: say so, and keep what the editor sent.
+def clash_messages(error):
+    said = f"Nothing was saved: the change clashes with the archive as it is now (the database said: {error})."
+    return (
+        f"{said} Your form is as you left it: reload the record in another tab to see what changed, then save again.",
+        (f"{said} Please do it again."),
+    )
+
+
+def refused_response(request, view, inner, args, kwargs, form_message, other_message):
+    """The write was rolled back: say so, and keep what the editor sent.
 
     A record's add or change form is shown again from the POST, refused (see `refused_while_busy`) and read in a
-    transaction that never waits for the lock; any other POST (an action, a delete) is asked for again.
+    transaction that never waits for SQLite's lock; any other POST (an action, a delete) is asked for again. The
+    view's "changed successfully" (queued before the commit failed) is taken back.
     """
-    database.log_fault(request, error)
+    kept = [m for m in messages.get_messages(request) if m.level != messages.SUCCESS]
+    # A fresh store: the page drawn again in this request would show what the old one had read, success included.
+    request._messages = default_storage(request)
+    for message in kept:
+        messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
     model_admin = getattr(view, "__self__", None)
     if getattr(model_admin, "keeps_forms_when_busy", False) and view.__name__ in ("add_view", "change_view"):
-        request.database_was_busy = True
+        request.write_refused = form_message
         with database.reading_only():
             response = inner(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response.render()
         return response
-    messages.error(request, BUSY_OTHER)
+    messages.error(request, other_message)
     return HttpResponseRedirect(request.get_full_path())
 
 
 def refused_while_busy(request, form_class):
-    """`form_class`, refusing to validate when this request's write already waited past the busy timeout."""
-    if not getattr(request, "database_was_busy", False):
+    """`form_class`, refusing to validate when this request's write was already rolled back (it waited past the
+    busy timeout, or clashed with the database), with the words `refused_response` chose."""
+    message = getattr(request, "write_refused", None)
+    if message is None:
         return form_class
 
     def clean(self):
-        raise forms.ValidationError(BUSY_FORM, code="busy")
+        raise forms.ValidationError(message, code="refused")
 
     return type(form_class.__name__, (form_class,), {"clean": clean})

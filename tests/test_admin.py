@@ -608,6 +608,26 @@ def test_a_start_time_on_the_calendars_first_day_is_refused_in_words_not_a_serve
     assert incident.start_time is None
 
 
+# Committed for real: the database checks foreign keys at the commit, which a test's own transaction never makes.
+@pytest.mark.django_db(transaction=True)
+def test_a_save_the_database_refuses_at_commit_gives_the_form_back_in_words(staff_client):
+    # Two rows of one form that only clash once both are written: a reaction deleted while a new attribution
+    # names it (the database's foreign key check; before, a 500 with "changed successfully" queued).
+    incident = factories.IncidentFactory(status=models.Status.DRAFT)
+    reaction = factories.ReactionFactory(incident=incident, stances=[factories.StanceFactory()])
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(staff_client.get(url))
+    data["reactions-0-DELETE"] = "on"
+    row = {"kind": "accused", "responsible_country": str(factories.CountryFactory().pk), "reaction": str(reaction.pk)}
+    add_inline_row(data, "attributions", **row, by_country=str(reaction.country_id), sources=[factories.cited_source()])
+
+    response = staff_client.post(url, data)
+    assert_refused(response, "Nothing was saved: the change clashes with the archive as it is now")
+    assert "changed successfully" not in response.content.decode()
+    assert models.Reaction.objects.filter(pk=reaction.pk).exists()
+    assert not incident.attributions.exists()
+
+
 def test_year_only_incident_date_must_be_the_first_of_january(staff_client):
     url = admin_url(models.Incident, "add")
     data = page_data(staff_client.get(url))

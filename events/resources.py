@@ -250,6 +250,11 @@ class ReactionResource(ArchiveResource):
 MAX_ROWS = 100
 # Ample for MAX_ROWS rows with long descriptions; larger files are refused before they are read.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# csv refuses a cell over 131,072 characters by default, and tablib's CSV reader, which both steps of an import
+# use, takes no limit of its own: the module's process-wide one is the only one there is. A cell is no longer
+# than its file, which MAX_UPLOAD_BYTES bounds. Raised at import, not around a read, as the confirmation may
+# reach a worker that never ran the dry run, and a limit lowered back in one thread would cut another's read.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_UPLOAD_BYTES))
 # An XLSX is a zip: what its parts expand to, not the upload, is what a worker parses and holds. openpyxl reads
 # a workbook's every shared string before its first row, ~0.75 s of CPU a MB of one-letter strings (20 MB: 71 s
 # and a 203 MB worker), so both the parts' size and the number of strings are held to what MAX_ROWS rows need.
@@ -340,12 +345,42 @@ def count_xlsx_rows(upload):
         book.close()
 
 
+NOT_RECORDS = "The JSON file must be a list of records, each an object of column: value."
+
+
 def count_json_rows(upload):
+    """Records, once the first MAX_ROWS + 1 (all a file within the limit has) are objects of cells in the same columns.
+
+    tablib takes the first record's keys as the columns and every record's values in their order, so a record
+    with other keys, or the same ones in another order, would put its values under the wrong columns.
+    """
     try:
         data = json.load(upload)
     except ValueError:
         return 0  # the import's own reader says what is wrong with it
-    return len(data) if isinstance(data, list) else 0
+    except RecursionError:  # lists in lists thousands deep; no record is
+        raise ValidationError(NOT_RECORDS, code="not_records") from None
+    if not isinstance(data, list):
+        raise ValidationError(NOT_RECORDS, code="not_records")
+    columns = None
+    for number, record in enumerate(data[: MAX_ROWS + 1], start=1):
+        if not isinstance(record, dict) or not record:
+            raise ValidationError(NOT_RECORDS, code="not_records")
+        columns = columns or list(record)
+        if list(record) != columns:
+            raise ValidationError(
+                f"Record {number} of the JSON file has other columns than the first record, or the same ones in "
+                "another order: give every record the same columns in the same order.",
+                code="uneven_records",
+            )
+        for column, value in record.items():
+            if isinstance(value, list | dict):
+                raise ValidationError(
+                    f"Record {number}'s “{column}” is a list or an object: each value must be a text, a number, "
+                    "true, false or null.",
+                    code="not_a_cell",
+                )
+    return len(data)
 
 
 class LimitedImportForm(ImportForm):

@@ -516,3 +516,93 @@ def test_a_json_file_over_max_rows_is_refused(staff_client, world, monkeypatch):
     response = upload(staff_client, models.Incident, content, "f.json", "json")
 
     assert "This file has more than 1 rows" in import_file_errors(response)[0]
+
+
+# Files the readers cannot take as they come ----------------------------------------------------------------------
+
+
+def test_a_csv_cell_longer_than_csvs_default_limit_imports_whole(reviewer_client, world):
+    # Python's csv refuses a cell over 131,072 characters unless told otherwise; the upload limit bounds cells.
+    description = "The day as the survivors told it, at length. " * 3_000
+    assert 131_072 < len(description) < resources.MAX_UPLOAD_BYTES
+    row = ["told-at-length", "Told at length", "bombing", "2024-01-03", "day", "kerman", "Fine.", "irna", "draft"]
+    data = tablib.Dataset([*row, description], headers=[*INCIDENT_HEADER, "description"])
+
+    dry_run = upload(reviewer_client, models.Incident, data.csv.encode())
+
+    assert dry_run.status_code == 200
+    assert import_file_errors(dry_run) == []
+    assert dry_run.context["result"].totals["new"] == 1
+    assert not models.Incident.objects.exists()
+
+    response = confirm(reviewer_client, models.Incident, dry_run)
+
+    assert response.status_code == 200
+    assert models.Incident.objects.get(slug="told-at-length").description == description
+
+
+NOT_RECORDS = {
+    "a list of lists": "[[1, 2, 3]]",
+    "an object": '{"slug": "kerman-bombings"}',
+    "a number": "3",
+    "null": "null",
+    "a list of texts": '["kerman-bombings", "cinema-rex"]',
+    "a record of no columns": "[{}]",
+    "a record, then a list": '[{"slug": "kerman-bombings"}, ["cinema-rex"]]',
+    "lists nested past any record": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("case", NOT_RECORDS, ids=str)
+def test_a_json_file_that_is_not_a_list_of_records_is_refused_in_plain_words(reviewer_client, world, case):
+    response = upload(reviewer_client, models.Incident, NOT_RECORDS[case].encode(), "f.json", "json")
+
+    assert response.status_code == 200
+    assert "result" not in response.context
+    assert import_file_errors(response) == ["The JSON file must be a list of records, each an object of column: value."]
+    assert not models.Incident.objects.exists()
+
+
+def json_record(slug, columns=INCIDENT_HEADER, **cells):
+    row = [slug, f"Title of {slug}", "bombing", "2024-01-03", "day", "kerman", f"Summary of {slug}.", "irna", "draft"]
+    known = {**dict(zip(INCIDENT_HEADER, row, strict=True)), "description": "", **cells}
+    return {column: known[column] for column in columns}
+
+
+SWAPPED = ["slug", "summary", *INCIDENT_HEADER[2:6], "title", *INCIDENT_HEADER[7:]]
+OTHER_COLUMNS = {
+    "the same in another order": SWAPPED,
+    "one of them another": [column if column != "summary" else "description" for column in INCIDENT_HEADER],
+    "one fewer": INCIDENT_HEADER[:-1],
+}
+
+
+@pytest.mark.parametrize("case", OTHER_COLUMNS, ids=str)
+def test_json_records_with_other_columns_than_the_first_are_refused_not_read_into_the_wrong_ones(
+    reviewer_client, world, case
+):
+    # tablib reads every record's values in the order of the first record's keys: title would become summary.
+    content = json.dumps([json_record("first"), json_record("second", OTHER_COLUMNS[case])]).encode()
+
+    response = upload(reviewer_client, models.Incident, content, "f.json", "json")
+
+    assert response.status_code == 200
+    assert "result" not in response.context
+    assert import_file_errors(response) == [
+        "Record 2 of the JSON file has other columns than the first record, or the same ones in another order: "
+        "give every record the same columns in the same order."
+    ]
+    assert not models.Incident.objects.exists()
+
+
+def test_a_json_value_that_is_a_list_is_refused_not_stored_as_python_would_print_it(reviewer_client, world):
+    content = json.dumps([json_record("first"), json_record("second", title=["Kerman", "bombings"])]).encode()
+
+    response = upload(reviewer_client, models.Incident, content, "f.json", "json")
+
+    assert response.status_code == 200
+    assert "result" not in response.context
+    assert import_file_errors(response) == [
+        "Record 2's “title” is a list or an object: each value must be a text, a number, true, false or null."
+    ]
+    assert not models.Incident.objects.exists()

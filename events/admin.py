@@ -30,7 +30,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import revisions, search, search_index, workflow
 from .admin_filters import ArchiveChangeList, BusiestRelatedFilter
-from .admin_site import refused_while_busy
+from .admin_site import is_row_number, refused_while_busy
 from .admin_widgets import (
     ChosenOptions,
     InlineAdminFormSet,
@@ -44,6 +44,7 @@ from .forms import (
     CasualtyFigureForm,
     CasualtyFigureInlineFormSet,
     ChangelistStatusForm,
+    KeyedMultipleChoiceField,
     ListedActionForm,
     ParentConstraintsInlineFormSet,
     stale_edit_message,
@@ -124,6 +125,7 @@ class PageAutocompletes:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", KeyedMultipleChoiceField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = PageAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -145,6 +147,15 @@ class ArchiveAdmin(PageAutocompletes, SimpleHistoryAdmin):
 
     def get_changelist(self, request, **kwargs):
         return ArchiveChangeList
+
+    def response_action(self, request, queryset):
+        if not all(is_row_number(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+            # Django reads the ticked rows' numbers straight into a query: "abc" failed it with a 500.
+            self.message_user(
+                request, "Nothing was done: the selection named rows this list does not hold.", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def action_checkbox(self, obj):
         # Django's column as its CheckboxInput draws it (tests/test_admin.py compares the two): a widget per row,

@@ -5,6 +5,7 @@ import functools
 
 import django_filters
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
@@ -178,6 +179,14 @@ class ArchiveChangeList(ChangeList):
             current_app=self.model_admin.admin_site.name,
         )
         return f"{url}?{self.row_filters}" if self.row_filters else url
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            # ?date__year=99999999999999999999: Django turns a year it cannot read into the list's "?e=1", but
+            # not one too big for a date.
+            raise IncorrectLookupParameters(error) from error
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)

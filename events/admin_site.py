@@ -17,13 +17,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.messages.storage import default_storage
 from django.db import IntegrityError, OperationalError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from kerman_site import database
 
 from . import revisions
+from .forms import LARGEST_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class ArchiveAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def reviewed(request, *args, **kwargs):
+            keys = [*args, *(value for name, value in kwargs.items() if name in KEYED_URL_PARTS)]
+            if not all(is_row_number(value) for value in keys):
+                raise Http404("No record has that number.")
             if request.method != "POST" or not request.user.is_authenticated:
                 return inner(request, *args, **kwargs)
             try:
@@ -90,6 +94,16 @@ def pending_response(request, pending, response):
     if response.status_code in (301, 302, 303):
         return HttpResponseRedirect(reverse("admin:events_revision_change", args=[first.pk]))
     return response
+
+
+# The parts of admin addresses that name a row by its number (every model here has an integer key), and every
+# unnamed one (django-simple-history's "<record>/history/<version>/"): "abc" or a number too big for the column
+# is no row, a 404, where the views' own lookups failed with a 500.
+KEYED_URL_PARTS = ("object_id", "version_id", "id")
+
+
+def is_row_number(value):
+    return str(value).isdigit() and int(value) <= LARGEST_KEY
 
 
 def clash_messages(error):

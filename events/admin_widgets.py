@@ -12,8 +12,9 @@ from collections import defaultdict
 from django import forms
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 
+from .forms import LARGEST_KEY
 from .models import Reaction, cached_reverse
 
 
@@ -65,13 +66,29 @@ class ChosenOptions:
             group[2].append(kind)
         read = {}
         for (model, to_field_name, _, _), (queryset, values, kinds) in groups.items():
-            rows = queryset.filter(**{f"{to_field_name}__in": values}).select_related(
+            usable = _values_naming_rows(model, to_field_name, values)
+            rows = queryset.filter(**{f"{to_field_name}__in": usable}).select_related(
                 *LABEL_SELECT_RELATED.get(model, ())
             )
             found = {str(getattr(obj, to_field_name)): obj for obj in rows}
             for kind in kinds:
                 read[kind] = (values, found)
         return read
+
+
+def _values_naming_rows(model, to_field_name, values):
+    """The chosen values that can name a row. A form sent back with "abc" or a number too big for the column (its
+    errors say so) draws that box empty, as a choice naming no row, instead of failing the page's query."""
+    field = model._meta.pk if to_field_name == "pk" else model._meta.get_field(to_field_name)
+    usable = set()
+    for value in values:
+        try:
+            value = field.to_python(value)
+        except ValidationError:
+            continue
+        if not isinstance(value, int) or -LARGEST_KEY <= value <= LARGEST_KEY:
+            usable.add(value)
+    return usable
 
 
 # What an option's label (the record's __str__) reads beyond its own row, by the model chosen.

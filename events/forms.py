@@ -20,6 +20,9 @@ from . import revisions, widget_memo, workflow
 from .models import CasualtyFigure, Incident, Publishable, SourcedStatement, Status, stored_value
 from .search import text_search
 
+# The widest integer either database stores: a bigger number in a form is no row's key.
+LARGEST_KEY = 2**63 - 1
+
 
 def stale_edit_message(record, your_version=None):
     """Plain words, with links to the newer version and to the history, for a form someone saved meanwhile."""
@@ -369,3 +372,23 @@ class ListedActionForm(ActionForm):
     listed_at = forms.DateTimeField(
         widget=forms.HiddenInput, required=False, label="", initial=lambda: timezone.now().isoformat()
     )
+
+
+class KeyedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, with a key too big for the database column refused as not a valid choice, as "abc" is: Django
+    checks each value alone with `=`, which such a number passes, then reads them all with IN, which fails the
+    query (a 500 on SQLite)."""
+
+    def clean(self, value):
+        field = (
+            self.queryset.model._meta.pk
+            if self.to_field_name is None
+            else self.queryset.model._meta.get_field(self.to_field_name)
+        )
+        if field.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
+            for pk in value or ():
+                if isinstance(pk, str) and pk.strip().lstrip("-").isdigit() and abs(int(pk)) > LARGEST_KEY:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super().clean(value)

@@ -628,6 +628,59 @@ def test_a_save_the_database_refuses_at_commit_gives_the_form_back_in_words(staf
     assert not incident.attributions.exists()
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("place", "abc"),
+        ("place", "1.5"),
+        ("place", "99999999999999999999"),
+        ("sources", ["abc"]),
+        ("sources", ["99999999999999999999"]),
+    ],
+)
+def test_an_autocomplete_sent_back_with_a_value_naming_no_row_is_a_form_error(staff_client, field, value):
+    incident = factories.IncidentFactory(title="Kept")
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = {**page_data(staff_client.get(url)), field: value, "title": "Changed"}
+
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    incident.refresh_from_db()
+    assert incident.title == "Kept"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "incident/abc/change/",
+        "incident/99999999999999999999/change/",
+        "incident/abc/history/",
+        "incident/abc/history/rows/",
+        "incident/{pk}/history/abc/",
+        "incident/abc/history/1/",
+        "casualtyfigure/abc/history/",
+        "source/abc/delete/",
+    ],
+)
+def test_an_admin_address_naming_no_row_by_number_is_not_found(staff_client, address):
+    incident = factories.IncidentFactory()
+    assert staff_client.get("/admin/events/" + address.format(pk=incident.pk)).status_code == 404
+
+
+def test_a_list_given_a_year_or_a_selection_it_cannot_read_says_so(staff_client):
+    changelist = admin_url(models.Incident, "changelist")
+    response = staff_client.get(changelist + "?date__year=99999999999999999999")
+    assert (response.status_code, response.url) == (302, changelist + "?e=1")  # Django's "the filter is wrong"
+
+    incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
+    action = {"action": "publish", "_selected_action": [str(incident.pk), "abc"], "index": 0}
+    response = staff_client.post(changelist, action, follow=True)
+    assert "Nothing was done: the selection named rows this list does not hold." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == models.Status.IN_REVIEW
+
+
 def test_year_only_incident_date_must_be_the_first_of_january(staff_client):
     url = admin_url(models.Incident, "add")
     data = page_data(staff_client.get(url))

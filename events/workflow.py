@@ -8,7 +8,7 @@ published and unpublished. Superusers have every permission.
 
 from django.apps import apps
 
-from .models import BOOKKEEPING_MODELS, Publishable, Source, Stance, Status, stored_value
+from .models import BOOKKEEPING_MODELS, Place, Publishable, Source, Stance, Status, stored_value
 
 EDITOR_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.UNPUBLISHED)
@@ -74,8 +74,11 @@ def is_public(record):
     """Whether the public sees `record`, so that an Editor's change to it must wait for a Reviewer.
 
     A publishable record is public once published (and stays under review once unpublished); a shared
-    reference record (a source, a stance) is public while the public reads it (its own `is_public()`).
+    reference record (a source, a stance) is public while the public reads it (its own `is_public()`); a draft place
+    is public while something public lies in it (pages walk up through it: `Place.holds_public_records`).
     """
+    if isinstance(record, Place) and record.status not in PUBLIC_STATUSES:
+        return record.holds_public_records()
     if isinstance(record, Publishable):
         return record.status in PUBLIC_STATUSES
     if isinstance(record, (Source, Stance)):

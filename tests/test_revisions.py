@@ -493,6 +493,24 @@ def test_an_editor_renaming_the_gazetteer_of_a_published_places_point_waits_for_
     assert "Renamed by an editor" not in client.get(place.get_absolute_url()).content.decode()
 
 
+def test_moving_a_draft_place_that_holds_a_published_one_waits_for_review(editor_client, client):
+    iran, iraq = factories.CountryFactory(name="Iran"), factories.CountryFactory(name="Iraq")
+    province = factories.PlaceFactory(name="Kerman Province", kind="region", parent=iran, status=models.Status.DRAFT)
+    empty = factories.PlaceFactory(name="Empty draft", kind="region", parent=iran, status=models.Status.DRAFT)
+    city = factories.PlaceFactory(name="Kerman", parent=province)
+    url = admin_url(models.Place, "change", province.pk)
+    assert_saved(editor_client.post(url, {**page_data(editor_client.get(url)), "parent": iraq.pk}))
+
+    province.refresh_from_db()
+    assert province.parent == iran  # the published city's page still says it lies in Iran
+    assert revisions.revisions_of(province).pending().count() == 1
+    assert "Iraq" not in client.get(city.get_absolute_url()).content.decode()
+    url = admin_url(models.Place, "change", empty.pk)  # nothing public inside: the editor's to change
+    assert_saved(editor_client.post(url, {**page_data(editor_client.get(url)), "parent": iraq.pk}))
+    empty.refresh_from_db()
+    assert empty.parent == iraq
+
+
 def test_sources_up_a_reported_in_chain_of_a_cited_one_are_public_and_the_rest_are_not(editor_client):
     outlet, agency, wire = (factories.SourceFactory(title=t) for t in ("Outlet", "Agency", "Wire"))
     statement = factories.SourceFactory(title="Statement", reported_in=outlet)

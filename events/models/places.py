@@ -8,7 +8,7 @@ from django.db.models import Q
 from .. import geography, place_tree
 from ..choices import Status
 from .base import Publishable, PublishableQuerySet, cached_reverse, related_model
-from .sources import Source
+from .sources import Source, used_publicly
 
 
 class PlaceQuerySet(PublishableQuerySet):
@@ -200,6 +200,14 @@ class Place(Publishable):
 
     def natural_key(self):
         return (self.slug,)
+
+    def holds_public_records(self):
+        """Whether something the public reads lies in this place or below it: a published place, incident,
+        person, reaction... Public pages walk up from those through every place above them, drafts included (a
+        place's "lies in", the place filter of every list, the exports' place column): a draft place's own name
+        stays hidden, but where it lies is public, so changing that waits for review."""
+        inside = place_tree.descendant_ids(Place._base_manager.all(), self)
+        return Place._base_manager.filter(used_publicly(Place), pk__in=inside).exists()
 
     def clean(self):
         if self.pk is not None and self.pk in {p.pk for p in place_tree.parents(self)}:

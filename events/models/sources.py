@@ -7,25 +7,35 @@ from django.db.models.expressions import RawSQL
 from .base import NaturalKeyManager, Publishable, Versioned
 
 
-def cited_publicly():
-    """The condition on sources that something the public reads cites: a published record (by that model's own
-    `published()`: a reaction only while its incident is published too), a row of one (a figure of a published
-    incident), or a published place whose point it gives. Read from every relation pointing to Source, so a new
-    kind of citing row is covered, or refused here until it says whose status governs it (`subject_field`)."""
+def public_rows(model):
+    """The rows of `model` the public reads: a published record (by that model's own `published()`: a reaction
+    only while its incident is published too), or a row of one (a figure of a published incident). A model that
+    is neither says whose status governs it (`subject_field`), or is refused here."""
+    if issubclass(model, Publishable):
+        return model.objects.published()
+    if getattr(model, "subject_field", None):
+        owner = model._meta.get_field(model.subject_field).related_model
+        return model._base_manager.filter(**{f"{model.subject_field}__in": owner.objects.published()})
+    raise TypeError(f"{model.__name__} has no status and no subject_field naming the record it belongs to")
+
+
+def used_publicly(target, skip=()):
+    """The condition on rows of `target` that a row the public reads points to, by any relation to `target`
+    (every foreign key and many-to-many of every model, so a new one is covered): for a source, being cited."""
     condition = Q(pk__in=[])
-    for relation in Source._meta.related_objects:
-        model = relation.related_model
-        if model is Source:
-            continue  # "reported in": the chain, followed by `public()` and `is_public()`
-        if issubclass(model, Publishable):
-            rows = model.objects.published()
-        elif getattr(model, "subject_field", None):
-            owner = model._meta.get_field(model.subject_field).related_model
-            rows = model._base_manager.filter(**{f"{model.subject_field}__in": owner.objects.published()})
-        else:
-            raise TypeError(f"{model.__name__} cites sources without a subject_field naming the record it belongs to")
+    for relation in target._meta.related_objects:
+        if relation.related_model in skip:
+            continue
+        rows = public_rows(relation.related_model)
         condition |= Exists(rows.filter(**{relation.field.name: OuterRef("pk")}))
     return condition
+
+
+def cited_publicly():
+    """The condition on sources that something the public reads cites: a published record, a row of one, or a
+    published place whose point it gives (`used_publicly`). A source's "reported in" is the chain, followed by
+    `SourceQuerySet.public()`."""
+    return used_publicly(Source, skip=(Source,))
 
 
 class SourceQuerySet(models.QuerySet):

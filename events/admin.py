@@ -39,6 +39,7 @@ from .admin_widgets import (
     RelatedLinksWrapper,
 )
 from .forms import (
+    LIST_OUT_OF_DATE,
     ArchiveAdminForm,
     ArchiveInlineFormSet,
     CasualtyFigureForm,
@@ -412,6 +413,9 @@ class PublishableAdmin(ArchiveAdmin):
         opts = self.model._meta
         changed, unchanged = [], 0
         listed_at = self._listed_at(request) if status == Status.PUBLISHED else None
+        if status == Status.PUBLISHED and listed_at is None:
+            self.message_user(request, f"Nothing {done}: {LIST_OUT_OF_DATE}", messages.ERROR)
+            return
         for obj in queryset:
             if obj.status == status:
                 unchanged += 1
@@ -1374,11 +1378,24 @@ class RevisionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("user", "content_type", "reviewed_by")
 
     @staticmethod
-    def _saved_since_shown(request, record):
-        """Whether the record has a newer live revision than the one the page's form was drawn against."""
-        shown = request.POST.get("against")
+    def _not_what_was_shown(request, revision, record):
+        """Why the page this POST came from no longer says what publishing or restoring would do; empty if it does."""
+        against, shown = request.POST.get("against"), request.POST.get("shown")
+        if against is None or shown is None:
+            return "this came from a page that does not say what it would change. Open the revision again."
         latest = revisions.latest_live(record)
-        return shown is not None and shown != (str(latest.number) if latest is not None else "")
+        if against != (str(latest.number) if latest is not None else ""):
+            return (
+                f"“{revision.object_repr}” was saved again (it is now at revision {latest.number}) after this page "
+                "was shown to you, so what this would change is no longer what you saw. Check the differences below "
+                "and try again."
+            )
+        if shown != revisions.shown_fingerprint(revision, record):
+            return (
+                "a record it names (a source, a stance, a place...) or a row it offers to publish was changed after "
+                "this page was shown to you. Check the differences below and try again."
+            )
+        return ""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not str(object_id).isdigit():
@@ -1420,6 +1437,7 @@ class RevisionAdmin(admin.ModelAdmin):
             "changes": revisions.diff(model, previous.snapshot, revision.snapshot, names) if previous else None,
             "against_live": revisions.diff(model, current, revision.snapshot, names) if current else None,
             "outdated": revision.is_pending and latest is not None and revision.base_id != latest.pk,
+            "shown": revisions.shown_fingerprint(revision, record) if record is not None else "",
             "draft_children": [
                 revisions.row_label(child, row, names)
                 for child, row in revisions.draft_children(model, revision.snapshot)
@@ -1436,16 +1454,13 @@ class RevisionAdmin(admin.ModelAdmin):
     def _act(self, request, revision, record, may_publish, may_restore):
         action = request.POST.get("action")
         note = request.POST.get("note", "").strip()
-        if action in ("publish", "restore") and record is not None and self._saved_since_shown(request, record):
-            latest = revisions.latest_live(record)
-            self.message_user(
-                request,
-                f"Not {'published' if action == 'publish' else 'restored'}: “{revision.object_repr}” was saved again "
-                f"(it is now at revision {latest.number}) after this page was shown to you, so what this would change "
-                "is no longer what you saw. Check the differences below and try again.",
-                messages.ERROR,
-            )
-            return None
+        allowed = (action == "publish" and may_publish and revision.is_pending) or (action == "restore" and may_restore)
+        if allowed and record is not None:
+            problem = self._not_what_was_shown(request, revision, record)
+            if problem:
+                verb = "published" if action == "publish" else "restored"
+                self.message_user(request, f"Not {verb}: {problem}", messages.ERROR)
+                return None
         try:
             if action in ("publish", "reject") and may_publish and revision.is_pending:
                 if action == "publish":

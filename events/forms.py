@@ -149,7 +149,9 @@ class ChangelistStatusForm(ArchiveAdminForm):
     def _check_workflow(self, cleaned):
         super()._check_workflow(cleaned)
         publishing = cleaned.get("status") == Status.PUBLISHED and self._stored("status") != Status.PUBLISHED
-        if publishing and self.listed_at is not None and revisions.changed_since(self.instance, self.listed_at):
+        if publishing and self.listed_at is None:
+            self.add_error("status", LIST_OUT_OF_DATE[:1].upper() + LIST_OUT_OF_DATE[1:])
+        elif publishing and revisions.changed_since(self.instance, self.listed_at):
             self.add_error(
                 "status",
                 "It was changed after this list was shown to you. Open it to see what changed, or reload the list, "
@@ -363,6 +365,9 @@ class TimelineForm(forms.Form):
         label="Show",
     )
     start = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
+LIST_OUT_OF_DATE = "this came from a list that does not say when it was shown. Reload the list and try again."
 
 
 class ListedActionForm(ActionForm):

@@ -16,6 +16,7 @@ Three operations build on snapshots:
   revision for a Reviewer instead, so the public never sees an unreviewed change.
 """
 
+import hashlib
 import json
 import threading
 from contextlib import contextmanager
@@ -469,6 +470,45 @@ def _same_as_live(root, snap, scope):
         return latest.snapshot == snap
     before = scope.before.get(_key(type(root), root.pk))
     return before is not None and before.snapshot == snap
+
+
+def shown_fingerprint(revision, record):
+    """What a revision's page says publishing or restoring it would do, as a short digest: the live revision it is
+    drawn against, the differences in words, the drafts it offers to publish, and the save counter of every
+    record the revision names (a source, a stance, a place: a new source renamed after the page was shown would
+    be published under a title no reviewer read). The POST is refused when the digest has moved."""
+    model = revision.record_model
+    current = snapshot(record)
+    latest = latest_live(record)
+    names = Names().preload(model, revision.snapshot, current)
+    shown = [
+        latest.number if latest is not None else None,
+        diff(model, current, revision.snapshot, names),
+        [row_label(child, row, names) for child, row in draft_children(model, revision.snapshot)],
+        _named_versions(model, revision.snapshot),
+    ]
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+
+
+def _named_versions(model, snap):
+    """(kind, id, save counter) of every record the snapshot points to, in one query per kind."""
+    wanted = {}
+    rows = [(model, snap)] + [
+        (child, row) for child, _ in AGGREGATES[model] for row in snap["children"].get(child._meta.label_lower, [])
+    ]
+    for row_model, row in rows:
+        for name, value in row["fields"].items():
+            f = row_model._meta.get_field(name)
+            if f.is_relation and value not in (None, []):
+                wanted.setdefault(f.related_model, set()).update(value if f.many_to_many else [value])
+    found = []
+    for related, pks in sorted(wanted.items(), key=lambda item: item[0]._meta.label):
+        if any(f.name == "version" for f in related._meta.fields):
+            found += [
+                (related._meta.label, *row)
+                for row in related._base_manager.filter(pk__in=pks).order_by("pk").values_list("pk", "version")
+            ]
+    return found
 
 
 def changed_since(record, moment):

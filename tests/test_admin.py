@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, Max, Min
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from events import admin_widgets, models
 from events.admin_filters import BusiestRelatedFilter
@@ -86,9 +87,23 @@ def page_data(response):
     return data
 
 
+def listed_now():
+    """The list's hidden "when it was shown" (events.forms.ListedActionForm), as a list drawn now would send it."""
+    return timezone.now().isoformat()
+
+
+def revision_post(client, url, data, **kwargs):
+    """POST to a revision's page as the page sends it: with the live revision and the digest of what it showed
+    (`against`, `shown`), read from the page first."""
+    page = client.get(url).content.decode()
+    drawn = dict(re.findall(r'name="(against|shown)" value="([^"]*)"', page))
+    return client.post(url, {**drawn, **data}, **kwargs)
+
+
 def changelist_status_data(record, status):
     """The POST data of an admin list that saves `status` in the editable status column of `record`'s row."""
     return {
+        "listed_at": listed_now(),
         "form-TOTAL_FORMS": "1",
         "form-INITIAL_FORMS": "1",
         "form-0-id": str(record.pk),
@@ -674,7 +689,7 @@ def test_a_list_given_a_year_or_a_selection_it_cannot_read_says_so(staff_client)
     assert (response.status_code, response.url) == (302, changelist + "?e=1")  # Django's "the filter is wrong"
 
     incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
-    action = {"action": "publish", "_selected_action": [str(incident.pk), "abc"], "index": 0}
+    action = {"action": "publish", "_selected_action": [str(incident.pk), "abc"], "index": 0, "listed_at": listed_now()}
     response = staff_client.post(changelist, action, follow=True)
     assert "Nothing was done: the selection named rows this list does not hold." in response.content.decode()
     incident.refresh_from_db()
@@ -925,7 +940,9 @@ def test_publish_action_publishes_drafts_and_says_how_many(staff_client, model):
     selected = [obj.pk for obj in [*drafts, published]]
 
     response = staff_client.post(
-        admin_url(model, "changelist"), {"action": "publish", "_selected_action": selected, "index": 0}, follow=True
+        admin_url(model, "changelist"),
+        {"action": "publish", "_selected_action": selected, "index": 0, "listed_at": listed_now()},
+        follow=True,
     )
 
     assert f"2 {model._meta.verbose_name_plural} published. 1 was already published." in response.content.decode()
@@ -939,7 +956,7 @@ def test_unpublish_action_takes_records_off_the_public_site(staff_client):
 
     response = staff_client.post(
         admin_url(models.Incident, "changelist"),
-        {"action": "unpublish", "_selected_action": [incident.pk], "index": 0},
+        {"action": "unpublish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_now()},
         follow=True,
     )
 

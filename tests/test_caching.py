@@ -44,6 +44,7 @@ from events.templatetags import fragments
 from kerman_site.settings.base import shared_caches
 from tests import factories as f
 from tests.conftest import fresh, member_of, module_rows
+from tests.test_admin import listed_now
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +159,7 @@ def test_an_edit_in_the_admin_shows_on_the_next_request(client, staff_client, ca
     assert "Waiting for review" not in get(anonymous, url).content.decode()
     response = staff_client.post(
         reverse("admin:events_incident_changelist"),
-        {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]},
+        {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk], "listed_at": listed_now()},
     )
     assert response.status_code == 302
     assert Incident.objects.get(pk=draft.pk).status == Status.PUBLISHED

@@ -25,7 +25,7 @@ from events.admin_site import BUSY_FORM, BUSY_OTHER
 from kerman_site import database
 from kerman_site.views import server_error
 from tests import factories
-from tests.test_admin import page_data
+from tests.test_admin import listed_now, page_data
 
 # What these tests read is not the rows' history: factories skip it (tests/factories.py).
 FACTORIES_RECORD_HISTORY = False
@@ -305,7 +305,9 @@ def test_an_admin_action_refused_for_a_busy_database_is_asked_for_again(staff_cl
         mock.patch("events.admin_site.revisions.reviewed_write", side_effect=OperationalError("database is locked")),
         caplog.at_level(logging.WARNING, logger="kerman_site.database"),
     ):
-        response = staff_client.post(changelist, {"action": "publish", "_selected_action": [draft.pk], "index": 0})
+        response = staff_client.post(
+            changelist, {"action": "publish", "_selected_action": [draft.pk], "index": 0, "listed_at": listed_now()}
+        )
     assert response.status_code == 302
     assert response["Location"] == changelist
     assert BUSY_OTHER in staff_client.get(changelist).content.decode()

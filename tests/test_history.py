@@ -13,7 +13,17 @@ from django.urls import reverse
 from events import models, revisions
 from events.history import FIXTURE_REASON, SYSTEM_USERNAME, record_changed_versions, system_user, tracked_models
 from tests import factories
-from tests.test_admin import FACTORIES, _posted, add_inline_row, admin_url, assert_refused, assert_saved, page_data
+from tests.test_admin import (
+    FACTORIES,
+    _posted,
+    add_inline_row,
+    admin_url,
+    assert_refused,
+    assert_saved,
+    listed_now,
+    page_data,
+    revision_post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +105,7 @@ def test_an_earlier_revision_is_restored_with_its_sources(staff_client):
     response = staff_client.get(url)
     assert "Restore revision 1" in response.content.decode()
 
-    assert_saved(staff_client.post(url, {"action": "restore"}))
+    assert_saved(revision_post(staff_client, url, {"action": "restore"}))
 
     incident.refresh_from_db()
     assert incident.title == "Kerman"
@@ -117,7 +127,9 @@ def test_an_editors_restore_of_a_published_record_waits_for_review(editor_client
     models.Incident.objects.filter(pk=incident.pk).update(title="Changed")
     revisions.record_if_changed(models.Incident.objects.get(pk=incident.pk))
 
-    response = editor_client.post(reverse("admin:events_revision_change", args=[first.pk]), {"action": "restore"})
+    response = revision_post(
+        editor_client, reverse("admin:events_revision_change", args=[first.pk]), {"action": "restore"}
+    )
 
     assert response.status_code == 302
     incident.refresh_from_db()
@@ -296,7 +308,8 @@ def test_publishing_from_the_list_makes_open_forms_stale(staff_client):
     url = admin_url(models.Incident, "change", incident.pk)
     open_form = page_data(staff_client.get(url))
     staff_client.post(
-        admin_url(models.Incident, "changelist"), {"action": "publish", "_selected_action": [incident.pk], "index": 0}
+        admin_url(models.Incident, "changelist"),
+        {"action": "publish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_now()},
     )
 
     assert_refused(staff_client.post(url, open_form), "Not saved")

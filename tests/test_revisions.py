@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +15,16 @@ from django.urls import reverse
 from events import models, revisions
 from tests import factories
 from tests.conftest import fresh, member_of, module_rows
-from tests.test_admin import add_inline_row, admin_url, assert_saved, errors_on, page_data, preferred_killed
+from tests.test_admin import (
+    add_inline_row,
+    admin_url,
+    assert_saved,
+    errors_on,
+    listed_now,
+    page_data,
+    preferred_killed,
+    revision_post,
+)
 
 # What these tests read is not the rows' history: factories skip it (tests/factories.py).
 FACTORIES_RECORD_HISTORY = False
@@ -154,7 +164,7 @@ def test_restoring_brings_back_a_deleted_reaction_that_the_revisions_own_attribu
     revisions.record_if_changed(incident)
 
     url = reverse("admin:events_revision_change", args=[then.pk])
-    response = staff_client.post(url, {"action": "restore"}, follow=True)
+    response = revision_post(staff_client, url, {"action": "restore"}, follow=True)
     assert f"Restored revision {then.number}" in response.content.decode(), [
         str(m) for m in response.context["messages"]
     ]
@@ -189,11 +199,11 @@ def test_a_restore_is_refused_when_the_record_was_saved_after_its_page_was_shown
     assert_saved(edit_incident(staff_client, incident, summary="A third, saved while the page was open."))
 
     url = reverse("admin:events_revision_change", args=[first.pk])
-    response = staff_client.post(url, {"action": "restore", "against": against}, follow=True)
+    response = revision_post(staff_client, url, {"action": "restore", "against": against}, follow=True)
     assert "Not restored: “Kerman” was saved again (it is now at revision 3)" in response.content.decode()
     incident.refresh_from_db()
     assert incident.summary == "A third, saved while the page was open."
-    staff_client.post(url, {"action": "restore", "against": drawn_against(staff_client, first)})
+    revision_post(staff_client, url, {"action": "restore", "against": drawn_against(staff_client, first)})
     incident.refresh_from_db()
     assert incident.summary == "First summary."
 
@@ -211,13 +221,37 @@ def test_publishing_a_pending_revision_is_refused_when_the_record_was_saved_afte
     assert_saved(edit_incident(other_reviewer, incident, summary="A fix saved by another reviewer."))
 
     url = reverse("admin:events_revision_change", args=[pending.pk])
-    response = editor_client.post(url, {"action": "publish", "against": against}, follow=True)
+    response = revision_post(editor_client, url, {"action": "publish", "against": against}, follow=True)
     assert "Not published: “Kerman” was saved again (it is now at revision 3)" in response.content.decode(), [
         str(m) for m in response.context["messages"]
     ]
     pending.refresh_from_db()
     incident.refresh_from_db()
     assert pending.is_pending and incident.summary == "A fix saved by another reviewer."
+
+
+def test_publishing_is_refused_when_a_source_it_adds_was_renamed_after_its_page_was_shown(editor_client, reviewer):
+    incident = published_incident()
+    source = factories.SourceFactory(title="Reuters, 4 January 2024")  # new: no published record cites it yet
+    url = admin_url(models.Incident, "change", incident.pk)
+    data = page_data(editor_client.get(url))
+    assert_saved(editor_client.post(url, {**data, "sources": [*data["sources"], str(source.pk)]}))
+    pending = revisions.revisions_of(incident).pending().get()
+    editor_client.force_login(reviewer)
+    page_url = reverse("admin:events_revision_change", args=[pending.pk])
+    page = editor_client.get(page_url).content.decode()
+    assert "Reuters, 4 January 2024" in page
+    drawn = dict(re.findall(r'name="(against|shown)" value="([^"]*)"', page))
+    models.Source.objects.filter(pk=source.pk).update(title="Words no reviewer read", version=F("version") + 1)
+
+    response = editor_client.post(page_url, {**drawn, "action": "publish"}, follow=True)
+    assert "Not published: a record it names (a source, a stance, a place...)" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.is_pending and not incident.sources.filter(pk=source.pk).exists()
+    response = editor_client.post(page_url, {"action": "publish"}, follow=True)  # a POST no page drew
+    assert "Not published: this came from a page that does not say what it would change" in response.content.decode()
+    assert revision_post(editor_client, page_url, {"action": "publish"}).status_code == 302
+    assert incident.sources.filter(pk=source.pk).exists()
 
 
 def test_a_revision_address_that_is_not_a_number_is_not_found(staff_client):
@@ -229,7 +263,9 @@ def test_restoring_a_revision_brings_back_the_figures_and_the_headline_agrees(st
     change_figure_and_summary(staff_client, incident, 14, "Second summary.")
     first = revisions.revisions_of(incident).get(number=1)
 
-    response = staff_client.post(reverse("admin:events_revision_change", args=[first.pk]), {"action": "restore"})
+    response = revision_post(
+        staff_client, reverse("admin:events_revision_change", args=[first.pk]), {"action": "restore"}
+    )
 
     assert response.status_code == 302
     incident.refresh_from_db()
@@ -270,8 +306,11 @@ def test_a_revision_naming_a_deleted_person_is_refused_and_changes_nothing(staff
     incident.summary = "Changed since."
     incident.save()
     person.delete()
+    revisions.record_if_changed(incident)
 
-    response = staff_client.post(reverse("admin:events_revision_change", args=[then.pk]), {"action": "restore"})
+    response = revision_post(
+        staff_client, reverse("admin:events_revision_change", args=[then.pk]), {"action": "restore"}
+    )
 
     incident.refresh_from_db()
     assert incident.summary == "Changed since."
@@ -311,7 +350,9 @@ def test_an_editors_change_to_a_published_incident_is_pending_until_a_reviewer_p
     client.force_login(reviewer)
     page = client.get(reverse("admin:events_revision_change", args=[pending.pk])).content.decode()
     assert "Killed 12" in page and "Corrected summary." in page
-    assert_saved(client.post(reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish"}))
+    assert_saved(
+        revision_post(client, reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish"})
+    )
 
     incident.refresh_from_db()
     assert (incident.summary, incident.killed) == ("Corrected summary.", 14)
@@ -328,7 +369,9 @@ def test_a_rejected_revision_leaves_the_public_record_as_it_was(editor_client, r
     pending = revisions.revisions_of(incident).pending().get()
     editor_client.force_login(reviewer)
 
-    editor_client.post(reverse("admin:events_revision_change", args=[pending.pk]), {"action": "reject", "note": "No"})
+    revision_post(
+        editor_client, reverse("admin:events_revision_change", args=[pending.pk]), {"action": "reject", "note": "No"}
+    )
 
     pending.refresh_from_db()
     assert pending.state == models.Revision.State.REJECTED and pending.review_note == "No"
@@ -341,7 +384,9 @@ def test_an_editor_cannot_publish_a_pending_revision(editor_client):
     edit_incident(editor_client, incident, summary="Mine.")
     pending = revisions.revisions_of(incident).pending().get()
 
-    response = editor_client.post(reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish"})
+    response = revision_post(
+        editor_client, reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish"}
+    )
 
     assert response.status_code == 403
     incident.refresh_from_db()
@@ -402,8 +447,10 @@ def test_publishing_can_take_draft_reactions_along(editor_client, reviewer):
     page = editor_client.get(reverse("admin:events_revision_change", args=[pending.pk])).content.decode()
     assert "Also publish what it holds as drafts: Reaction by Türkiye" in page
 
-    editor_client.post(
-        reverse("admin:events_revision_change", args=[pending.pk]), {"action": "publish", "publish_children": "1"}
+    revision_post(
+        editor_client,
+        reverse("admin:events_revision_change", args=[pending.pk]),
+        {"action": "publish", "publish_children": "1"},
     )
 
     assert models.Reaction.objects.get(slug="turkiye").status == models.Status.PUBLISHED
@@ -448,7 +495,7 @@ def test_a_reviewer_publishes_an_editors_change_to_a_cited_source_and_changes_on
     url = reverse("admin:events_revision_change", args=[pending.pk])
     assert 'value="publish"' in editor_client.get(url).content.decode()
 
-    assert editor_client.post(url, {"action": "publish"}).status_code == 302
+    assert revision_post(editor_client, url, {"action": "publish"}).status_code == 302
     source.refresh_from_db()
     assert source.title == "Renamed by an editor"
     assert_saved(edit_source(editor_client, source, "Renamed by a reviewer"))
@@ -820,12 +867,15 @@ def test_the_publish_action_names_draft_reactions_and_its_sibling_publishes_them
     changelist = admin_url(models.Incident, "changelist")
 
     response = reviewer_client.post(
-        changelist, {"action": "publish", "_selected_action": [incident.pk], "index": 0}, follow=True
+        changelist,
+        {"action": "publish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_now()},
+        follow=True,
     )
     assert "stays a draft and is not public" in response.content.decode()
 
     reviewer_client.post(
-        changelist, {"action": "publish_with_reactions", "_selected_action": [incident.pk], "index": 0}
+        changelist,
+        {"action": "publish_with_reactions", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_now()},
     )
     reaction.refresh_from_db()
     assert reaction.status == models.Status.PUBLISHED
@@ -844,13 +894,16 @@ def test_publishing_with_draft_reactions_leaves_a_reaction_a_reviewer_took_down_
     page = editor_client.get(url).content.decode()
     assert f"Also publish what it holds as drafts: Reaction by {draft.country}</label>" in page
 
-    editor_client.post(url, {"action": "publish", "publish_children": "1"})
+    revision_post(editor_client, url, {"action": "publish", "publish_children": "1"})
 
     assert models.Reaction.objects.get(pk=draft.pk).status == models.Status.PUBLISHED
     assert models.Reaction.objects.get(pk=taken_down.pk).status == models.Status.UNPUBLISHED
     assert incident.reactions.filter(status=models.Status.PUBLISHED).count() == 1
     reviewer_publishes = admin_url(models.Incident, "changelist")
-    editor_client.post(reviewer_publishes, {"action": "publish_with_reactions", "_selected_action": [incident.pk]})
+    editor_client.post(
+        reviewer_publishes,
+        {"action": "publish_with_reactions", "_selected_action": [incident.pk], "listed_at": listed_now()},
+    )
     assert models.Reaction.objects.get(pk=taken_down.pk).status == models.Status.UNPUBLISHED
 
 

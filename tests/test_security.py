@@ -26,7 +26,7 @@ from kerman_site.security import client_ip
 from tests import factories
 from tests.conftest import fresh, module_rows
 from tests.public_urls import NO_RELEASE, body_of, make_archive, public_paths
-from tests.test_admin import changelist_status_data
+from tests.test_admin import changelist_status_data, listed_now
 
 # What these tests read is not the rows' history: factories skip it (tests/factories.py).
 FACTORIES_RECORD_HISTORY = False
@@ -361,7 +361,8 @@ def admin_changelist(model):
 def test_admin_actions_are_logged_with_the_user(staff_client, action, before, after):
     incident = factories.IncidentFactory(status=before)
     staff_client.post(
-        admin_changelist(models.Incident), {"action": action, "_selected_action": [incident.pk], "index": 0}
+        admin_changelist(models.Incident),
+        {"action": action, "_selected_action": [incident.pk], "index": 0, "listed_at": listed_now()},
     )
     incident.refresh_from_db()
     assert incident.status == after

@@ -19,6 +19,7 @@ from tests.test_admin import (
     assert_refused,
     assert_saved,
     changelist_status_data,
+    listed_now,
     page_data,
 )
 
@@ -45,7 +46,7 @@ def codenames(group_name):
 def act(client, model, action, objs):
     return client.post(
         admin_url(model, "changelist"),
-        {"action": action, "_selected_action": [obj.pk for obj in objs], "index": 0},
+        {"action": action, "_selected_action": [obj.pk for obj in objs], "index": 0, "listed_at": listed_now()},
         follow=True,
     )
 
@@ -291,6 +292,19 @@ def test_a_record_changed_after_the_reviewers_list_was_drawn_is_not_published_fr
     listed_at = re.search(r'name="listed_at" value="([^"]+)"', page).group(1)
     act_data = {"action": "publish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_at}
     assert "1 incident published." in reviewer_client.post(changelist, act_data, follow=True).content.decode()
+
+
+def test_publishing_from_a_list_post_that_does_not_say_when_it_was_shown_is_refused(reviewer_client):
+    incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
+    changelist = admin_url(models.Incident, "changelist")
+    action = {"action": "publish", "_selected_action": [incident.pk], "index": 0}
+    response = reviewer_client.post(changelist, action, follow=True)
+    assert "Nothing published: this came from a list that does not say when it was shown" in response.content.decode()
+    status_column = {k: v for k, v in changelist_status_data(incident, "published").items() if k != "listed_at"}
+    response = reviewer_client.post(changelist, status_column)
+    assert "This came from a list that does not say when it was shown" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == models.Status.IN_REVIEW
 
 
 def test_reviewer_publishes_from_the_form(reviewer_client):

@@ -749,9 +749,13 @@ class Names:
     With `public_only`, a record that is not published is not named (a public page never names a draft).
     """
 
-    def __init__(self, public_only=False):
+    def __init__(self, public_only=False, as_of=None):
         self._cache = {}
         self.public_only = public_only
+        # A published revision's permanent page names a source or a stance as it was then (the latest revision of
+        # it saved by `as_of`): they have no status of their own, and once nothing public uses one, it is an
+        # editor's to rename, which must not rewrite what an old published revision said.
+        self.as_of = as_of
 
     def preload(self, model, *snapshots):
         """Look up every record the snapshots point to in one query per kind, not one per name shown (the
@@ -771,11 +775,29 @@ class Names:
                     if f.is_relation and value not in (None, []):
                         wanted.setdefault(f.related_model, set()).update(value if f.many_to_many else [value])
         for related, pks in wanted.items():
-            found = related._base_manager.in_bulk(pks - {pk for m, pk in self._cache if m is related})
+            then = self._as_they_were(related, pks)
+            found = related._base_manager.in_bulk(pks - {pk for m, pk in self._cache if m is related} - set(then))
             for pk in pks:
                 if (related, pk) not in self._cache:
-                    self._cache[(related, pk)] = self._name(related, pk, found.get(pk))
+                    self._cache[(related, pk)] = str(then[pk]) if pk in then else self._name(related, pk, found.get(pk))
         return self
+
+    def _as_they_were(self, model, pks):
+        """{id: the record as its latest revision by `as_of` held it}, for sources and stances on a permanent page."""
+        if self.as_of is None or not is_root(model) or issubclass(model, Publishable):
+            return {}
+        found = {}
+        opts = model._meta
+        saved = Revision.objects.live().filter(
+            content_type__app_label=opts.app_label,
+            content_type__model=opts.model_name,
+            object_id__in=pks,
+            created_at__lte=self.as_of,
+        )
+        for object_id, snap in saved.order_by("object_id", "-number").values_list("object_id", "snapshot"):
+            if object_id not in found:
+                found[object_id] = _build(model, snap)[0]
+        return found
 
     def get(self, model, pk):
         key = (model, pk)

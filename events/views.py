@@ -744,7 +744,7 @@ class RevisionDetailView(SectionMixin, TemplateView):
         found = Revision.objects.of(record).public()
         revision = get_object_or_404(found, number=self.kwargs["number"])
         latest = found.order_by("-number").values_list("number", flat=True).first()
-        names = revisions.Names(public_only=True).preload(self.model, revision.snapshot)
+        names = revisions.Names(public_only=True, as_of=revision.created_at).preload(self.model, revision.snapshot)
         kwargs.update(
             record=record,
             revision=revision,

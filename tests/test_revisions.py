@@ -607,6 +607,31 @@ def test_every_published_revision_has_a_permanent_public_address(staff_client, c
     assert "Revision 2," in page and 'href="/incidents/kerman/revisions/2/"' in page
 
 
+def test_a_permanent_revision_page_names_a_stance_and_a_source_as_they_were_when_it_was_saved(
+    staff_client, client, editor_client
+):
+    incident = published_incident()
+    stance = factories.StanceFactory(name="Denial", slug="denial")
+    source = factories.SourceFactory(title="ODNI statement")
+    factories.ReactionFactory(incident=incident, stances=[stance], sources=[source])
+    for shared in (stance, source):
+        revisions.record_if_changed(shared)  # as a load or the admin records every record
+    first = revisions.record_if_changed(incident)
+    # A reviewer's correction leaves both unused by anything public; an editor may then rename them at once.
+    reaction = incident.reactions.get()
+    reaction.stances.set([factories.StanceFactory()])
+    reaction.sources.set([factories.cited_source()])
+    revisions.record_if_changed(incident)
+    for model, shared, field in ((models.Stance, stance, "name"), (models.Source, source, "title")):
+        url = admin_url(model, "change", shared.pk)
+        assert_saved(editor_client.post(url, {**page_data(editor_client.get(url)), field: "Renamed by an editor"}))
+        assert getattr(model.objects.get(pk=shared.pk), field) == "Renamed by an editor"
+
+    old = client.get(reverse("events:incident-revision", kwargs={"slug": "kerman", "number": first.number}))
+    assert "Denial" in old.content.decode() and "ODNI statement" in old.content.decode()
+    assert "Renamed by an editor" not in old.content.decode()
+
+
 def test_revision_pages_hide_drafts_and_unknown_revisions(staff_client, client, editor_client):
     incident = published_incident()
     factories.ReactionFactory(

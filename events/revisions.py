@@ -783,21 +783,21 @@ class Names:
         return self
 
     def _as_they_were(self, model, pks):
-        """{id: the record as its latest revision by `as_of` held it}, for sources and stances on a permanent page."""
+        """{id: the record as its latest revision by `as_of` held it}, for sources and stances on a permanent page.
+        One recorded only later (a load records its records one kind after another) is named by its first."""
         if self.as_of is None or not is_root(model) or issubclass(model, Publishable):
             return {}
-        found = {}
         opts = model._meta
         saved = Revision.objects.live().filter(
-            content_type__app_label=opts.app_label,
-            content_type__model=opts.model_name,
-            object_id__in=pks,
-            created_at__lte=self.as_of,
+            content_type__app_label=opts.app_label, content_type__model=opts.model_name, object_id__in=pks
         )
-        for object_id, snap in saved.order_by("object_id", "-number").values_list("object_id", "snapshot"):
-            if object_id not in found:
-                found[object_id] = _build(model, snap)[0]
-        return found
+        chosen = {}
+        for object_id, created_at, snap in saved.order_by("object_id", "number").values_list(
+            "object_id", "created_at", "snapshot"
+        ):
+            if object_id not in chosen or created_at <= self.as_of:
+                chosen[object_id] = snap
+        return {object_id: _build(model, snap)[0] for object_id, snap in chosen.items()}
 
     def get(self, model, pk):
         key = (model, pk)

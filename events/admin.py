@@ -1390,7 +1390,7 @@ class RevisionAdmin(admin.ModelAdmin):
                 "was shown to you, so what this would change is no longer what you saw. Check the differences below "
                 "and try again."
             )
-        if shown != revisions.shown_fingerprint(revision, record):
+        if shown != revisions.page_shown(revision, record):
             return (
                 "a record it names (a source, a stance, a place...) or a row it offers to publish was changed after "
                 "this page was shown to you. Check the differences below and try again."
@@ -1423,6 +1423,10 @@ class RevisionAdmin(admin.ModelAdmin):
             else None
         )
         names = revisions.Names().preload(model, revision.snapshot, current, previous and previous.snapshot)
+        against_live = revisions.diff(model, current, revision.snapshot, names) if current else None
+        drafts = [
+            revisions.row_label(child, row, names) for child, row in revisions.draft_children(model, revision.snapshot)
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": str(revision),
@@ -1435,13 +1439,12 @@ class RevisionAdmin(admin.ModelAdmin):
             "latest": latest,
             "previous": previous,
             "changes": revisions.diff(model, previous.snapshot, revision.snapshot, names) if previous else None,
-            "against_live": revisions.diff(model, current, revision.snapshot, names) if current else None,
+            "against_live": against_live,
             "outdated": revision.is_pending and latest is not None and revision.base_id != latest.pk,
-            "shown": revisions.shown_fingerprint(revision, record) if record is not None else "",
-            "draft_children": [
-                revisions.row_label(child, row, names)
-                for child, row in revisions.draft_children(model, revision.snapshot)
-            ],
+            "shown": revisions.shown_fingerprint(model, revision.snapshot, latest, against_live, drafts)
+            if record is not None
+            else "",
+            "draft_children": drafts,
             "may_publish": may_publish and revision.is_pending and record is not None,
             "may_restore": may_restore and latest is not None and latest.pk != revision.pk,
             "history_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk])

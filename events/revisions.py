@@ -472,43 +472,45 @@ def _same_as_live(root, snap, scope):
     return before is not None and before.snapshot == snap
 
 
-def shown_fingerprint(revision, record):
+def shown_fingerprint(model, snap, latest, against_live, draft_labels):
     """What a revision's page says publishing or restoring it would do, as a short digest: the live revision it is
     drawn against, the differences in words, the drafts it offers to publish, and the save counter of every
     record the revision names (a source, a stance, a place: a new source renamed after the page was shown would
     be published under a title no reviewer read). The POST is refused when the digest has moved."""
-    model = revision.record_model
-    current = snapshot(record)
-    latest = latest_live(record)
-    names = Names().preload(model, revision.snapshot, current)
-    shown = [
-        latest.number if latest is not None else None,
-        diff(model, current, revision.snapshot, names),
-        [row_label(child, row, names) for child, row in draft_children(model, revision.snapshot)],
-        _named_versions(model, revision.snapshot),
-    ]
+    named = []
+    for related, pks in sorted(_pointed_to(model, snap).items(), key=lambda item: item[0]._meta.label):
+        if any(f.name == "version" for f in related._meta.fields):
+            rows = related._base_manager.filter(pk__in=pks).order_by("pk").values_list("pk", "version")
+            named += [(related._meta.label, *row) for row in rows]
+    shown = [latest.number if latest is not None else None, against_live, draft_labels, named]
     return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
 
 
-def _named_versions(model, snap):
-    """(kind, id, save counter) of every record the snapshot points to, in one query per kind."""
+def page_shown(revision, record):
+    """The fingerprint of a revision's page as it would be drawn now (see `shown_fingerprint`)."""
+    model = revision.record_model
+    current = snapshot(record)
+    names = Names().preload(model, revision.snapshot, current)
+    against_live = diff(model, current, revision.snapshot, names)
+    drafts = [row_label(child, row, names) for child, row in draft_children(model, revision.snapshot)]
+    return shown_fingerprint(model, revision.snapshot, latest_live(record), against_live, drafts)
+
+
+def _pointed_to(model, *snapshots):
+    """{model: ids} of every record the snapshots (of `model`, with their rows) point to."""
     wanted = {}
-    rows = [(model, snap)] + [
-        (child, row) for child, _ in AGGREGATES[model] for row in snap["children"].get(child._meta.label_lower, [])
-    ]
-    for row_model, row in rows:
-        for name, value in row["fields"].items():
-            f = row_model._meta.get_field(name)
-            if f.is_relation and value not in (None, []):
-                wanted.setdefault(f.related_model, set()).update(value if f.many_to_many else [value])
-    found = []
-    for related, pks in sorted(wanted.items(), key=lambda item: item[0]._meta.label):
-        if any(f.name == "version" for f in related._meta.fields):
-            found += [
-                (related._meta.label, *row)
-                for row in related._base_manager.filter(pk__in=pks).order_by("pk").values_list("pk", "version")
-            ]
-    return found
+    for snap in snapshots:
+        if not snap:
+            continue
+        rows = [(model, snap)] + [
+            (child, row) for child, _ in AGGREGATES[model] for row in snap["children"].get(child._meta.label_lower, [])
+        ]
+        for row_model, row in rows:
+            for name, value in row["fields"].items():
+                f = row_model._meta.get_field(name)
+                if f.is_relation and value not in (None, []):
+                    wanted.setdefault(f.related_model, set()).update(value if f.many_to_many else [value])
+    return wanted
 
 
 def changed_since(record, moment):
@@ -760,21 +762,7 @@ class Names:
     def preload(self, model, *snapshots):
         """Look up every record the snapshots point to in one query per kind, not one per name shown (the
         Kerman incident's revision names a hundred people, organizations, places and sources)."""
-        wanted = {}
-        for snap in snapshots:
-            if not snap:
-                continue
-            rows = [(model, snap)] + [
-                (child, row)
-                for child, _ in AGGREGATES[model]
-                for row in snap["children"].get(child._meta.label_lower, [])
-            ]
-            for row_model, row in rows:
-                for name, value in row["fields"].items():
-                    f = row_model._meta.get_field(name)
-                    if f.is_relation and value not in (None, []):
-                        wanted.setdefault(f.related_model, set()).update(value if f.many_to_many else [value])
-        for related, pks in wanted.items():
+        for related, pks in _pointed_to(model, *snapshots).items():
             then = self._as_they_were(related, pks)
             found = related._base_manager.in_bulk(pks - {pk for m, pk in self._cache if m is related} - set(then))
             for pk in pks:

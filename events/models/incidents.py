@@ -1,7 +1,7 @@
 """Incidents and the rows that hang off them: casualty figures, attributions, timeline entries, links."""
 
 import functools
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models, router
@@ -156,6 +156,13 @@ def _links_of(key):
 FIRST_YEAR_WITH_TIMES, LAST_YEAR_WITH_TIMES = 2, 9998
 
 
+@functools.cache
+def known_time_zones():
+    """The IANA zones a place can be in: not the server's own ("localtime", whatever the machine is set to) nor
+    "Factory" (no zone at all), which the zone database also lists."""
+    return available_timezones() - {"localtime", "Factory"}
+
+
 class Incident(Publishable):
     class Kind(models.TextChoices):
         BOMBING = "bombing", "Bombing"
@@ -266,9 +273,7 @@ class Incident(Publishable):
     def clean(self):
         errors = check_partial_date(self.date, self.date_precision, "date", "date_precision")
         if self.time_zone:
-            try:
-                ZoneInfo(self.time_zone)
-            except (ZoneInfoNotFoundError, ValueError):
+            if self.time_zone not in known_time_zones():
                 errors["time_zone"] = f"'{self.time_zone}' is not a known time zone; use a name like 'Asia/Tehran'."
         elif self.start_time:
             errors["time_zone"] = "Give the local time zone with the times."

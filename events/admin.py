@@ -48,7 +48,9 @@ from .forms import (
     KeyedMultipleChoiceField,
     ListedActionForm,
     ParentConstraintsInlineFormSet,
+    drawn_at_field,
     stale_edit_message,
+    when_drawn,
 )
 from .models import (
     Attribution,
@@ -61,6 +63,7 @@ from .models import (
     Person,
     PersonClaim,
     Place,
+    Publishable,
     Reaction,
     Revision,
     Role,
@@ -174,7 +177,10 @@ class ArchiveAdmin(PageAutocompletes, SimpleHistoryAdmin):
         # A restored version has no inlines on its page: its figures and attributions are checked from the
         # database when it is restored as published.
         restoring = getattr(request, "restoring_version", False)
-        form = with_user(form, request, check_dependents=form.check_dependents or restoring)
+        attrs = {"check_dependents": form.check_dependents or restoring}
+        if issubclass(self.model, Publishable):
+            attrs["shown_at"] = drawn_at_field()  # what publishing from this form may take as seen
+        form = with_user(form, request, **attrs)
         return refused_while_busy(request, form)
 
     def get_fieldsets(self, request, obj=None):
@@ -464,10 +470,7 @@ class PublishableAdmin(ArchiveAdmin):
         """When the list page that sent this POST was drawn (its action bar's hidden field); None for a GET."""
         if request.method != "POST":
             return None
-        form = self.action_form(request.POST)
-        form.fields["action"].choices = self.get_action_choices(request)
-        form.is_valid()
-        return getattr(form, "cleaned_data", {}).get("listed_at")
+        return when_drawn(request.POST.get("listed_at"))
 
     @admin.action(description="Submit selected %(verbose_name_plural)s for review", permissions=["change"])
     def submit_for_review(self, request, queryset):

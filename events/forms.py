@@ -8,11 +8,14 @@ Every admin form also carries the record's `version` (a stale form is refused, n
 version) and the editorial rules: who may set which status, and what a record needs to be published.
 """
 
+import datetime as dt
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from simple_history.models import to_historic
 
@@ -125,6 +128,8 @@ class ArchiveAdminForm(forms.ModelForm):
             if self.user is not None and (problem := workflow.status_problem(self.user, model, saved, new)):
                 self.add_error("status", problem)
             elif new == Status.PUBLISHED:
+                if saved != Status.PUBLISHED and "shown_at" in self.fields:
+                    self._check_named_records_unchanged()
                 sources = cleaned.get("sources") if "sources" in self.fields else None
                 for problem in instance.publication_problems(sources=sources, dependents=self.check_dependents):
                     self.add_error("sources" if "sources" in self.fields else "status", problem)
@@ -138,6 +143,20 @@ class ArchiveAdminForm(forms.ModelForm):
 
     # The incident form's own inlines hold its figures and attributions; their formsets check them.
     check_dependents = False
+
+    def _check_named_records_unchanged(self):
+        """Publishing from the form publishes what the form showed: a record it names whose changes no Reviewer
+        sees (a new stance it takes, renamed after the form was opened) refuses it. The form's own version covers
+        the record itself. `shown_at` is the form's hidden "drawn at" (ArchiveAdmin.get_form)."""
+        shown_at = when_drawn(self.data.get(self.add_prefix("shown_at")))
+        if shown_at is None:
+            self.add_error("status", "This form does not say when it was opened: open the record again to publish it.")
+        elif self.instance.pk is not None and revisions.changed_since(self.instance, shown_at):
+            self.add_error(
+                "status",
+                "A record it names (a source, a stance, a place...) was changed after you opened this form. Open "
+                "it again to see the change, then publish it.",
+            )
 
 
 class ChangelistStatusForm(ArchiveAdminForm):
@@ -370,13 +389,32 @@ class TimelineForm(forms.Form):
 LIST_OUT_OF_DATE = "this came from a list that does not say when it was shown. Reload the list and try again."
 
 
+def drawn_at_field():
+    """A hidden field holding when its page was drawn. Text, read by `when_drawn`: a value that is no time must not
+    make Django's action bar say "No action selected"."""
+    return forms.CharField(
+        widget=forms.HiddenInput, required=False, label="", initial=lambda: timezone.now().isoformat()
+    )
+
+
+# A page's clock and the server's are one; a little leeway for a POST that crosses a clock adjustment.
+DRAWN_AT_LEEWAY = dt.timedelta(minutes=1)
+
+
+def when_drawn(value):
+    """The time a page says it was drawn, or None when it says none, or one that is no time or is still to come
+    (a page cannot have been drawn after the POST it sends)."""
+    moment = parse_datetime(value or "")
+    if moment is None or timezone.is_naive(moment) or moment > timezone.now() + DRAWN_AT_LEEWAY:
+        return None
+    return moment
+
+
 class ListedActionForm(ActionForm):
     """The list's action bar, with the time its list was drawn: a record changed after that is not published from
     it, since the reviewer ticking it has not seen the change (PublishableAdmin's `publish` actions)."""
 
-    listed_at = forms.DateTimeField(
-        widget=forms.HiddenInput, required=False, label="", initial=lambda: timezone.now().isoformat()
-    )
+    listed_at = drawn_at_field()
 
 
 class KeyedMultipleChoiceField(forms.ModelMultipleChoiceField):

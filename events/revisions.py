@@ -474,16 +474,50 @@ def _same_as_live(root, snap, scope):
 
 def shown_fingerprint(model, snap, latest, against_live, draft_labels):
     """What a revision's page says publishing or restoring it would do, as a short digest: the live revision it is
-    drawn against, the differences in words, the drafts it offers to publish, and the save counter of every
-    record the revision names (a source, a stance, a place: a new source renamed after the page was shown would
-    be published under a title no reviewer read). The POST is refused when the digest has moved."""
+    drawn against, the differences in words, the drafts it offers to publish, and the save counter of every record
+    it names whose changes no Reviewer sees (`unreviewed_names`: a new source renamed after the page was shown
+    would be published under a title no reviewer read). A published record it names may change meanwhile: that
+    change was reviewed. The POST is refused when the digest has moved."""
     named = []
-    for related, pks in sorted(_pointed_to(model, snap).items(), key=lambda item: item[0]._meta.label):
-        if any(f.name == "version" for f in related._meta.fields):
-            rows = related._base_manager.filter(pk__in=pks).order_by("pk").values_list("pk", "version")
-            named += [(related._meta.label, *row) for row in rows]
+    for related, pks in sorted(unreviewed_names(model, snap).items(), key=lambda item: item[0]._meta.label):
+        rows = related._base_manager.filter(pk__in=pks).order_by("pk").values_list("pk", "version")
+        named += [(related._meta.label, *row) for row in rows]
     shown = [latest.number if latest is not None else None, against_live, draft_labels, named]
     return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+
+
+def unreviewed_names(model, snap):
+    """{model: ids} of the records a snapshot names, with the sources they were reported in and the places above
+    each place however far (the public reads those through them), whose changes go live without a Reviewer:
+    sources and stances the public does not read yet, and records not published. Publishing the snapshot would
+    put them before the public, so they must be as the reviewer saw them."""
+    named = _pointed_to(model, snap)
+    if Source in named:
+        named[Source] = _up_the_chain(named[Source], dict(Source._base_manager.values_list("pk", "reported_in")))
+    if Place in named:
+        named[Place] = _up_the_chain(named[Place], dict(Place._base_manager.values_list("pk", "parent")))
+    found = {}
+    for related, pks in named.items():
+        if related in (Source, Stance):
+            unreviewed = pks - set(related.objects.filter(pk__in=pks).public().values_list("pk", flat=True))
+        elif issubclass(related, Publishable):
+            unreviewed = set(
+                related._base_manager.filter(pk__in=pks).exclude(status=Status.PUBLISHED).values_list("pk", flat=True)
+            )
+        else:
+            continue
+        if unreviewed:
+            found[related] = unreviewed
+    return found
+
+
+def _up_the_chain(pks, above):
+    """`pks` and every key above them in the {key: key above} map `above`, however far."""
+    found, frontier = set(pks), set(pks)
+    while frontier:
+        frontier = {above[pk] for pk in frontier if above.get(pk) is not None} - found
+        found |= frontier
+    return found
 
 
 def page_shown(revision, record):
@@ -503,7 +537,9 @@ def _pointed_to(model, *snapshots):
         if not snap:
             continue
         rows = [(model, snap)] + [
-            (child, row) for child, _ in AGGREGATES[model] for row in snap["children"].get(child._meta.label_lower, [])
+            (child, row)
+            for child, _ in AGGREGATES.get(model, ())
+            for row in snap["children"].get(child._meta.label_lower, [])
         ]
         for row_model, row in rows:
             for name, value in row["fields"].items():
@@ -514,9 +550,34 @@ def _pointed_to(model, *snapshots):
 
 
 def changed_since(record, moment):
-    """Whether the record, or a row saved with it (a figure, a reaction), changed after `moment`."""
-    latest = latest_live(record) if is_root(type(record)) else None
-    return record.updated_at > moment or (latest is not None and latest.created_at > moment)
+    """Whether the record, a row saved with it (a figure, a reaction), or a record it names whose changes no
+    Reviewer sees (`unreviewed_names`: a new stance it takes, renamed) changed after `moment`."""
+    model = type(record)
+    if is_root(model):
+        latest = latest_live(record)
+        if record.updated_at > moment or (latest is not None and latest.created_at > moment):
+            return True
+        snap = snapshot(record)
+    elif record.updated_at > moment:
+        return True
+    else:
+        snap = {**_serialize(model, [record])[0], "children": {}}  # a reaction: its own row, its stances
+    for related, pks in unreviewed_names(model, snap).items():
+        if any(f.name == "updated_at" for f in related._meta.fields):
+            if related._base_manager.filter(pk__in=pks, updated_at__gt=moment).exists():
+                return True
+        elif (
+            Revision.objects.live()
+            .filter(
+                content_type__app_label=related._meta.app_label,
+                content_type__model=related._meta.model_name,
+                object_id__in=pks,
+                created_at__gt=moment,
+            )
+            .exists()
+        ):
+            return True
+    return False
 
 
 def public_url(revision, slug=None):

@@ -25,7 +25,7 @@ def comparable(html):
     html = html.replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
     html = re.sub(r'nonce="[^"]*"', "", html)
-    html = re.sub(r'name="listed_at" value="[^"]*"', "", html)
+    html = re.sub(r'name="(listed_at|shown_at)" value="[^"]*"', "", html)
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
 
 

@@ -254,6 +254,47 @@ def test_publishing_is_refused_when_a_source_it_adds_was_renamed_after_its_page_
     assert incident.sources.filter(pk=source.pk).exists()
 
 
+def proposed_and_drawn(editor_client, reviewer, incident, **changes):
+    """An Editor's pending change to `incident`; the Reviewer's page for it and what its form carries."""
+    assert_saved(edit_incident(editor_client, incident, **changes))
+    pending = revisions.revisions_of(incident).pending().get()
+    editor_client.force_login(reviewer)
+    url = reverse("admin:events_revision_change", args=[pending.pk])
+    return (
+        pending,
+        url,
+        dict(re.findall(r'name="(against|shown)" value="([^"]*)"', editor_client.get(url).content.decode())),
+    )
+
+
+def test_publishing_is_refused_when_a_source_or_place_up_a_chain_moved_after_the_page_but_not_for_a_published_one(
+    editor_client, reviewer
+):
+    incident = published_incident()
+    outlet = factories.SourceFactory(title="Tasnim wire")  # new, cited by nothing: an Editor's to rename
+    statement = factories.SourceFactory(title="Statement by X", reported_in=outlet)
+    country = factories.CountryFactory(name="Iran")  # published: a change to it is reviewed on its own
+    county = factories.PlaceFactory(name="Probe County", kind="region", parent=country, status="draft")
+    site = factories.PlaceFactory(name="Probe Site", parent=county, status="draft")
+    sources = [str(pk) for pk in incident.sources.values_list("pk", flat=True)] + [str(statement.pk)]
+    pending, url, drawn = proposed_and_drawn(editor_client, reviewer, incident, sources=sources, place=site.pk)
+
+    def publish():
+        return editor_client.post(url, {**drawn, "action": "publish"}, follow=True).content.decode()
+
+    models.Source.objects.filter(pk=outlet.pk).update(title="Words no reviewer read", version=F("version") + 1)
+    assert "Not published: a record it names" in publish()
+    models.Source.objects.filter(pk=outlet.pk).update(title="Tasnim wire", version=F("version") - 1)
+    models.Place.objects.filter(pk=county.pk).update(parent=factories.CountryFactory(), version=F("version") + 1)
+    assert "Not published: a record it names" in publish()
+    models.Place.objects.filter(pk=county.pk).update(parent=country, version=F("version") - 1)
+
+    models.Place.objects.filter(pk=country.pk).update(name="Islamic Republic of Iran", version=F("version") + 1)
+    assert "Published revision" in publish()
+    pending.refresh_from_db()
+    assert not pending.is_pending
+
+
 def test_a_revision_address_that_is_not_a_number_is_not_found(staff_client):
     assert staff_client.get(reverse("admin:events_revision_change", args=["abc"])).status_code == 404
 

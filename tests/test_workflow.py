@@ -307,6 +307,39 @@ def test_publishing_from_a_list_post_that_does_not_say_when_it_was_shown_is_refu
     assert incident.status == models.Status.IN_REVIEW
 
 
+def test_a_reaction_whose_new_stance_was_renamed_after_the_list_or_form_was_drawn_is_not_published(reviewer_client):
+    stance = factories.StanceFactory(name="Offered condolences")  # taken by no published reaction: not reviewed
+    reaction = factories.ReactionFactory(status=models.Status.IN_REVIEW, stances=[stance])
+    changelist = admin_url(models.Reaction, "changelist")
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', reviewer_client.get(changelist).content.decode())[1]
+    form_url = admin_url(models.Reaction, "change", reaction.pk)
+    form = page_data(reviewer_client.get(form_url))
+    models.Stance.objects.filter(pk=stance.pk).update(name="Welcomed the bombing")
+    revisions.record_if_changed(models.Stance.objects.get(pk=stance.pk))  # as the admin records every save
+
+    action = {"action": "publish", "_selected_action": [reaction.pk], "index": 0, "listed_at": listed_at}
+    assert (
+        "was changed after this list was shown"
+        in reviewer_client.post(changelist, action, follow=True).content.decode()
+    )
+    response = reviewer_client.post(form_url, {**form, "status": "published"})
+    assert_refused(
+        response, "A record it names (a source, a stance, a place...) was changed after you opened this form"
+    )
+    reaction.refresh_from_db()
+    assert reaction.status == models.Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("listed_at", ["9999-12-31T23:59:59+00:00", "garbage", ""])
+def test_a_list_that_says_it_was_drawn_in_the_future_or_never_publishes_nothing(reviewer_client, listed_at):
+    incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
+    action = {"action": "publish", "_selected_action": [incident.pk], "index": 0, "listed_at": listed_at}
+    response = reviewer_client.post(admin_url(models.Incident, "changelist"), action, follow=True)
+    assert "Nothing published: this came from a list that does not say when it was shown" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == models.Status.IN_REVIEW
+
+
 def test_reviewer_publishes_from_the_form(reviewer_client):
     incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)
     url = admin_url(models.Incident, "change", incident.pk)

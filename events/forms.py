@@ -128,7 +128,7 @@ class ArchiveAdminForm(forms.ModelForm):
             if self.user is not None and (problem := workflow.status_problem(self.user, model, saved, new)):
                 self.add_error("status", problem)
             elif new == Status.PUBLISHED:
-                if saved != Status.PUBLISHED and "shown_at" in self.fields:
+                if saved != Status.PUBLISHED and instance.pk is not None:
                     self._check_named_records_unchanged()
                 sources = cleaned.get("sources") if "sources" in self.fields else None
                 for problem in instance.publication_problems(sources=sources, dependents=self.check_dependents):
@@ -148,7 +148,8 @@ class ArchiveAdminForm(forms.ModelForm):
         """Publishing from the form publishes what the form showed: a record it names whose changes no Reviewer
         sees (a new stance it takes, renamed after the form was opened) refuses it. The form's own version covers
         the record itself. `shown_at` is the form's hidden "drawn at" (ArchiveAdmin.get_form)."""
-        shown_at = when_drawn(self.data.get(self.add_prefix("shown_at")))
+        # An inline row (a reaction published on its incident's form) goes by its record form's field.
+        shown_at = when_drawn(self.data.get(self.add_prefix("shown_at") if "shown_at" in self.fields else "shown_at"))
         if shown_at is None:
             self.add_error("status", "This form does not say when it was opened: open the record again to publish it.")
         elif self.instance.pk is not None and revisions.changed_since(self.instance, shown_at):
@@ -164,6 +165,9 @@ class ChangelistStatusForm(ArchiveAdminForm):
 
     check_dependents = True
     listed_at = None  # when the list was drawn (ListedActionForm); set per request by the admin
+
+    def _check_named_records_unchanged(self):
+        pass  # a list's row goes by when the list was drawn, below
 
     def _check_workflow(self, cleaned):
         super()._check_workflow(cleaned)

@@ -330,6 +330,23 @@ def test_a_reaction_whose_new_stance_was_renamed_after_the_list_or_form_was_draw
     assert reaction.status == models.Status.IN_REVIEW
 
 
+def test_a_reaction_published_on_its_incidents_form_after_its_stance_was_renamed_is_refused(reviewer_client):
+    stance = factories.StanceFactory(name="Offered condolences")
+    reaction = factories.ReactionFactory(status=models.Status.IN_REVIEW, stances=[stance])
+    url = admin_url(models.Incident, "change", reaction.incident.pk)
+    form = page_data(reviewer_client.get(url))
+    models.Stance.objects.filter(pk=stance.pk).update(name="Welcomed the bombing")
+    revisions.record_if_changed(models.Stance.objects.get(pk=stance.pk))
+
+    response = reviewer_client.post(url, {**form, "reactions-0-status": "published"})
+    assert_refused(
+        response, "A record it names (a source, a stance, a place...) was changed after you opened this form"
+    )
+    reaction.refresh_from_db()
+    assert reaction.status == models.Status.IN_REVIEW
+    assert_saved(reviewer_client.post(url, {**page_data(reviewer_client.get(url)), "reactions-0-status": "published"}))
+
+
 @pytest.mark.parametrize("listed_at", ["9999-12-31T23:59:59+00:00", "garbage", ""])
 def test_a_list_that_says_it_was_drawn_in_the_future_or_never_publishes_nothing(reviewer_client, listed_at):
     incident = factories.IncidentFactory(status=models.Status.IN_REVIEW)

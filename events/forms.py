@@ -55,6 +55,30 @@ def _versions_in_words(record, your_version):
     return f" (you edited save {your_version} of this row; it is now at save {current})"
 
 
+LIST_OUT_OF_DATE = "this came from a list that does not say when it was shown. Reload the list and try again."
+
+
+def drawn_at_field():
+    """A hidden field holding when its page was drawn. Text, read by `when_drawn`: a value that is no time must not
+    make Django's action bar say "No action selected"."""
+    return forms.CharField(
+        widget=forms.HiddenInput, required=False, label="", initial=lambda: timezone.now().isoformat()
+    )
+
+
+# A page's clock and the server's are one; a little leeway for a POST that crosses a clock adjustment.
+DRAWN_AT_LEEWAY = dt.timedelta(minutes=1)
+
+
+def when_drawn(value):
+    """The time a page says it was drawn, or None when it says none, or one that is no time or is still to come
+    (a page cannot have been drawn after the POST it sends)."""
+    moment = parse_datetime(value or "")
+    if moment is None or timezone.is_naive(moment) or moment > timezone.now() + DRAWN_AT_LEEWAY:
+        return None
+    return moment
+
+
 class ArchiveAdminForm(forms.ModelForm):
     """The base of every admin form: optimistic locking, the status workflow and the publication rules.
 
@@ -158,6 +182,12 @@ class ArchiveAdminForm(forms.ModelForm):
                 "A record it names (a source, a stance, a place...) was changed after you opened this form. Open "
                 "it again to see the change, then publish it.",
             )
+
+
+class PublishableAdminForm(ArchiveAdminForm):
+    """A record with a status: its form also carries when it was opened, for `_check_named_records_unchanged`."""
+
+    shown_at = drawn_at_field()
 
 
 class ChangelistStatusForm(ArchiveAdminForm):
@@ -388,30 +418,6 @@ class TimelineForm(forms.Form):
         label="Show",
     )
     start = forms.DateField(required=False, widget=forms.HiddenInput)
-
-
-LIST_OUT_OF_DATE = "this came from a list that does not say when it was shown. Reload the list and try again."
-
-
-def drawn_at_field():
-    """A hidden field holding when its page was drawn. Text, read by `when_drawn`: a value that is no time must not
-    make Django's action bar say "No action selected"."""
-    return forms.CharField(
-        widget=forms.HiddenInput, required=False, label="", initial=lambda: timezone.now().isoformat()
-    )
-
-
-# A page's clock and the server's are one; a little leeway for a POST that crosses a clock adjustment.
-DRAWN_AT_LEEWAY = dt.timedelta(minutes=1)
-
-
-def when_drawn(value):
-    """The time a page says it was drawn, or None when it says none, or one that is no time or is still to come
-    (a page cannot have been drawn after the POST it sends)."""
-    moment = parse_datetime(value or "")
-    if moment is None or timezone.is_naive(moment) or moment > timezone.now() + DRAWN_AT_LEEWAY:
-        return None
-    return moment
 
 
 class ListedActionForm(ActionForm):

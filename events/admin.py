@@ -30,7 +30,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import revisions, search, search_index, workflow
 from .admin_filters import ArchiveChangeList, BusiestRelatedFilter
-from .admin_site import is_row_number, refused_while_busy
+from .admin_site import refused_while_busy
 from .admin_widgets import (
     ChosenOptions,
     InlineAdminFormSet,
@@ -39,6 +39,7 @@ from .admin_widgets import (
     RelatedLinksWrapper,
 )
 from .forms import (
+    CHANGED_SINCE_LISTED,
     LIST_OUT_OF_DATE,
     ArchiveAdminForm,
     ArchiveInlineFormSet,
@@ -49,6 +50,7 @@ from .forms import (
     ListedActionForm,
     ParentConstraintsInlineFormSet,
     PublishableAdminForm,
+    is_row_number,
     stale_edit_message,
     when_drawn,
 )
@@ -430,10 +432,7 @@ class PublishableAdmin(ArchiveAdmin):
                 continue
             if listed_at is not None and revisions.changed_since(obj, listed_at):
                 self.message_user(
-                    request,
-                    f"Not {done}: {opts.verbose_name} “{obj}” was changed after this list was shown to you. Open it "
-                    "to see what changed, or reload the list, before publishing it.",
-                    messages.ERROR,
+                    request, f"Not {done}: {opts.verbose_name} “{obj}” {CHANGED_SINCE_LISTED}", messages.ERROR
                 )
                 continue
             if allowed_from is not None and obj.status not in allowed_from:
@@ -1403,8 +1402,6 @@ class RevisionAdmin(admin.ModelAdmin):
         return ""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdigit():
-            raise Http404("No revision has that number.")
         revision = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_view_permission(request, revision):
             raise PermissionDenied

@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from kerman_site import database
 
 from . import revisions
-from .forms import LARGEST_KEY
+from .forms import is_row_number
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +100,6 @@ def pending_response(request, pending, response):
 # unnamed one (django-simple-history's "<record>/history/<version>/"): "abc" or a number too big for the column
 # is no row, a 404, where the views' own lookups failed with a 500.
 KEYED_URL_PARTS = ("object_id", "version_id", "id")
-
-
-def is_row_number(value):
-    return str(value).isdigit() and int(value) <= LARGEST_KEY
 
 
 def clash_messages(error):

@@ -27,6 +27,11 @@ from .search import text_search
 LARGEST_KEY = 2**63 - 1
 
 
+def is_row_number(value):
+    """Whether `value` (from an address or a form) can be a row's integer key."""
+    return str(value).isdigit() and int(value) <= LARGEST_KEY
+
+
 def stale_edit_message(record, your_version=None):
     """Plain words, with links to the newer version and to the history, for a form someone saved meanwhile."""
     opts = record._meta
@@ -55,6 +60,10 @@ def _versions_in_words(record, your_version):
     return f" (you edited save {your_version} of this row; it is now at save {current})"
 
 
+CHANGED_SINCE_LISTED = (
+    "was changed after this list was shown to you. Open it to see what changed, or reload the list, before "
+    "publishing it."
+)
 LIST_OUT_OF_DATE = "this came from a list that does not say when it was shown. Reload the list and try again."
 
 
@@ -205,11 +214,7 @@ class ChangelistStatusForm(ArchiveAdminForm):
         if publishing and self.listed_at is None:
             self.add_error("status", LIST_OUT_OF_DATE[:1].upper() + LIST_OUT_OF_DATE[1:])
         elif publishing and revisions.changed_since(self.instance, self.listed_at):
-            self.add_error(
-                "status",
-                "It was changed after this list was shown to you. Open it to see what changed, or reload the list, "
-                "before publishing it.",
-            )
+            self.add_error("status", f"It {CHANGED_SINCE_LISTED}")
 
     # Fifty rows' status <select>s, each drawn once per process for what it shows (events/widget_memo.py):
     # drawing them option by option was half of a searched incident changelist's time.
@@ -440,7 +445,8 @@ class KeyedMultipleChoiceField(forms.ModelMultipleChoiceField):
         )
         if field.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField"):
             for pk in value or ():
-                if isinstance(pk, str) and pk.strip().lstrip("-").isdigit() and abs(int(pk)) > LARGEST_KEY:
+                digits = str(pk).strip().lstrip("-")
+                if digits.isdigit() and not is_row_number(digits):
                     raise ValidationError(
                         self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                     )

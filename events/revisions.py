@@ -493,9 +493,9 @@ def unreviewed_names(model, snap):
     put them before the public, so they must be as the reviewer saw them."""
     named = _pointed_to(model, snap)
     if Source in named:
-        named[Source] = _up_the_chain(named[Source], dict(Source._base_manager.values_list("pk", "reported_in")))
+        named[Source] = _up_the_chain(Source, "reported_in", named[Source])
     if Place in named:
-        named[Place] = _up_the_chain(named[Place], dict(Place._base_manager.values_list("pk", "parent")))
+        named[Place] = _up_the_chain(Place, "parent", named[Place])
     found = {}
     for related, pks in named.items():
         if related in (Source, Stance):
@@ -511,11 +511,13 @@ def unreviewed_names(model, snap):
     return found
 
 
-def _up_the_chain(pks, above):
-    """`pks` and every key above them in the {key: key above} map `above`, however far."""
+def _up_the_chain(model, above, pks):
+    """`pks` and every row above them by the foreign key `above`, however far: a query a step up (a chain is a few
+    steps; the whole table was read for each record a list published)."""
     found, frontier = set(pks), set(pks)
     while frontier:
-        frontier = {above[pk] for pk in frontier if above.get(pk) is not None} - found
+        steps = model._base_manager.filter(pk__in=frontier, **{f"{above}__isnull": False})
+        frontier = set(steps.values_list(above, flat=True)) - found
         found |= frontier
     return found
 

@@ -4,6 +4,7 @@ nothing until a Reviewer publishes it, and restoring an earlier revision brings 
 import csv
 import io
 import itertools
+import re
 
 from events.models import Incident, Place, Source, Status
 from tests.browser.conftest import BIG_RECORD_MS, new_page
@@ -166,7 +167,8 @@ def test_only_times_carry_a_time_zone_note_and_it_names_the_forms_zone(browser, 
     context, editor = log_in(browser, archive, "Editor", timezone_id="Asia/Tehran")
     editor.goto("/admin/events/incident/?q=2022+Shiraz")
     editor.get_by_role("link", name="2022 Shiraz mass shooting").first.click()
-    editor.wait_for_selector("#id_start_time_1")
+    # Django sets up the date shortcuts, and their notes, on the window's load event: wait for that, not the form.
+    editor.wait_for_url(re.compile(r"/change/"), wait_until="load")
     figures = editor.locator("#casualty_figures-group")
     assert figures.locator("input.vDateField:not([name*='__prefix__'])").count() >= 1
     note = "Times on this form are in UTC+00:00, 3.5 hours behind your clock; “Now” fills in the time in that zone."
